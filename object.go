@@ -1,0 +1,104 @@
+package liaison
+
+import "time"
+
+// Candidate is one decoded and validated STIX object on its way into the
+// store. The stix package makes candidates; the store resolves their
+// markings, computes their audience and writes Raw exactly as received.
+type Candidate struct {
+	Index       int    // position in the bundle or envelope, for error messages
+	ID          string // type--uuid
+	Type        string
+	SpecVersion string
+	Created     time.Time // zero when the object has none
+	Modified    time.Time // zero when the object has none
+	Raw         []byte    // the object's bytes exactly as received
+	// MarkingRefs are object_marking_refs; GranularMarkingRefs are the
+	// marking_ref values of granular_markings. Every one must be known.
+	MarkingRefs         []string
+	GranularMarkingRefs []string
+	// Ends are the objects a relationship or sighting joins: a reader must
+	// be able to read each end that is stored here.
+	Ends    []string
+	Revoked bool
+	// Marking is set when the object is a marking-definition.
+	Marking *Marking
+}
+
+// Version returns the candidate's version timestamp as TAXII defines it:
+// modified, else created, else the zero time (the store then uses the
+// date the version was added).
+func (c Candidate) Version() time.Time {
+	if !c.Modified.IsZero() {
+		return c.Modified
+	}
+	return c.Created
+}
+
+// Version is one stored version of an object in a collection, as a reader
+// receives it.
+type Version struct {
+	Collection     string
+	ID             string
+	Type           string
+	SpecVersion    string
+	Modified       time.Time // the version: modified, created or date added
+	DateAdded      time.Time // unique and strictly increasing in a collection
+	Originator     string
+	DefaultMarking string // the collection default applied because the object had no marking
+	Raw            []byte // nil when the query asked for manifests only
+}
+
+// Version selectors for ObjectQuery.Versions.
+const (
+	VersionFirst = "first"
+	VersionLast  = "last"
+	VersionAll   = "all"
+)
+
+// ObjectQuery filters and pages a read of a collection. It follows the
+// TAXII 2.1 filters. The zero value reads the first page of latest versions.
+type ObjectQuery struct {
+	AddedAfter   time.Time // only versions added strictly after this
+	Limit        int       // page size; 0 means the store's default; capped by the store's maximum
+	Next         string    // the cursor from a previous page
+	IDs          []string
+	Types        []string
+	Versions     []string // "first", "last", "all" or RFC 3339 timestamps; empty means last
+	SpecVersions []string
+	Manifest     bool // leave Version.Raw nil
+}
+
+// ObjectPage is one page of a read. More says whether further versions
+// match; Next continues after this page.
+type ObjectPage struct {
+	Versions []Version
+	More     bool
+	Next     string
+}
+
+// Rejection says why one object was not stored.
+type Rejection struct {
+	Index   int
+	ID      string
+	Version time.Time
+	Message string
+	// UnknownMarking is set when the only fault was a reference to a
+	// marking-definition the hub does not know yet; an importer may retry
+	// the object once the rest of the bundle has been written.
+	UnknownMarking bool
+}
+
+// Accepted names one version that was stored or was present already.
+type Accepted struct {
+	Index   int
+	ID      string
+	Version time.Time
+	Present bool // the same (id, version) was stored before: a success, not an error
+}
+
+// WriteResult reports the fate of each candidate in a write.
+type WriteResult struct {
+	Accepted []Accepted
+	Rejected []Rejection
+}
