@@ -1,0 +1,271 @@
+// Package auth authenticates HTTP requests for every HTTP face of the
+// office (TAXII, the JSON API, the UI's API calls). It accepts HTTP Basic
+// with a user name and password, HTTP Basic with an API token as the
+// password (any user name), and "Authorization: Bearer <token>".
+//
+// Failed logins are rate-limited per source address with a token bucket,
+// and password checks (argon2, costly by design) run at most a bounded
+// number at a time, so a flood of bad passwords cannot eat the CPU.
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"liaison"
+)
+
+// Options tune an Authenticator. The zero value is usable.
+type Options struct {
+	// Realm is named in the WWW-Authenticate challenges; default "liaison".
+	Realm string
+	// MaxFailures is how many failed logins an address may make in a burst
+	// before it gets 429; default 10.
+	MaxFailures int
+	// Refill is how long an address waits to regain one failed-login
+	// allowance; default 30s.
+	Refill time.Duration
+	// MaxAddresses bounds the addresses the limiter tracks; default 65536.
+	MaxAddresses int
+	// MaxConcurrentChecks bounds the password checks running at once;
+	// default the number of CPUs.
+	MaxConcurrentChecks int
+	// ClientAddr returns the source address of a request; default the host
+	// part of r.RemoteAddr. Set it only behind a proxy you trust.
+	ClientAddr func(r *http.Request) string
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Logger receives failed logins and internal errors; default slog.Default().
+	Logger *slog.Logger
+	// WriteError writes the body of a failed authentication after the
+	// status line's headers (WWW-Authenticate, Retry-After) are set. The
+	// default writes {"error":{"code":…,"message":…}}.
+	WriteError func(w http.ResponseWriter, r *http.Request, status int, err error)
+}
+
+// Authenticator checks credentials against a liaison.UserService.
+type Authenticator struct {
+	users   liaison.UserService
+	opts    Options
+	limiter *limiter
+	checks  chan struct{}
+}
+
+// New returns an Authenticator over users.
+func New(users liaison.UserService, opts Options) *Authenticator {
+	if opts.Realm == "" {
+		opts.Realm = "liaison"
+	}
+	if opts.MaxFailures <= 0 {
+		opts.MaxFailures = 10
+	}
+	if opts.Refill <= 0 {
+		opts.Refill = 30 * time.Second
+	}
+	if opts.MaxAddresses <= 0 {
+		opts.MaxAddresses = 65536
+	}
+	if opts.MaxConcurrentChecks <= 0 {
+		opts.MaxConcurrentChecks = runtime.NumCPU()
+	}
+	if opts.ClientAddr == nil {
+		opts.ClientAddr = remoteHost
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.WriteError == nil {
+		opts.WriteError = writeJSONError
+	}
+	return &Authenticator{
+		users:   users,
+		opts:    opts,
+		limiter: newLimiter(opts.MaxFailures, opts.Refill, opts.MaxAddresses),
+		checks:  make(chan struct{}, opts.MaxConcurrentChecks),
+	}
+}
+
+// RateLimitedError is returned by Principal when the request's source
+// address has used up its failed-login allowance. Its HTTP status is 429.
+type RateLimitedError struct {
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("too many failed logins from this address: retry after %d s", retrySeconds(e.RetryAfter))
+}
+
+// Unwrap lets liaison.ErrorMessage show the reason; its code is
+// EUNAUTHORIZED, but Status maps it to 429.
+func (e *RateLimitedError) Unwrap() error {
+	return &liaison.Error{Code: liaison.EUNAUTHORIZED, Message: e.Error()}
+}
+
+func retrySeconds(d time.Duration) int {
+	s := int(math.Ceil(d.Seconds()))
+	if s < 1 {
+		s = 1
+	}
+	return s
+}
+
+// errNoCredentials and errBadCredentials are the two 401s. Neither says
+// which part of a credential was wrong.
+var (
+	errNoCredentials  = liaison.Errorf(liaison.EUNAUTHORIZED, "authentication required: use HTTP Basic (user and password, or any user and an API token) or Bearer with an API token")
+	errBadCredentials = liaison.Errorf(liaison.EUNAUTHORIZED, "invalid credentials")
+)
+
+// Principal authenticates r. It returns EUNAUTHORIZED (a *liaison.Error)
+// when credentials are missing or wrong, a *RateLimitedError when the
+// source address has failed too often, and an internal error when the
+// user service fails.
+func (a *Authenticator) Principal(r *http.Request) (liaison.Principal, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return liaison.Principal{}, errNoCredentials
+	}
+	scheme, rest, _ := strings.Cut(h, " ")
+	rest = strings.TrimSpace(rest)
+	var user, secret string
+	switch {
+	case strings.EqualFold(scheme, "Basic"):
+		u, p, ok := r.BasicAuth()
+		if !ok || p == "" {
+			return liaison.Principal{}, liaison.Errorf(liaison.EUNAUTHORIZED, "malformed Basic credentials: want base64 of user:password")
+		}
+		user, secret = u, p
+	case strings.EqualFold(scheme, "Bearer"):
+		if rest == "" {
+			return liaison.Principal{}, liaison.Errorf(liaison.EUNAUTHORIZED, "malformed Bearer credentials: want a token")
+		}
+		secret = rest
+	default:
+		return liaison.Principal{}, liaison.Errorf(liaison.EUNAUTHORIZED, "authorization scheme %q is not supported: use Basic or Bearer", truncate(scheme, 20))
+	}
+
+	addr := a.opts.ClientAddr(r)
+	ok, wait := a.limiter.take(addr, a.opts.Now())
+	if !ok {
+		a.opts.Logger.Warn("auth: login rate-limited", "addr", addr, "retry_after", wait)
+		return liaison.Principal{}, &RateLimitedError{RetryAfter: wait}
+	}
+	p, err := a.check(r.Context(), user, secret)
+	if err == nil {
+		a.limiter.give(addr, a.opts.Now())
+		return p, nil
+	}
+	if liaison.ErrorCode(err) != liaison.EUNAUTHORIZED {
+		// Our fault, not the caller's: do not count it against them.
+		a.limiter.give(addr, a.opts.Now())
+		return liaison.Principal{}, liaison.Internal("auth: check credentials", err)
+	}
+	a.opts.Logger.Info("auth: failed login", "addr", addr, "user", truncate(user, 64))
+	return liaison.Principal{}, errBadCredentials
+}
+
+// check tries secret as an API token (cheap: a hash lookup), then, with a
+// user name, as a password under the bound on concurrent password checks.
+func (a *Authenticator) check(ctx context.Context, user, secret string) (liaison.Principal, error) {
+	p, err := a.users.PrincipalByToken(ctx, secret)
+	if err == nil || liaison.ErrorCode(err) != liaison.EUNAUTHORIZED && liaison.ErrorCode(err) != liaison.ENOTFOUND {
+		return p, err
+	}
+	if user == "" {
+		return liaison.Principal{}, errBadCredentials
+	}
+	select {
+	case a.checks <- struct{}{}:
+	case <-ctx.Done():
+		return liaison.Principal{}, liaison.Errorf(liaison.EUNAUTHORIZED, "request ended before the credentials were checked")
+	}
+	defer func() { <-a.checks }()
+	p, err = a.users.Authenticate(ctx, user, secret)
+	if liaison.ErrorCode(err) == liaison.ENOTFOUND {
+		return liaison.Principal{}, errBadCredentials
+	}
+	return p, err
+}
+
+// Status returns the HTTP status for an error from Principal: 429 when
+// rate-limited, otherwise liaison.HTTPStatus of its code.
+func Status(err error) int {
+	var rl *RateLimitedError
+	if errors.As(err, &rl) {
+		return http.StatusTooManyRequests
+	}
+	return liaison.HTTPStatus(liaison.ErrorCode(err))
+}
+
+// SetHeaders sets the headers a failed authentication needs: the
+// WWW-Authenticate challenges (Basic and Bearer) on 401, Retry-After on 429.
+// It returns the HTTP status to send.
+func (a *Authenticator) SetHeaders(w http.ResponseWriter, err error) int {
+	status := Status(err)
+	var rl *RateLimitedError
+	switch {
+	case errors.As(err, &rl):
+		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(rl.RetryAfter)))
+	case status == http.StatusUnauthorized:
+		w.Header().Add("WWW-Authenticate", fmt.Sprintf("Basic realm=%q", a.opts.Realm))
+		w.Header().Add("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q", a.opts.Realm))
+	}
+	if status == http.StatusInternalServerError {
+		a.opts.Logger.Error("auth: internal error", "err", err)
+	}
+	return status
+}
+
+// Middleware authenticates each request and calls next with the principal
+// in the request context (liaison.PrincipalFrom). A request that fails gets
+// 401 (with challenges), 429 (with Retry-After) or 500, written by
+// Options.WriteError.
+func (a *Authenticator) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := a.Principal(r)
+		if err != nil {
+			status := a.SetHeaders(w, err)
+			a.opts.WriteError(w, r, status, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(liaison.NewContext(r.Context(), p)))
+	})
+}
+
+func writeJSONError(w http.ResponseWriter, _ *http.Request, status int, err error) {
+	code := liaison.ErrorCode(err)
+	if status == http.StatusTooManyRequests {
+		code = "rate_limited"
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": liaison.ErrorMessage(err)}})
+}
+
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
