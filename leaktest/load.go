@@ -1,0 +1,136 @@
+package leaktest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"liaison"
+	"liaison/stix"
+)
+
+// Load writes the world into an empty store through its public interface:
+// organisations, communities, agreements, users with tokens, collections,
+// the hub's marking-definitions and every batch of objects. Every write
+// must succeed or fail exactly as the world says; a difference fails t.
+// Collection IDs and user IDs and tokens are filled in.
+func (w *World) Load(t testing.TB, s liaison.Store) {
+	t.Helper()
+	ctx := context.Background()
+	for _, o := range w.Orgs {
+		if err := s.CreateOrganisation(ctx, o); err != nil {
+			t.Fatalf("leaktest: create organisation %s: %v", o.Code, err)
+		}
+	}
+	for _, c := range w.Communities {
+		if err := s.CreateCommunity(ctx, c); err != nil {
+			t.Fatalf("leaktest: create community %s: %v", c.Name, err)
+		}
+	}
+	for i := range w.Agreements {
+		if err := s.CreateAgreement(ctx, &w.Agreements[i]); err != nil {
+			t.Fatalf("leaktest: create agreement %s: %v", w.Agreements[i].Name, err)
+		}
+	}
+	for _, u := range w.Users {
+		w.createUser(t, s, u)
+	}
+	created := map[*Coll]bool{}
+	create := func(c *Coll) {
+		if created[c] {
+			return
+		}
+		if err := s.CreateCollection(ctx, &c.Collection); err != nil {
+			t.Fatalf("leaktest: create collection %s: %v", c.Key, err)
+		}
+		if c.ID == "" {
+			t.Fatalf("leaktest: create collection %s: the store set no id", c.Key)
+		}
+		created[c] = true
+	}
+	// The two marking batches come first; default markings need them.
+	for _, b := range w.Batches[:2] {
+		create(b.Coll)
+		w.write(t, s, b)
+	}
+	for _, c := range w.Collections {
+		create(c)
+	}
+	for _, b := range w.Batches[2:] {
+		w.write(t, s, b)
+	}
+}
+
+func (w *World) createUser(t testing.TB, s liaison.Store, u *User) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.CreateUser(ctx, &u.Principal, ""); err != nil {
+		t.Fatalf("leaktest: create user %s: %v", u.Name, err)
+	}
+	_, secret, err := s.CreateToken(ctx, u.Name)
+	if err != nil {
+		t.Fatalf("leaktest: create token for %s: %v", u.Name, err)
+	}
+	u.Token = secret
+}
+
+// write sends one batch and checks that exactly the versions with an
+// unknown marking were rejected, each for that reason.
+func (w *World) write(t testing.TB, s liaison.Store, b Batch) {
+	t.Helper()
+	cands := make([]liaison.Candidate, len(b.Objs))
+	for i, o := range b.Objs {
+		c, err := stix.Decode(i, o.Raw)
+		if err != nil {
+			t.Fatalf("leaktest: decode %s (seed %d): %v\n%s", o.ID, w.Seed, err, o.Raw)
+		}
+		cands[i] = c
+	}
+	res, err := s.AddObjects(context.Background(), b.Writer.Principal, b.Coll.ID, cands)
+	if err != nil {
+		t.Fatalf("leaktest: add %d objects to %s as %s: %v", len(cands), b.Coll.Key, b.Writer.Name, err)
+	}
+	rejected := map[int]liaison.Rejection{}
+	for _, r := range res.Rejected {
+		rejected[r.Index] = r
+	}
+	accepted := map[int]bool{}
+	for _, a := range res.Accepted {
+		accepted[a.Index] = true
+	}
+	for i, o := range b.Objs {
+		r, rej := rejected[i]
+		switch {
+		case o.UnknownMarking && !rej:
+			t.Errorf("leaktest: %s refers to an unknown marking-definition but was not rejected (accepted=%v)", o.ID, accepted[i])
+		case o.UnknownMarking && !r.UnknownMarking:
+			t.Errorf("leaktest: %s refers to an unknown marking-definition; rejected without UnknownMarking: %s", o.ID, r.Message)
+		case !o.UnknownMarking && rej:
+			t.Errorf("leaktest: %s version %s in %s by %s was rejected: %s", o.ID, stamp(o.Modified), b.Coll.Key, b.Writer.Name, r.Message)
+		case !o.UnknownMarking && !accepted[i]:
+			t.Errorf("leaktest: %s version %s in %s: neither accepted nor rejected", o.ID, stamp(o.Modified), b.Coll.Key)
+		}
+	}
+}
+
+// Expected returns the versions principal p may read in collection c at
+// now, by the reference rules: for First and Last one version per object,
+// the earliest or latest that p may read.
+func (w *World) Expected(now time.Time, p liaison.Principal, c *Coll, sel Selector) []*Obj {
+	return w.ref(now).expected(p.Org, c, sel)
+}
+
+// versionKey names one version in one collection.
+type versionKey struct {
+	coll, id string
+	modified int64 // UnixMicro
+}
+
+func (o *Obj) key() versionKey {
+	return versionKey{o.Coll.ID, o.ID, o.Modified.UnixMicro()}
+}
+
+func (k versionKey) String() string {
+	return fmt.Sprintf("%s@%s", k.id, stamp(time.UnixMicro(k.modified)))
+}

@@ -1,0 +1,244 @@
+package leaktest
+
+import (
+	"slices"
+	"sort"
+	"time"
+
+	"liaison"
+)
+
+// This file is the reference: what ARCHITECTURE.md ("The one invariant")
+// says a reader may read, written plainly and on purpose without
+// liaison.Directory, AudienceOf, Expand, MayRead or any store code, so that
+// a mistake there cannot hide itself here. It answers one question per
+// organisation and version instead of building audiences as sets.
+
+// ref is the directory of the world as it stands at now.
+type ref struct {
+	w           *World
+	now         time.Time
+	kind        map[string]liaison.OrgKind // organisations on the hub
+	communities map[string][]string        // operator communities
+	markings    map[string]HubMarking
+	byID        map[string][]*Obj // stored (accepted) versions by object id
+}
+
+func (w *World) ref(now time.Time) *ref {
+	r := &ref{w: w, now: now, kind: map[string]liaison.OrgKind{}, communities: map[string][]string{}, markings: map[string]HubMarking{}, byID: map[string][]*Obj{}}
+	for _, o := range w.Orgs {
+		r.kind[o.Code] = o.Kind
+	}
+	for _, c := range w.Communities {
+		r.communities[c.Name] = c.Members
+	}
+	for _, m := range w.Markings {
+		r.markings[m.ID] = m
+	}
+	for _, o := range w.Objs {
+		if !o.UnknownMarking {
+			r.byID[o.ID] = append(r.byID[o.ID], o)
+		}
+	}
+	return r
+}
+
+func (r *ref) onHub(org string) bool { _, ok := r.kind[org]; return ok }
+
+// named reports whether the name (an organisation code or a community)
+// stands for org. Communities are followed into their members; a community
+// already being followed is not followed again.
+func (r *ref) named(org, name string, following map[string]bool) bool {
+	if !r.onHub(org) {
+		return false
+	}
+	switch name {
+	case "ALL":
+		return true
+	case "NATO":
+		return r.kind[org] == liaison.Ally || r.kind[org] == liaison.NATOBody
+	case "IP4":
+		return org == "AUS" || org == "JPN" || org == "KOR" || org == "NZL"
+	}
+	if members, ok := r.communities[name]; ok {
+		if following[name] {
+			return false
+		}
+		following[name] = true
+		for _, m := range members {
+			if r.named(org, m, following) {
+				return true
+			}
+		}
+		return false
+	}
+	return name == org
+}
+
+// namedByAny reports whether any of the names stands for org.
+func (r *ref) namedByAny(org string, names []string) bool {
+	for _, n := range names {
+		if r.named(org, n, map[string]bool{}) {
+			return true
+		}
+	}
+	return false
+}
+
+// agreementCovers reports whether partner has a security agreement in
+// force now that covers level.
+func (r *ref) agreementCovers(partner string, level liaison.Classification) bool {
+	for _, a := range r.w.Agreements {
+		if a.Partner != partner || a.Kind != liaison.SecurityAgreement || a.MaxClassification < level {
+			continue
+		}
+		started := a.From.IsZero() || !r.now.Before(a.From)
+		ended := !a.Until.IsZero() && !r.now.Before(a.Until)
+		if started && !ended {
+			return true
+		}
+	}
+	return false
+}
+
+// effectiveMarkings are the version's marking refs, or the default marking
+// of the collection it was first written to when it has none.
+func effectiveMarkings(o *Obj) []string {
+	if len(o.MarkingRefs) == 0 && o.Default != "" {
+		return []string{o.Default}
+	}
+	return o.MarkingRefs
+}
+
+// markingsRelease reports whether markings release a version by
+// originator to org.
+func (r *ref) markingsRelease(org, originator string, markings []string) bool {
+	if org == originator {
+		return true // rule 3: the originator always reads its own
+	}
+	if !r.onHub(org) {
+		return false
+	}
+	var lists [][]string
+	red := false
+	level := liaison.NoClassification
+	for _, id := range markings {
+		if slices.Contains(tlpRed, id) {
+			red = true
+		}
+		if m, ok := r.markings[id]; ok {
+			if m.ReleasableTo != nil {
+				lists = append(lists, m.ReleasableTo)
+			}
+			if m.Classification > level {
+				level = m.Classification
+			}
+		}
+	}
+	// Rule 4: every releasable_to list must name org.
+	for _, l := range lists {
+		if !r.namedByAny(org, l) {
+			return false
+		}
+	}
+	// Rule 5: RED without a list is for the originator alone.
+	if red && len(lists) == 0 {
+		return false
+	}
+	// Rule 6: a classification without a list is for NATO.
+	if level != liaison.NoClassification && len(lists) == 0 && r.kind[org] == liaison.Partner {
+		return false
+	}
+	// Rule 7: above NATO UNCLASSIFIED a partner needs an agreement in
+	// force that covers the highest level.
+	if level > liaison.NATOUnclassified && r.kind[org] == liaison.Partner && !r.agreementCovers(org, level) {
+		return false
+	}
+	return true
+}
+
+// mayReadCollection is rule 1: the read list bounds the collection.
+func (r *ref) mayReadCollection(org string, c *Coll) bool {
+	return r.namedByAny(org, c.Read)
+}
+
+// mayWriteCollection needs the analyst role and a place on the write list.
+func (r *ref) mayWriteCollection(p liaison.Principal, c *Coll) bool {
+	return hasAnalyst(p.Roles) && r.namedByAny(p.Org, c.Write)
+}
+
+// readsOwn reports whether org may read the version by its collection and
+// markings, ignoring ends.
+func (r *ref) readsOwn(org string, o *Obj) bool {
+	return !o.UnknownMarking && r.mayReadCollection(org, o.Coll) && r.markingsRelease(org, o.Originator(), effectiveMarkings(o))
+}
+
+// readsEnd reports whether org may read the object id wherever it is
+// stored here: true when it is stored nowhere, else when org may read at
+// least one stored version of it. Ends in this world are never links.
+func (r *ref) readsEnd(org, id string) bool {
+	stored := r.byID[id]
+	if len(stored) == 0 {
+		return true
+	}
+	for _, o := range stored {
+		if r.readsOwn(org, o) {
+			return true
+		}
+	}
+	return false
+}
+
+// reads is the whole rule for one version: its own collection and
+// markings, and for a relationship or sighting every end (rule 9).
+func (r *ref) reads(org string, o *Obj) bool {
+	if !r.readsOwn(org, o) {
+		return false
+	}
+	if o.IsLink() {
+		for _, e := range o.Ends {
+			if !r.readsEnd(org, e) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Selector is a version selector: first, last or all.
+type Selector string
+
+// The selectors.
+const (
+	First Selector = liaison.VersionFirst
+	Last  Selector = liaison.VersionLast
+	All   Selector = liaison.VersionAll
+)
+
+// expected returns the versions org may read in c under sel, in write
+// order. First and last are per object among the versions org may read
+// (rule 10).
+func (r *ref) expected(org string, c *Coll, sel Selector) []*Obj {
+	var visible []*Obj
+	for _, o := range r.w.Objs {
+		if o.Coll == c && r.reads(org, o) {
+			visible = append(visible, o)
+		}
+	}
+	if sel == All {
+		return visible
+	}
+	pick := map[string]*Obj{}
+	for _, o := range visible {
+		p, ok := pick[o.ID]
+		if !ok || (sel == Last && o.Modified.After(p.Modified)) || (sel == First && o.Modified.Before(p.Modified)) {
+			pick[o.ID] = o
+		}
+	}
+	out := make([]*Obj, 0, len(pick))
+	for _, o := range pick {
+		out = append(out, o)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	return out
+}

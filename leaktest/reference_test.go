@@ -1,0 +1,118 @@
+package leaktest
+
+import (
+	"bytes"
+	"slices"
+	"testing"
+	"time"
+
+	"liaison"
+)
+
+// The reference and the root package's AudienceOf are written apart; on a
+// random world they must agree for every organisation and every version,
+// at several instants. A disagreement is a bug in one of them.
+func TestReferenceAgreesWithAudienceOf(t *testing.T) {
+	for _, seed := range []int64{1, 2, DefaultSeed} {
+		w := Generate(seed, Sizes{Allies: 6, OtherPartners: 3, Objects: 600})
+		markings := map[string]liaison.Marking{}
+		for _, m := range liaison.BuiltinMarkings() {
+			markings[m.ID] = m
+		}
+		for _, m := range w.Markings {
+			markings[m.ID] = liaison.Marking{ID: m.ID, Classification: m.Classification, ReleasableTo: m.ReleasableTo}
+		}
+		for _, now := range []time.Time{w.Start, w.StartsAt.Add(time.Minute), w.ExpiresAt.Add(time.Minute)} {
+			r := w.ref(now)
+			d := liaison.NewDirectory(w.Orgs, w.Communities, w.Agreements, now)
+			for _, o := range w.Objs {
+				if o.UnknownMarking {
+					continue
+				}
+				var ms []liaison.Marking
+				for _, id := range effectiveMarkings(o) {
+					ms = append(ms, markings[id])
+				}
+				aud := d.AudienceOf(o.Originator(), ms)
+				for _, org := range append(w.codes(""), "XKX") {
+					if got, want := aud.Contains(org), r.markingsRelease(org, o.Originator(), effectiveMarkings(o)); got != want {
+						t.Errorf("seed %d at %s: %s marked %v by %s: AudienceOf says %s reads=%v, reference says %v",
+							seed, now.Format(time.DateOnly), o.ID, effectiveMarkings(o), o.Originator(), org, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestGenerateIsDeterministic(t *testing.T) {
+	a := Generate(7, Sizes{Allies: 4, OtherPartners: 1, Objects: 300})
+	b := Generate(7, Sizes{Allies: 4, OtherPartners: 1, Objects: 300})
+	if len(a.Objs) != len(b.Objs) {
+		t.Fatalf("%d versus %d versions", len(a.Objs), len(b.Objs))
+	}
+	for i := range a.Objs {
+		if !bytes.Equal(a.Objs[i].Raw, b.Objs[i].Raw) || a.Objs[i].Coll.Key != b.Objs[i].Coll.Key {
+			t.Fatalf("version %d differs", i)
+		}
+	}
+}
+
+// The world must exercise what the invariant is about; if a generator
+// change loses a case, this says which.
+func TestWorldCoversTheCases(t *testing.T) {
+	w := Generate(DefaultSeed, Sizes{Allies: 8, OtherPartners: 2, Objects: 2500})
+	has := map[string]bool{}
+	versions := map[string]int{}
+	for _, o := range w.Objs {
+		versions[o.ID+"/"+o.Coll.Key]++
+		if o.UnknownMarking {
+			has["unknown marking"] = true
+		}
+		if len(o.MarkingRefs) == 0 && o.Default != "" {
+			has["default marking"] = true
+		}
+		if len(o.MarkingRefs) == 0 && o.Default == "" {
+			has["no marking"] = true
+		}
+		if len(o.MarkingRefs) > 1 {
+			has["several markings"] = true
+		}
+		for _, m := range o.MarkingRefs {
+			if slices.Contains(tlpIDs[5:], m) {
+				has["TLP 1.0"] = true
+			}
+		}
+		if o.Type == "sighting" {
+			has["sighting"] = true
+		}
+		if o.Type == "relationship" {
+			has["relationship"] = true
+		}
+	}
+	for _, n := range versions {
+		if n > 1 {
+			has["several versions"] = true
+		}
+	}
+	ids := map[string]map[string]bool{}
+	for _, o := range w.Objs {
+		if ids[o.ID] == nil {
+			ids[o.ID] = map[string]bool{}
+		}
+		ids[o.ID][o.Coll.Key] = true
+	}
+	for _, cs := range ids {
+		if len(cs) > 1 {
+			has["same id in two collections"] = true
+		}
+	}
+	for _, want := range []string{"unknown marking", "default marking", "no marking", "several markings", "TLP 1.0", "sighting", "relationship", "several versions", "same id in two collections"} {
+		if !has[want] {
+			t.Errorf("the world has no case of %s", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("world: %d versions", len(w.Objs))
+	}
+}

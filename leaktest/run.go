@@ -1,0 +1,339 @@
+package leaktest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"liaison"
+)
+
+// ReadPath is one way a reader can receive objects: a store query, a TAXII
+// endpoint, an export, a search. Check asks the path, as reader r, for
+// what it serves and compares it with the reference through e. Later
+// features add their own ReadPath.
+type ReadPath interface {
+	Name() string
+	Check(e *Env, r *User)
+}
+
+// Clock is the store's injected clock. Only Run moves it.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *Clock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// Env is what a ReadPath checks against: the store, the world and the
+// reference at one phase.
+type Env struct {
+	T     *testing.T
+	Store liaison.Store
+	World *World
+	Phase string
+	Now   time.Time
+	Rand  *rand.Rand
+	// Final is set in the last phase, where paths may probe with calls
+	// that would change the store if it were wrong (deletes).
+	Final bool
+
+	ref    *ref
+	path   string
+	mu     sync.Mutex
+	cache  map[expKey][]*Obj
+	errs   map[string]int
+	stats  *Stats
+	extras map[string]any
+}
+
+type expKey struct {
+	org  string
+	coll *Coll
+	sel  Selector
+}
+
+// Stats counts what a run checked.
+type Stats struct {
+	Principals atomic.Int64 // principal checks (principal × path × phase)
+	Versions   atomic.Int64 // versions compared with the reference
+	Reads      atomic.Int64 // read calls made
+	Probes     atomic.Int64 // hidden-versus-missing comparisons
+}
+
+// Ctx returns the context paths use.
+func (e *Env) Ctx() context.Context { return context.Background() }
+
+// Expected returns the versions p may read in c under sel, by the
+// reference.
+func (e *Env) Expected(p liaison.Principal, c *Coll, sel Selector) []*Obj {
+	k := expKey{p.Org, c, sel}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if v, ok := e.cache[k]; ok {
+		return v
+	}
+	v := e.ref.expected(p.Org, c, sel)
+	e.cache[k] = v
+	return v
+}
+
+// MayReadCollection reports whether p may read c, by the reference.
+func (e *Env) MayReadCollection(p liaison.Principal, c *Coll) bool {
+	return e.ref.mayReadCollection(p.Org, c)
+}
+
+// MayWriteCollection reports whether p may write c, by the reference.
+func (e *Env) MayWriteCollection(p liaison.Principal, c *Coll) bool {
+	return e.ref.mayWriteCollection(p, c)
+}
+
+// Hidden returns ids stored in c of which p may read no version there,
+// and ids stored only elsewhere, at most n of each kind, in a stable order.
+func (e *Env) Hidden(p liaison.Principal, c *Coll, n int) (inColl, elsewhere []string) {
+	visible := map[string]bool{}
+	for _, o := range e.Expected(p, c, All) {
+		visible[o.ID] = true
+	}
+	inC := map[string]bool{}
+	for _, o := range e.World.Objs {
+		if o.Coll == c && !o.UnknownMarking {
+			inC[o.ID] = true
+		}
+	}
+	seen := map[string]bool{}
+	for _, o := range e.World.Objs {
+		if o.UnknownMarking || seen[o.ID] {
+			continue
+		}
+		seen[o.ID] = true
+		switch {
+		case o.Coll == c && !visible[o.ID] && len(inColl) < n:
+			inColl = append(inColl, o.ID)
+		case o.Coll != c && !inC[o.ID] && len(elsewhere) < n:
+			elsewhere = append(elsewhere, o.ID)
+		}
+	}
+	return inColl, elsewhere
+}
+
+// Missing returns an object id that is stored nowhere, of the same type
+// as like.
+func (e *Env) Missing(like string) string {
+	typ, _, _ := strings.Cut(like, "--")
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var b [16]byte
+	for i := range b {
+		b[i] = byte(e.Rand.IntN(256))
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%s--%x-%x-%x-%x-%x", typ, b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// Intn returns a random number in [0, n) from the run's seeded source.
+func (e *Env) Intn(n int) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.Rand.IntN(n)
+}
+
+// Errorf reports a difference seen on the current path for reader r. At
+// most a few are printed per phase, path and reader; all fail the test.
+func (e *Env) Errorf(r *User, format string, args ...any) {
+	e.T.Helper()
+	k := e.Phase + "/" + e.path + "/" + r.Name
+	e.mu.Lock()
+	e.errs[k]++
+	n := e.errs[k]
+	e.mu.Unlock()
+	if n <= 5 {
+		e.T.Errorf("[%s %s %s(%s)] %s", e.Phase, e.path, r.Name, r.Org, fmt.Sprintf(format, args...))
+	} else if n == 6 {
+		e.T.Errorf("[%s %s %s(%s)] more differences not shown", e.Phase, e.path, r.Name, r.Org)
+	}
+}
+
+// Stats returns the run's counters.
+func (e *Env) Stats() *Stats { return e.stats }
+
+// Extra returns a value a path keeps across phases (such as an HTTP
+// server), making it with mk the first time.
+func (e *Env) Extra(name string, mk func() any) any {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if v, ok := e.extras[name]; ok {
+		return v
+	}
+	v := mk()
+	e.extras[name] = v
+	return v
+}
+
+// Readers returns the principals every path checks: one user of each
+// organisation on the hub, plus principals whose organisation is not on
+// the hub (unknown, and empty), who must see nothing.
+func (e *Env) Readers() []*User {
+	var out []*User
+	seen := map[string]bool{}
+	users := e.World.Users
+	if e.ref.onHub(e.World.Late.Code) {
+		users = append(slices.Clone(users), e.World.LateUser)
+	}
+	for _, u := range users {
+		if !seen[u.Org] {
+			seen[u.Org] = true
+			out = append(out, u)
+		}
+	}
+	return append(out,
+		&User{Principal: liaison.Principal{ID: 999999, Name: "ghost", Org: "XKX", Roles: []liaison.Role{liaison.RoleAdmin}}},
+		&User{Principal: liaison.Principal{ID: 999998, Name: "nobody", Roles: []liaison.Role{liaison.RoleReader}}},
+	)
+}
+
+// Options tune Run.
+type Options struct {
+	Seed  int64 // 0: from -leak.seed
+	Sizes Sizes // zero: CI sizes, objects from -leak.objects
+}
+
+// Run generates a world, loads it into a store from open, and checks every
+// path for every principal, then again after each directory change. The
+// now function open receives is the store's clock: stores must use it for
+// agreements in force and date_added.
+func Run(t *testing.T, open func(t *testing.T, now func() time.Time) liaison.Store, paths ...ReadPath) {
+	RunWith(t, Options{}, open, paths...)
+}
+
+// RunWith is Run with options.
+func RunWith(t *testing.T, opt Options, open func(t *testing.T, now func() time.Time) liaison.Store, paths ...ReadPath) {
+	seed := opt.Seed
+	if seed == 0 {
+		seed = *seedFlag
+	}
+	if seed == 0 {
+		seed = time.Now().UnixNano()
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("leaktest: replay with -leak.seed=%d -leak.objects=%d", seed, *objectsFlag)
+		}
+	})
+	sz := opt.Sizes
+	if sz == (Sizes{}) {
+		sz = Sizes{Allies: 8, OtherPartners: 2, Objects: *objectsFlag}
+	}
+	began := time.Now()
+	w := Generate(seed, sz)
+	clock := &Clock{t: w.Start}
+	s := open(t, clock.Now)
+	w.Load(t, s)
+	if t.Failed() {
+		return
+	}
+	loaded := time.Since(began)
+	ctx := context.Background()
+	stats := &Stats{}
+	extras := map[string]any{}
+	var partnerJoined, memberLeft string
+	phases := []struct {
+		name string
+		do   func() error
+	}{
+		{"initial", nil},
+		{"agreement-expired", func() error {
+			// The clock alone: no call tells the store.
+			clock.set(w.ExpiresAt.Add(time.Hour))
+			return nil
+		}},
+		{"partner-joined", func() error {
+			c := w.community("OUTREACH")
+			for _, p := range []string{"AUS", "NZL", "JPN"} {
+				if !slices.Contains(c.Members, p) {
+					partnerJoined = p
+					break
+				}
+			}
+			members := append(slices.Clone(c.Members), partnerJoined)
+			if err := s.SetCommunityMembers(ctx, c.Name, members); err != nil {
+				return fmt.Errorf("%s joins %s: %w", partnerJoined, c.Name, err)
+			}
+			c.Members = members
+			return nil
+		}},
+		{"member-left", func() error {
+			c := w.community("FIVE-EYES")
+			memberLeft = c.Members[w.Seed%int64(len(c.Members))]
+			members := slices.DeleteFunc(slices.Clone(c.Members), func(m string) bool { return m == memberLeft })
+			if err := s.SetCommunityMembers(ctx, c.Name, members); err != nil {
+				return fmt.Errorf("%s leaves %s: %w", memberLeft, c.Name, err)
+			}
+			c.Members = members
+			return nil
+		}},
+		{"org-added", func() error {
+			if err := s.CreateOrganisation(ctx, w.Late); err != nil {
+				return fmt.Errorf("add organisation %s: %w", w.Late.Code, err)
+			}
+			w.Orgs = append(w.Orgs, w.Late)
+			w.createUser(t, s, w.LateUser)
+			return nil
+		}},
+	}
+	var readers int
+	for i, ph := range phases {
+		if ph.do != nil {
+			if err := ph.do(); err != nil {
+				t.Fatalf("leaktest: phase %s: %v", ph.name, err)
+			}
+		}
+		e := &Env{
+			T: t, Store: s, World: w, Phase: ph.name, Now: clock.Now(),
+			Rand:  rand.New(rand.NewPCG(uint64(seed), uint64(i))),
+			Final: i == len(phases)-1,
+			ref:   w.ref(clock.Now()), cache: map[expKey][]*Obj{}, errs: map[string]int{},
+			stats: stats, extras: extras,
+		}
+		rs := e.Readers()
+		readers = max(readers, len(rs))
+		for _, p := range paths {
+			e.path = p.Name()
+			for _, r := range rs {
+				p.Check(e, r)
+				stats.Principals.Add(1)
+			}
+		}
+	}
+	t.Logf("leaktest: seed=%d: %d principals × %d paths × %d phases over %d object versions in %d collections (%d organisations): %d versions compared, %d reads, %d hidden-vs-missing probes; load %s, total %s",
+		seed, readers, len(paths), len(phases), len(w.Objs), len(w.Collections), len(w.Orgs),
+		stats.Versions.Load(), stats.Reads.Load(), stats.Probes.Load(), loaded.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
+	_ = partnerJoined
+}
+
+func (w *World) community(name string) *liaison.Community {
+	for i := range w.Communities {
+		if w.Communities[i].Name == name {
+			return &w.Communities[i]
+		}
+	}
+	panic("leaktest: no community " + name)
+}
