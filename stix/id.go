@@ -1,0 +1,100 @@
+package stix
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"strings"
+)
+
+// NewUUID returns a random (version 4) UUID in its canonical lower-case form.
+func NewUUID() string {
+	var u [16]byte
+	_, _ = rand.Read(u[:]) // crypto/rand.Read never fails (Go 1.24+)
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	var b [36]byte
+	hex.Encode(b[0:8], u[0:4])
+	b[8] = '-'
+	hex.Encode(b[9:13], u[4:6])
+	b[13] = '-'
+	hex.Encode(b[14:18], u[6:8])
+	b[18] = '-'
+	hex.Encode(b[19:23], u[8:10])
+	b[23] = '-'
+	hex.Encode(b[24:], u[10:])
+	return string(b[:])
+}
+
+// IsUUID reports whether s is a UUID in canonical form: 8-4-4-4-12
+// lower-case hexadecimal digits.
+func IsUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// IsTypeName reports whether s is a valid STIX object type name: 3 to 250
+// characters of a-z, 0-9 and single hyphens, not starting or ending with a
+// hyphen.
+func IsTypeName(s string) bool {
+	if len(s) < 3 || len(s) > 250 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == '-':
+			if s[i-1] == '-' {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// SplitID splits a STIX identifier "type--uuid" into its type and UUID. It
+// reports false unless the type is a valid type name and the UUID is
+// canonical.
+func SplitID(id string) (typ, uuid string, ok bool) {
+	i := strings.Index(id, "--")
+	if i < 0 {
+		return "", "", false
+	}
+	typ, uuid = id[:i], id[i+2:]
+	if !IsTypeName(typ) || !IsUUID(uuid) {
+		return "", "", false
+	}
+	return typ, uuid, true
+}
+
+// isPropertyName reports whether s may name a property: ASCII letters,
+// digits and underscores.
+func isPropertyName(s string) bool {
+	if s == "" || len(s) > 250 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
