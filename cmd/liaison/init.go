@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"liaison"
+	"liaison/sqlite"
+)
+
+func init() {
+	register(&command{
+		name: "init", summary: "create the store with the office's organisation and its first admin; prints the admin's API token alone on stdout",
+		example: "TOKEN=$(liaison init --data /var/lib/liaison --org NATO-LO-TOKYO --org-name \"NATO Liaison Office Tokyo\" --nations)",
+		flags: func(fs *flag.FlagSet, o *options) {
+			o.defString(fs, "org", "NATO-LO-TOKYO", "the office's own organisation code (a NATO body)")
+			o.defString(fs, "org-name", "NATO Liaison Office Tokyo", "the office's name")
+			o.defString(fs, "tz", "Asia/Tokyo", "the office's time zone")
+			o.defString(fs, "admin", "admin", "the first admin's user name")
+			o.defBool(fs, "nations", "also add the 32 allies, the IP4 partners and the NATO bodies")
+		},
+		run: func(ctx context.Context, e *env, o *options, args []string) error {
+			if len(args) != 0 {
+				return usagef("takes no arguments, only flags")
+			}
+			office := liaison.Organisation{Code: o.str("org"), Name: o.str("org-name"), Kind: liaison.NATOBody, TimeZone: o.str("tz")}
+			if err := office.Validate(); err != nil {
+				return err
+			}
+			admin := liaison.Principal{Name: o.str("admin"), Org: office.Code, Roles: []liaison.Role{liaison.RoleAdmin}}
+			if err := admin.Validate(); err != nil {
+				return err
+			}
+			if sqlite.Exists(o.data) {
+				return usagef("a store exists already at %s: init only creates new stores", o.data)
+			}
+			s, err := sqlite.Open(ctx, o.data, sqlite.Options{Logger: e.log})
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			secret, err := initOffice(ctx, s, office, admin, o.boolean("nations"))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, secret)
+			fmt.Fprintf(e.stderr, "created the store at %s for %s; the token above is %s's, shown once\n", o.data, office.Name, admin.Name)
+			return nil
+		},
+	})
+}
+
+// initOffice fills a new store with the office, optionally the nations, and
+// the first admin, and returns the admin's token.
+func initOffice(ctx context.Context, s liaison.Store, office liaison.Organisation, admin liaison.Principal, nations bool) (string, error) {
+	if err := s.CreateOrganisation(ctx, office); err != nil {
+		return "", err
+	}
+	if nations {
+		err := seedNations(func(o liaison.Organisation) error {
+			if o.Code == office.Code {
+				return nil
+			}
+			return s.CreateOrganisation(ctx, o)
+		})
+		if err != nil {
+			return "", err
+		}
+	}
+	if err := s.CreateUser(ctx, &admin, ""); err != nil {
+		return "", err
+	}
+	_, secret, err := s.CreateToken(ctx, admin.Name)
+	return secret, err
+}

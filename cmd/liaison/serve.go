@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"liaison"
+	"liaison/auth"
+	"liaison/taxii"
+	"liaison/web"
+)
+
+// Server limits. Request bodies beyond maxBody are refused; TAXII
+// advertises the same limit as max_content_length.
+const (
+	maxBody           = 64 << 20
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 5 * time.Minute
+	writeTimeout      = 5 * time.Minute
+	idleTimeout       = 2 * time.Minute
+	shutdownGrace     = 15 * time.Second
+	taxiiDiscovery    = "/taxii2/"
+	taxiiAPIRoot      = "/taxii2/tokyo/"
+)
+
+func serveFlags(fs *flag.FlagSet, o *options) {
+	o.defString(fs, "addr", "127.0.0.1:8080", "the address to listen on, HOST:PORT")
+	o.defString(fs, "tls-cert", "", "serve HTTPS with this certificate file (PEM)")
+	o.defString(fs, "tls-key", "", "the private key for --tls-cert (PEM)")
+}
+
+func init() {
+	register(&command{
+		name: "serve", summary: "run the office: TAXII 2.1, the JSON API and the pages",
+		example: "liaison serve --data /var/lib/liaison --addr 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem",
+		flags:   serveFlags,
+		run: func(ctx context.Context, e *env, o *options, args []string) error {
+			if len(args) != 0 {
+				return usagef("takes no arguments, only flags")
+			}
+			return withStore(ctx, e, o, func(s liaison.Store) error {
+				return serve(ctx, e, o, s, nil)
+			})
+		},
+	})
+}
+
+// newHandler wires the office's HTTP surface: TAXII under /taxii2/, the
+// JSON API under /api/v1/, and the pages.
+func newHandler(s liaison.Store, office liaison.Organisation, log *slog.Logger) http.Handler {
+	authn := auth.New(s, auth.Options{Logger: log})
+	tx := taxii.NewServer(s, authn, taxii.Config{
+		Title:            office.Name + " TAXII 2.1",
+		Description:      "Threat information shared by " + office.Name + ", filtered for each reader by releasability.",
+		Contact:          office.Name,
+		APIRoot:          taxiiAPIRoot,
+		MaxContentLength: maxBody,
+		Logger:           log,
+	})
+	pages := web.NewServer(s, authn, web.Config{Office: office, TAXIIPath: taxiiDiscovery, APIRoot: taxiiAPIRoot, Logger: log})
+	mux := http.NewServeMux()
+	mux.Handle("/taxii2/", tx)
+	mux.Handle("/", pages)
+	return logRequests(log, limitBody(mux))
+}
+
+// serve runs the HTTP server until ctx ends, then shuts down gracefully.
+// ready, if not nil, is called with the bound address once listening.
+func serve(ctx context.Context, e *env, o *options, s liaison.Store, ready func(addr string)) error {
+	office, err := officeOf(ctx, s)
+	if err != nil {
+		return err
+	}
+	cert, key := o.str("tls-cert"), o.str("tls-key")
+	if (cert == "") != (key == "") {
+		return usagef("--tls-cert and --tls-key go together")
+	}
+	ln, err := net.Listen("tcp", o.str("addr"))
+	if err != nil {
+		return usagef("cannot listen on %s: %v", o.str("addr"), err)
+	}
+	srv := &http.Server{
+		Handler:           newHandler(s, office, e.log),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(e.log.Handler(), slog.LevelWarn),
+	}
+	scheme := "http"
+	if cert != "" {
+		scheme = "https"
+	}
+	addr := ln.Addr().String()
+	e.log.Info("office open", "office", office.Code, "url", scheme+"://"+addr+"/", "taxii", scheme+"://"+addr+taxiiDiscovery)
+	if ready != nil {
+		ready(addr)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if cert != "" {
+			errc <- srv.ServeTLS(ln, cert, key)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	e.log.Info("shutting down", "grace", shutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	e.log.Info("office closed")
+	return nil
+}
+
+// officeOf finds the office's own organisation: the NATO body whose code
+// starts NATO-LO, else the first NATO body, else a placeholder.
+func officeOf(ctx context.Context, s liaison.Store) (liaison.Organisation, error) {
+	orgs, err := s.Organisations(ctx)
+	if err != nil {
+		return liaison.Organisation{}, err
+	}
+	var first *liaison.Organisation
+	for i, o := range orgs {
+		if o.Kind != liaison.NATOBody {
+			continue
+		}
+		if strings.HasPrefix(o.Code, "NATO-LO") {
+			return o, nil
+		}
+		if first == nil {
+			first = &orgs[i]
+		}
+	}
+	if first != nil {
+		return *first, nil
+	}
+	return liaison.Organisation{Code: "LIAISON", Name: "Liaison office", Kind: liaison.NATOBody}, nil
+}
+
+// limitBody caps every request body.
+func limitBody(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += int64(n)
+	return n, err
+}
+
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// logRequests logs one structured line per request.
+func logRequests(log *slog.Logger, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		h.ServeHTTP(rec, r)
+		log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "bytes", rec.bytes, "ms", time.Since(start).Milliseconds(), "remote", r.RemoteAddr)
+	})
+}

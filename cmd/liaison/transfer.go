@@ -1,0 +1,366 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"liaison"
+	"liaison/stix"
+)
+
+// Import batching: one transaction per batch, large enough to amortise the
+// commit, small enough to keep memory flat.
+const (
+	importBatchObjects = 2000
+	importBatchBytes   = 16 << 20
+	// deferred objects wait for a marking-definition later in the bundle;
+	// past this many bytes they are rejected instead of held.
+	maxDeferredBytes = 256 << 20
+	firstReasons     = 10
+)
+
+func init() {
+	register(&command{
+		name: "import", args: "FILE...", summary: "import STIX 2.1 bundles (streamed; FILE may be - for stdin)",
+		example: "liaison import --as usa-analyst --collection e55813c7-0446-4478-ae9d-76dc5d955e28 ics-attack-18.1.json",
+		flags: func(fs *flag.FlagSet, o *options) {
+			o.defString(fs, "as", "", "the user importing: the originator is their organisation (required)")
+			o.defString(fs, "collection", "", "the collection id; default the only collection the user may write")
+		},
+		run: runImport,
+	})
+	register(&command{
+		name: "export", summary: "export what a user may read as one STIX 2.1 bundle (streamed)",
+		example: "liaison export --as jpn-analyst --type indicator --added-after 2024-01-01T00:00:00Z --output jpn.json",
+		flags: func(fs *flag.FlagSet, o *options) {
+			o.defString(fs, "as", "", "the user whose view is exported (required)")
+			o.defString(fs, "collection", "", "the collection id; default every collection the user may read")
+			o.defList(fs, "type", "only objects of this STIX type (repeatable)")
+			o.defString(fs, "added-after", "", "only versions added after this RFC 3339 timestamp")
+			o.defString(fs, "output", "", "write to this file instead of stdout")
+		},
+		run: runExport,
+	})
+}
+
+// importSummary counts what an import did.
+type importSummary struct {
+	added, present int
+	rejected       []liaison.Rejection
+	warnings       []string
+}
+
+func runImport(ctx context.Context, e *env, o *options, args []string) error {
+	if o.str("as") == "" {
+		return usagef("want --as USER: the originator of what you import is that user's organisation")
+	}
+	if len(args) == 0 {
+		return usagef("want at least one FILE (or - for stdin)")
+	}
+	return withStore(ctx, e, o, func(s liaison.Store) error {
+		p, err := s.User(ctx, o.str("as"))
+		if err != nil {
+			return err
+		}
+		coll, err := pickCollection(ctx, s, p, o.str("collection"), true)
+		if err != nil {
+			return err
+		}
+		total := importSummary{}
+		for _, name := range args {
+			var r io.Reader
+			if name == "-" {
+				r = e.stdin
+			} else {
+				f, err := os.Open(name)
+				if err != nil {
+					return usagef("cannot open %s: %v", name, err)
+				}
+				defer f.Close()
+				r = f
+			}
+			var bar *progressBar
+			if e.stderrIsTTY {
+				bar = newProgressBar(e.stderr, "importing "+name, "objects")
+			}
+			cr := &countingReader{r: r}
+			start := time.Now()
+			sum, err := importBundle(ctx, s, p, coll, cr, func(objects int64) {
+				if bar != nil {
+					bar.update(objects, 0, cr.n, false)
+				}
+			})
+			if bar != nil {
+				bar.update(int64(sum.added+sum.present+len(sum.rejected)), 0, cr.n, true)
+				bar.finish()
+			}
+			if err != nil {
+				return fmt.Errorf("import %s: %w", name, err)
+			}
+			el := time.Since(start)
+			n := sum.added + sum.present + len(sum.rejected)
+			fmt.Fprintf(e.stderr, "%s: %d objects in %s (%.0f objects/s, %s): %d added, %d already present, %d rejected\n",
+				name, n, el.Round(time.Millisecond), float64(n)/max(el.Seconds(), 1e-9), humanBytes(cr.n), sum.added, sum.present, len(sum.rejected))
+			for _, w := range sum.warnings {
+				fmt.Fprintf(e.stderr, "  warning: %s\n", w)
+			}
+			for i, r := range sum.rejected {
+				if i == firstReasons {
+					fmt.Fprintf(e.stderr, "  … and %d more rejected\n", len(sum.rejected)-firstReasons)
+					break
+				}
+				fmt.Fprintf(e.stderr, "  rejected: %s\n", r.Message)
+			}
+			total.added += sum.added
+			total.present += sum.present
+			total.rejected = append(total.rejected, sum.rejected...)
+		}
+		if len(total.rejected) > 0 {
+			return liaison.Errorf(liaison.EINVALID, "%d objects rejected; the other %d were stored", len(total.rejected), total.added+total.present)
+		}
+		return nil
+	})
+}
+
+// pickCollection returns the collection id to use: the one given, or the
+// only one the principal may write (or read, for export).
+func pickCollection(ctx context.Context, s liaison.Store, p liaison.Principal, id string, write bool) (string, error) {
+	if id != "" {
+		c, err := s.Collection(ctx, p, id)
+		if err != nil {
+			return "", err
+		}
+		if write && !c.CanWrite {
+			return "", liaison.Errorf(liaison.EFORBIDDEN, "%s may not write to collection %q (%s)", p.Name, c.Title, c.ID)
+		}
+		return c.ID, nil
+	}
+	cs, err := s.Collections(ctx, p)
+	if err != nil {
+		return "", err
+	}
+	var ok []string
+	for _, c := range cs {
+		if (write && c.CanWrite) || (!write && c.CanRead) {
+			ok = append(ok, fmt.Sprintf("%s (%s)", c.ID, c.Title))
+		}
+	}
+	switch len(ok) {
+	case 0:
+		return "", liaison.Errorf(liaison.EFORBIDDEN, "%s may not write to any collection", p.Name)
+	case 1:
+		id, _, _ := strings.Cut(ok[0], " ")
+		return id, nil
+	}
+	return "", usagef("%s may write to %d collections; pick one with --collection: %s", p.Name, len(ok), strings.Join(ok, ", "))
+}
+
+// importBundle streams one bundle into a collection in batches. Objects
+// that name a marking-definition not seen yet wait until the bundle ends,
+// because real bundles often carry their markings last.
+func importBundle(ctx context.Context, s liaison.Store, p liaison.Principal, coll string, r io.Reader, progress func(objects int64)) (importSummary, error) {
+	var sum importSummary
+	rd := stix.NewReader(r)
+	var batch []liaison.Candidate
+	batchBytes := 0
+	var deferred []liaison.Candidate
+	deferredBytes := 0
+	var seen int64
+
+	flush := func(final bool) error {
+		if len(batch) == 0 {
+			return nil
+		}
+		res, err := s.AddObjects(ctx, p, coll, batch)
+		if err != nil {
+			return err
+		}
+		for _, a := range res.Accepted {
+			if a.Present {
+				sum.present++
+			} else {
+				sum.added++
+			}
+		}
+		byIndex := make(map[int]*liaison.Candidate, len(batch))
+		for i := range batch {
+			byIndex[batch[i].Index] = &batch[i]
+		}
+		for _, rej := range res.Rejected {
+			if rej.UnknownMarking && !final && deferredBytes < maxDeferredBytes {
+				if c := byIndex[rej.Index]; c != nil {
+					deferred = append(deferred, *c)
+					deferredBytes += len(c.Raw)
+					continue
+				}
+			}
+			sum.rejected = append(sum.rejected, rej)
+		}
+		batch, batchBytes = batch[:0], 0
+		return nil
+	}
+
+	for {
+		raw, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return sum, err
+		}
+		seen++
+		c, err := stix.Decode(rd.Index(), raw)
+		if err != nil {
+			sum.rejected = append(sum.rejected, liaison.Rejection{Index: rd.Index(), ID: c.ID, Message: liaison.ErrorMessage(err)})
+		} else {
+			batch = append(batch, c)
+			batchBytes += len(raw)
+		}
+		if len(batch) >= importBatchObjects || batchBytes >= importBatchBytes {
+			if err := flush(false); err != nil {
+				return sum, err
+			}
+		}
+		if progress != nil && seen%500 == 0 {
+			progress(seen)
+		}
+	}
+	if err := flush(false); err != nil {
+		return sum, err
+	}
+	sum.warnings = rd.Warnings()
+	for len(deferred) > 0 {
+		n := min(len(deferred), importBatchObjects)
+		batch = append(batch[:0], deferred[:n]...)
+		deferred = deferred[n:]
+		if err := flush(true); err != nil {
+			return sum, err
+		}
+	}
+	if progress != nil {
+		progress(seen)
+	}
+	return sum, nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func runExport(ctx context.Context, e *env, o *options, args []string) error {
+	if o.str("as") == "" {
+		return usagef("want --as USER: export holds only what that user may read")
+	}
+	if len(args) != 0 {
+		return usagef("takes no arguments, only flags")
+	}
+	var after time.Time
+	if v := o.str("added-after"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return usagef("--added-after %q is not an RFC 3339 timestamp such as 2024-01-01T00:00:00Z", v)
+		}
+		after = t
+	}
+	return withStore(ctx, e, o, func(s liaison.Store) error {
+		p, err := s.User(ctx, o.str("as"))
+		if err != nil {
+			return err
+		}
+		var colls []string
+		if id := o.str("collection"); id != "" {
+			c, err := s.Collection(ctx, p, id)
+			if err != nil {
+				return err
+			}
+			if !c.CanRead {
+				return liaison.NotFound("collection", id)
+			}
+			colls = []string{c.ID}
+		} else {
+			cs, err := s.Collections(ctx, p)
+			if err != nil {
+				return err
+			}
+			for _, c := range cs {
+				if c.CanRead {
+					colls = append(colls, c.ID)
+				}
+			}
+		}
+		w := e.stdout
+		var f *os.File
+		if out := o.str("output"); out != "" {
+			if f, err = os.Create(out); err != nil {
+				return usagef("cannot create --output: %v", err)
+			}
+			defer f.Close()
+			w = f
+		}
+		n, err := exportBundle(ctx, s, p, colls, liaison.ObjectQuery{AddedAfter: after, Types: o.list("type")}, w)
+		if err != nil {
+			return err
+		}
+		if f != nil {
+			if err := f.Close(); err != nil {
+				return fmt.Errorf("export: close %s: %w", f.Name(), err)
+			}
+		}
+		fmt.Fprintf(e.stderr, "exported %d object versions from %d collections as %s\n", n, len(colls), p.Name)
+		return nil
+	})
+}
+
+// exportBundle writes every version the principal may read in the
+// collections as one bundle, paging through the store's reader-filtered
+// query. A version stored in several collections is written once.
+func exportBundle(ctx context.Context, s liaison.Store, p liaison.Principal, colls []string, q liaison.ObjectQuery, w io.Writer) (int, error) {
+	bw := stix.NewBundleWriter(w)
+	q.Versions = []string{liaison.VersionAll}
+	q.Limit = 1000
+	seen := map[string]bool{}
+	n := 0
+	for _, c := range colls {
+		q.Next = ""
+		for {
+			page, err := s.Objects(ctx, p, c, q)
+			if err != nil {
+				return n, err
+			}
+			for _, v := range page.Versions {
+				if len(colls) > 1 {
+					k := v.ID + "|" + v.Modified.Format(time.RFC3339Nano)
+					if seen[k] {
+						continue
+					}
+					seen[k] = true
+				}
+				if err := bw.Write(v.Raw); err != nil {
+					return n, fmt.Errorf("export: write: %w", err)
+				}
+				n++
+			}
+			if !page.More {
+				break
+			}
+			q.Next = page.Next
+		}
+	}
+	if err := bw.Close(); err != nil {
+		return n, fmt.Errorf("export: write: %w", err)
+	}
+	return n, nil
+}

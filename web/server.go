@@ -1,0 +1,93 @@
+// Package web serves the office's own pages and its JSON API (/api/v1/):
+// the home page, health, and the API that the UI and scripts use. Every
+// read goes through the store's reader-filtered methods.
+package web
+
+import (
+	"embed"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"liaison"
+	"liaison/auth"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Config describes the office to the pages.
+type Config struct {
+	Office    liaison.Organisation // the office's own organisation
+	TAXIIPath string               // the TAXII discovery path, e.g. /taxii2/
+	APIRoot   string               // the TAXII API root path, e.g. /taxii2/tokyo/
+	Logger    *slog.Logger
+	Now       func() time.Time
+}
+
+// Server is the http.Handler for the pages and the JSON API.
+type Server struct {
+	store liaison.Store
+	auth  *auth.Authenticator
+	cfg   Config
+	tmpl  *template.Template
+	mux   *http.ServeMux
+	log   *slog.Logger
+}
+
+// NewServer returns the handler for the office's pages and JSON API.
+func NewServer(store liaison.Store, authn *auth.Authenticator, cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{
+		store: store, auth: authn, cfg: cfg, log: cfg.Logger,
+		tmpl: template.Must(template.New("").Funcs(template.FuncMap{"join": joinStrings}).ParseFS(templateFS, "templates/*.html")),
+		mux:  http.NewServeMux(),
+	}
+	s.routes()
+	return s
+}
+
+// routes lists every route of the pages and the JSON API.
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /{$}", s.home)
+	s.mux.HandleFunc("GET /signin", s.signin)
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+
+	s.mux.Handle("GET /api/v1/whoami", s.authed(s.whoami))
+	s.mux.Handle("GET /api/v1/collections", s.authed(s.listCollections))
+	s.mux.Handle("GET /api/v1/organisations", s.authed(s.listOrganisations))
+	s.mux.HandleFunc("/api/", s.apiNotFound)
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// authed wraps an API handler that needs a principal.
+func (s *Server) authed(h func(http.ResponseWriter, *http.Request, liaison.Principal)) http.Handler {
+	return s.auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := liaison.PrincipalFrom(r.Context())
+		if !ok {
+			s.writeError(w, r, liaison.Errorf(liaison.EUNAUTHORIZED, "authentication required"))
+			return
+		}
+		h(w, r, p)
+	}))
+}
+
+func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, r, liaison.Errorf(liaison.ENOTFOUND, "no API endpoint %s %s", r.Method, r.URL.Path))
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.store.Organisations(r.Context()); err != nil {
+		s.log.Error("health check failed", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
