@@ -327,18 +327,21 @@ type Slot struct {
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`
 	// OutOfHours is how many participants would meet outside their
-	// working hours; WorstOutOfHours is the longest such stretch.
-	OutOfHours      int           `json:"out_of_hours"`
-	WorstOutOfHours time.Duration `json:"-"`
-	Local           []LocalTime   `json:"local"`
+	// working hours; WorstMinutesOut is the longest such stretch, in
+	// minutes, and TotalMinutesOut the sum over participants.
+	OutOfHours      int         `json:"out_of_hours"`
+	WorstMinutesOut int         `json:"worst_minutes_out"`
+	TotalMinutesOut int         `json:"total_minutes_out"`
+	Local           []LocalTime `json:"local"`
 }
 
 // LocalTime is one participant's view of a slot.
 type LocalTime struct {
-	Org        string        `json:"org"`
-	Zone       string        `json:"zone"`
-	Start      string        `json:"start"` // local wall time, RFC 3339 with offset
-	End        string        `json:"end"`
-	InHours    bool          `json:"in_hours"`
-	OutOfHours time.Duration `json:"-"`
+	Org        string `json:"org"`
+	Zone       string `json:"zone"`
+	Weekday    string `json:"weekday"` // local weekday of the start, such as Mon
+	Start      string `json:"start"`   // local wall time, RFC 3339 with offset
+	End        string `json:"end"`
+	InHours    bool   `json:"in_hours"`
+	MinutesOut int    `json:"minutes_out"` // minutes outside working hours
 }
