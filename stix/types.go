@@ -36,7 +36,7 @@ func init() {
 		"incident": func(o *object, _ *liaison.Candidate) error {
 			return all(reqStr(o, "name"), o.killChainPhases())
 		},
-		"indicator":      checkIndicator,
+		"indicator": checkIndicator,
 		"infrastructure": func(o *object, _ *liaison.Candidate) error {
 			return all(reqStr(o, "name"), o.optStrList("infrastructure_types", "aliases"), o.killChainPhases(), o.order("first_seen", "last_seen", false))
 		},

@@ -86,7 +86,7 @@ type Repeats struct {
 // StartStop restricts matching observations to [Start, Stop).
 // Stop is after Start.
 type StartStop struct {
-	Start, Stop time.Time
+	Start, Stop               time.Time
 	StartLiteral, StopLiteral string // the timestamps as written
 }
 
