@@ -1,0 +1,340 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"liaison"
+)
+
+// AddObjects writes candidates into a collection as writer, in one
+// transaction. Each candidate is accepted or rejected on its own. The
+// originator is the writer's organisation; unmarked objects take the
+// collection's default marking; date_added is unique and strictly
+// increasing in the collection. ENOTFOUND if the writer cannot see the
+// collection; EFORBIDDEN if they may see but not write it.
+func (s *Store) AddObjects(ctx context.Context, writer liaison.Principal, collection string, objs []liaison.Candidate) (liaison.WriteResult, error) {
+	const op = "sqlite.AddObjects"
+	var res liaison.WriteResult
+	var w *wtx
+	err := s.inWrite(ctx, op, func(tx *sql.Tx) error {
+		var err error
+		if w, err = s.beginWrite(ctx, tx); err != nil {
+			return err
+		}
+		defer w.close()
+		res, err = w.addObjects(writer, collection, objs)
+		return err
+	})
+	if err != nil {
+		return liaison.WriteResult{}, err
+	}
+	w.commit()
+	return res, nil
+}
+
+func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []liaison.Candidate) (liaison.WriteResult, error) {
+	ctx := w.ctx
+	res := liaison.WriteResult{Accepted: []liaison.Accepted{}, Rejected: []liaison.Rejection{}}
+	acc, err := visibleCollection(ctx, w.tx, w.dir, writer, collection)
+	if err != nil {
+		return res, err
+	}
+	if !acc.CanWrite {
+		return res, liaison.Errorf(liaison.EFORBIDDEN, "user %s (%s) may not write to collection %s", writer.Name, writer.Org, collection)
+	}
+	coll := acc.Collection
+	var last int64
+	if err := w.tx.QueryRowContext(ctx, `SELECT last_added_us FROM collections WHERE id = ?`, collection).Scan(&last); err != nil {
+		return res, fmt.Errorf("collection high-water mark: %w", err)
+	}
+	startLast := last
+
+	conflicts, err := w.takeBatchMarkings(objs)
+	if err != nil {
+		return res, err
+	}
+
+	ins, err := w.stmt(`INSERT INTO versions (collection, id, version_us, date_added_us, type, spec_version, originator, default_marking, label_id, audience_id, ends, granular_refs, raw)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id, collection, version_us) DO NOTHING`)
+	if err != nil {
+		return res, err
+	}
+	sameRaw, err := w.stmt(`SELECT version_us FROM versions WHERE id = ? AND collection = ? AND raw = ?`)
+	if err != nil {
+		return res, err
+	}
+	insEnd, err := w.stmt(`INSERT OR IGNORE INTO ends (end_id, rel_vid) VALUES (?, ?)`)
+	if err != nil {
+		return res, err
+	}
+	nowUS := w.now.UnixMicro()
+	var written []string
+	var newRels []int64
+	for i := range objs {
+		c := &objs[i]
+		reject := func(unknownMarking bool, format string, args ...any) {
+			res.Rejected = append(res.Rejected, liaison.Rejection{
+				Index: c.Index, ID: c.ID, Version: c.Version(), UnknownMarking: unknownMarking,
+				Message: fmt.Sprintf("object %d (%s): ", c.Index, c.ID) + fmt.Sprintf(format, args...),
+			})
+		}
+		switch {
+		case c.ID == "" || c.Type == "":
+			reject(false, "it has no id or no type")
+			continue
+		case !strings.HasPrefix(c.ID, c.Type+"--"):
+			reject(false, "its id does not start with its type %q", c.Type)
+			continue
+		case len(c.Raw) == 0:
+			reject(false, "it has no bytes to store")
+			continue
+		case conflicts[i] != "":
+			reject(false, "%s", conflicts[i])
+			continue
+		}
+		unknown := ""
+		for _, set := range []struct {
+			prop string
+			refs []string
+		}{{"object_marking_refs", c.MarkingRefs}, {"granular_markings", c.GranularMarkingRefs}} {
+			for _, ref := range set.refs {
+				if _, ok, err := w.marking(ref); err != nil {
+					return res, err
+				} else if !ok && unknown == "" {
+					unknown = fmt.Sprintf("%s names %s, which this hub does not know", set.prop, ref)
+				}
+			}
+		}
+		if unknown != "" {
+			reject(true, "%s", unknown)
+			continue
+		}
+		refs := c.MarkingRefs
+		defaultMarking := ""
+		if len(refs) == 0 && coll.DefaultMarking != "" {
+			refs = []string{coll.DefaultMarking}
+			defaultMarking = coll.DefaultMarking
+		}
+		lab, err := w.label(writer.Org, sortedRefs(refs))
+		if err != nil {
+			return res, err
+		}
+		date := max(nowUS, last+1)
+		version := micros(c.Version())
+		if version == 0 {
+			var have int64
+			switch err := sameRaw.QueryRowContext(ctx, c.ID, collection, c.Raw).Scan(&have); {
+			case err == nil:
+				res.Accepted = append(res.Accepted, liaison.Accepted{Index: c.Index, ID: c.ID, Version: fromMicros(have), Present: true})
+				continue
+			case err != sql.ErrNoRows:
+				return res, fmt.Errorf("find identical version: %w", err)
+			}
+			version = date
+		}
+		r, err := ins.ExecContext(ctx, collection, c.ID, version, date, c.Type, c.SpecVersion, writer.Org, defaultMarking,
+			lab.id, lab.audience, strings.Join(c.Ends, ","), sortedRefs(c.GranularMarkingRefs), c.Raw)
+		if ce := constraintError(err); ce != nil {
+			reject(false, "the store refused it: %s", ce.Message)
+			continue
+		}
+		if err != nil {
+			return res, fmt.Errorf("insert version: %w", err)
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return res, err
+		}
+		if n == 0 {
+			res.Accepted = append(res.Accepted, liaison.Accepted{Index: c.Index, ID: c.ID, Version: fromMicros(version), Present: true})
+			continue
+		}
+		last = date
+		written = append(written, c.ID)
+		if len(c.Ends) > 0 {
+			vid, err := r.LastInsertId()
+			if err != nil {
+				return res, err
+			}
+			for _, e := range c.Ends {
+				if _, err := insEnd.ExecContext(ctx, e, vid); err != nil {
+					return res, fmt.Errorf("insert end: %w", err)
+				}
+			}
+			newRels = append(newRels, vid)
+		}
+		res.Accepted = append(res.Accepted, liaison.Accepted{Index: c.Index, ID: c.ID, Version: fromMicros(version)})
+	}
+	if len(written) > 0 {
+		if err := w.recomputeRels(newRels, written, nil); err != nil {
+			return res, err
+		}
+	}
+	if last != startLast {
+		if _, err := w.tx.ExecContext(ctx, `UPDATE collections SET last_added_us = ? WHERE id = ?`, last, collection); err != nil {
+			return res, fmt.Errorf("update high-water mark: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// takeBatchMarkings makes the marking-definitions carried in objs known for
+// this write and stores the new ones. A marking-definition whose id is
+// known already with other content is refused (marking-definitions never
+// change); the returned map holds the refusal message by position.
+func (w *wtx) takeBatchMarkings(objs []liaison.Candidate) (map[int]string, error) {
+	conflicts := map[int]string{}
+	w.batchMarks = map[string]liaison.Marking{}
+	bodies := map[string]string{}
+	for i, c := range objs {
+		if c.Marking == nil || c.ID == "" {
+			continue
+		}
+		if _, builtin := liaison.TLPByID[c.ID]; builtin {
+			continue
+		}
+		m := *c.Marking
+		m.ID = c.ID
+		body, err := json.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		if prev, ok := bodies[c.ID]; ok {
+			if prev != string(body) {
+				conflicts[i] = fmt.Sprintf("%s appears twice in this write with different content", c.ID)
+			}
+			continue
+		}
+		var stored string
+		err = w.tx.QueryRowContext(w.ctx, `SELECT body FROM markings WHERE id = ?`, c.ID).Scan(&stored)
+		switch {
+		case err == sql.ErrNoRows:
+			if _, err := w.tx.ExecContext(w.ctx, `INSERT INTO markings (id, body) VALUES (?, ?)`, c.ID, string(body)); err != nil {
+				return nil, fmt.Errorf("store marking: %w", err)
+			}
+			w.newMarking[c.ID] = m
+			w.batchMarks[c.ID] = m
+			bodies[c.ID] = string(body)
+		case err != nil:
+			return nil, fmt.Errorf("find marking: %w", err)
+		default:
+			bodies[c.ID] = stored
+			if stored != string(body) {
+				conflicts[i] = fmt.Sprintf("%s is known already with other content, and a marking-definition never changes", c.ID)
+			}
+		}
+	}
+	return conflicts, nil
+}
+
+// DeleteObject deletes the versions of one object selected by q.Versions
+// and q.SpecVersions (default: the latest the writer may read). It needs
+// write access and the originator's organisation. ENOTFOUND if the writer
+// cannot read any matching version; EFORBIDDEN if they may read but not
+// delete it. It returns how many versions it deleted.
+func (s *Store) DeleteObject(ctx context.Context, writer liaison.Principal, collection, id string, q liaison.ObjectQuery) (int, error) {
+	const op = "sqlite.DeleteObject"
+	f, err := parseQuery(q)
+	if err != nil {
+		return 0, err
+	}
+	f.ids = []string{id}
+	f.types = nil
+	f.after = 0
+	var w *wtx
+	var n int
+	err = s.inWrite(ctx, op, func(tx *sql.Tx) error {
+		var err error
+		if w, err = s.beginWrite(ctx, tx); err != nil {
+			return err
+		}
+		defer w.close()
+		acc, err := visibleCollection(ctx, tx, w.dir, writer, collection)
+		if err != nil {
+			return err
+		}
+		if !acc.CanRead {
+			return liaison.NotFound("object", id)
+		}
+		where, args := f.where(collection, writer.Org)
+		rows, err := tx.QueryContext(ctx, `SELECT v.vid, v.originator, v.ends FROM versions v WHERE `+where, args...)
+		if err != nil {
+			return fmt.Errorf("select versions: %w", err)
+		}
+		type victim struct {
+			vid        int64
+			originator string
+			ends       string
+		}
+		var vs []victim
+		for rows.Next() {
+			var v victim
+			if err := rows.Scan(&v.vid, &v.originator, &v.ends); err != nil {
+				rows.Close()
+				return err
+			}
+			vs = append(vs, v)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(vs) == 0 {
+			return liaison.NotFound("object", id)
+		}
+		for _, v := range vs {
+			if !acc.CanWrite || v.originator != writer.Org {
+				return liaison.Errorf(liaison.EFORBIDDEN, "user %s (%s) may not delete object %s: only its originator's analysts with write access may", writer.Name, writer.Org, id)
+			}
+		}
+		for _, v := range vs {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM versions WHERE vid = ?`, v.vid); err != nil {
+				return fmt.Errorf("delete version: %w", err)
+			}
+			if v.ends != "" {
+				for _, e := range strings.Split(v.ends, ",") {
+					if _, err := tx.ExecContext(ctx, `DELETE FROM ends WHERE end_id = ? AND rel_vid = ?`, e, v.vid); err != nil {
+						return fmt.Errorf("delete end: %w", err)
+					}
+				}
+			}
+		}
+		n = len(vs)
+		return w.recomputeRels(nil, []string{id}, nil)
+	})
+	if err != nil {
+		return 0, err
+	}
+	w.commit()
+	return n, nil
+}
+
+// Marking returns a marking-definition known to the hub, built in or
+// stored. ENOTFOUND if unknown.
+func (s *Store) Marking(ctx context.Context, id string) (liaison.Marking, error) {
+	if t, ok := liaison.TLPByID[id]; ok {
+		return liaison.Marking{ID: id, Name: t.String(), TLP: t}, nil
+	}
+	s.mu.Lock()
+	m, ok := s.markCache[id]
+	s.mu.Unlock()
+	if ok {
+		return m, nil
+	}
+	var body string
+	err := s.reader.QueryRowContext(ctx, `SELECT body FROM markings WHERE id = ?`, id).Scan(&body)
+	if err == sql.ErrNoRows {
+		return liaison.Marking{}, liaison.NotFound("marking-definition", id)
+	}
+	if err != nil {
+		return liaison.Marking{}, s.internal("sqlite.Marking", err)
+	}
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		return liaison.Marking{}, s.internal("sqlite.Marking", err)
+	}
+	return m, nil
+}

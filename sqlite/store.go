@@ -1,0 +1,250 @@
+// Package sqlite is the embedded store: it implements liaison.Store on one
+// SQLite file with modernc.org/sqlite (no cgo). Writes go through a single
+// writer connection, so commit order is date_added order; reads use a
+// separate pool of query-only connections and filter by the reader's
+// audience inside every query.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"liaison"
+
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// FileName is the name of the database file inside a store directory.
+const FileName = "liaison.db"
+
+// Options tune a store. The zero value is ready to use.
+type Options struct {
+	// Now is the store's clock; nil means time.Now. Agreements enter and
+	// leave force, and date_added is assigned, by this clock.
+	Now func() time.Time
+	// Logger receives internal errors and recompute reports; nil means
+	// slog.Default().
+	Logger *slog.Logger
+	// Password sets the argon2id cost; the zero value means DefaultPasswordCost.
+	// Tests may lower it.
+	Password PasswordCost
+	// Readers is the size of the reader pool; 0 means max(4, GOMAXPROCS).
+	Readers int
+}
+
+// Store is the SQLite store. It is safe for concurrent use.
+type Store struct {
+	path   string
+	writer *sql.DB
+	reader *sql.DB
+	now    func() time.Time
+	log    *slog.Logger
+	cost   PasswordCost
+
+	mu        sync.Mutex
+	dirCache  *dirSnapshot     // the directory tables at a directory_version
+	audByKey  map[string]int64 // committed audiences: key -> id
+	audByID   map[int64]liaison.Audience
+	markCache map[string]liaison.Marking // committed stored markings
+}
+
+var _ liaison.Store = (*Store)(nil)
+
+// Exists reports whether dir holds a store's database file.
+func Exists(dir string) bool {
+	fi, err := os.Stat(filepath.Join(dir, FileName))
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// Open opens the store in dir, creating dir and the database if they are
+// missing, and applies every embedded migration not yet recorded.
+func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
+	const op = "sqlite.Open"
+	if dir == "" {
+		return nil, liaison.Errorf(liaison.EINVALID, "store directory is empty")
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("%s: create %s: %w", op, dir, err)
+	}
+	s := &Store{
+		path:      filepath.Join(dir, FileName),
+		now:       opts.Now,
+		log:       opts.Logger,
+		cost:      opts.Password,
+		audByKey:  map[string]int64{},
+		audByID:   map[int64]liaison.Audience{},
+		markCache: map[string]liaison.Marking{},
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.cost == (PasswordCost{}) {
+		s.cost = DefaultPasswordCost
+	}
+	base := s.path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)&_pragma=synchronous(NORMAL)"
+	var err error
+	s.writer, err = sql.Open("sqlite", base+"&_pragma=cache_size(-65536)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	s.writer.SetMaxOpenConns(1)
+	s.writer.SetMaxIdleConns(1)
+	s.writer.SetConnMaxLifetime(0)
+	s.writer.SetConnMaxIdleTime(0)
+	if err := s.writer.PingContext(ctx); err != nil {
+		s.writer.Close()
+		return nil, fmt.Errorf("%s: open %s: %w", op, s.path, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.writer.Close()
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	s.reader, err = sql.Open("sqlite", base+"&_pragma=cache_size(-32768)&_pragma=query_only(1)")
+	if err != nil {
+		s.writer.Close()
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	n := opts.Readers
+	if n <= 0 {
+		n = max(4, runtime.GOMAXPROCS(0))
+	}
+	s.reader.SetMaxOpenConns(n)
+	s.reader.SetMaxIdleConns(n)
+	s.reader.SetConnMaxIdleTime(0)
+	s.reader.SetConnMaxLifetime(0)
+	return s, nil
+}
+
+// Close closes the store's connections.
+func (s *Store) Close() error {
+	return errors.Join(s.reader.Close(), s.writer.Close())
+}
+
+// clock returns the store's time, truncated to microseconds.
+func (s *Store) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+// inWrite runs fn in a writer transaction and commits if it returns nil.
+// Any error rolls everything back.
+func (s *Store) inWrite(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return s.internal(op, err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return s.mapErr(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return s.internal(op, err)
+	}
+	return nil
+}
+
+// inRead runs fn in a read-only transaction on the reader pool, so every
+// query in it sees one snapshot.
+func (s *Store) inRead(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return s.internal(op, err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return s.mapErr(op, err)
+	}
+	return nil
+}
+
+// mapErr passes domain errors through, turns constraint violations into
+// domain codes and everything else into an internal error.
+func (s *Store) mapErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var le *liaison.Error
+	if errors.As(err, &le) {
+		if le.Code == liaison.EINTERNAL {
+			s.log.Error("store internal error", "op", op, "err", err)
+		}
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if e := constraintError(err); e != nil {
+		e.Op = op
+		return e
+	}
+	return s.internal(op, err)
+}
+
+func (s *Store) internal(op string, err error) error {
+	var le *liaison.Error
+	if errors.As(err, &le) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	s.log.Error("store internal error", "op", op, "err", err)
+	return liaison.Internal(op, err)
+}
+
+// constraintError maps a SQLite constraint violation to a domain error, or
+// returns nil if err is not one.
+func constraintError(err error) *liaison.Error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_CONSTRAINT {
+		return nil
+	}
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return &liaison.Error{Code: liaison.ECONFLICT, Message: "it exists already", Err: err}
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return &liaison.Error{Code: liaison.EINVALID, Message: "it refers to something that does not exist", Err: err}
+	}
+	return &liaison.Error{Code: liaison.EINVALID, Message: "it breaks a rule of the store", Err: err}
+}
+
+// micros converts t to microseconds since the epoch; the zero time is 0.
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// fromMicros is the inverse of micros.
+func fromMicros(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
+}
+
+// nullMicros is micros for nullable columns: the zero time is NULL.
+func nullMicros(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMicro(), Valid: true}
+}
