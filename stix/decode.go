@@ -78,6 +78,12 @@ func Decode(index int, raw []byte) (liaison.Candidate, error) {
 		}
 	}
 	if err != nil {
+		// Name the object if its id came before the fault.
+		if id, ok, _ := o.str("id"); ok {
+			if _, _, good := SplitID(id); good {
+				o.id = id
+			}
+		}
 		return c, o.errf("", "is not valid JSON: %v", err)
 	}
 	if err := o.decode(&c); err != nil {

@@ -41,7 +41,7 @@ type parser struct {
 // maxDepth bounds nesting of parentheses and brackets.
 const maxDepth = 256
 
-func (p *parser) advance() *Error {
+func (p *parser) advance() error {
 	t, err := p.lex.next()
 	if err != nil {
 		return err
@@ -61,7 +61,7 @@ func (p *parser) expected(what string) *Error {
 func (p *parser) isKeyword(k string) bool { return p.tok.kind == tKeyword && p.tok.text == k }
 
 // expect consumes a token of kind k or fails naming what.
-func (p *parser) expect(k tokKind, what string) (token, *Error) {
+func (p *parser) expect(k tokKind, what string) (token, error) {
 	if p.tok.kind != k {
 		return token{}, p.expected(what)
 	}
@@ -69,14 +69,14 @@ func (p *parser) expect(k tokKind, what string) (token, *Error) {
 	return t, p.advance()
 }
 
-func (p *parser) expectKeyword(k string) *Error {
+func (p *parser) expectKeyword(k string) error {
 	if !p.isKeyword(k) {
 		return p.expected(k)
 	}
 	return p.advance()
 }
 
-func (p *parser) enter() *Error {
+func (p *parser) enter() error {
 	p.depth++
 	if p.depth > maxDepth {
 		return p.errAt(p.tok.pos, "nesting deeper than %d", maxDepth)
