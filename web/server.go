@@ -62,6 +62,8 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/whoami", s.authed(s.whoami))
 	s.mux.Handle("GET /api/v1/collections", s.authed(s.listCollections))
 	s.mux.Handle("GET /api/v1/organisations", s.authed(s.listOrganisations))
+	s.consultRoutes()
+	s.decideRoutes()
 	s.mux.HandleFunc("/api/", s.apiNotFound)
 }
 
