@@ -27,7 +27,8 @@ const (
 	idleTimeout       = 2 * time.Minute
 	shutdownGrace     = 15 * time.Second
 	taxiiDiscovery    = "/taxii2/"
-	taxiiAPIRoot      = "/taxii2/tokyo/"
+	taxiiRootName     = "tokyo"
+	taxiiAPIRoot      = taxiiDiscovery + taxiiRootName + "/"
 )
 
 func serveFlags(fs *flag.FlagSet, o *options) {
@@ -60,7 +61,7 @@ func newHandler(s liaison.Store, office liaison.Organisation, log *slog.Logger) 
 		Title:            office.Name + " TAXII 2.1",
 		Description:      "Threat information shared by " + office.Name + ", filtered for each reader by releasability.",
 		Contact:          office.Name,
-		APIRoot:          taxiiAPIRoot,
+		APIRoot:          taxiiRootName,
 		MaxContentLength: maxBody,
 		Logger:           log,
 	})
