@@ -394,6 +394,10 @@ func (s *Server) slots(r *http.Request, p liaison.Principal, in slotsIn) ([]liai
 			return nil, err
 		}
 	}
+	d, err := s.store.Directory(r.Context())
+	if err != nil {
+		return nil, err
+	}
 	if in.Consultation != 0 {
 		cs, err := s.consultationService()
 		if err != nil {
@@ -403,14 +407,17 @@ func (s *Server) slots(r *http.Request, p liaison.Principal, in slotsIn) ([]liai
 		if err != nil {
 			return nil, err
 		}
-		req.Participants = append(append([]string{c.Convenor}, c.Participants...), in.Participants...)
+		// The organisations that will take part once it is open: the
+		// participants and convenor that its marking releases it to.
+		c.Status = liaison.ConsultationOpen
+		aud, err := consult.Readers(c, d)
+		if err != nil {
+			return nil, err
+		}
+		req.Participants = append(append([]string{}, aud...), in.Participants...)
 		if req.Duration == 0 {
 			req.Duration = c.Duration
 		}
-	}
-	d, err := s.store.Directory(r.Context())
-	if err != nil {
-		return nil, err
 	}
 	return consult.ProposeSlots(req, d)
 }
