@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"liaison"
 	"liaison/sqlite"
@@ -35,14 +37,22 @@ func init() {
 			if sqlite.Exists(o.data) {
 				return usagef("a store exists already at %s: init only creates new stores", o.data)
 			}
+			_, statErr := os.Stat(o.data)
+			madeDir := os.IsNotExist(statErr)
 			s, err := sqlite.Open(ctx, o.data, sqlite.Options{Logger: e.log})
 			if err != nil {
 				return err
 			}
-			defer s.Close()
 			secret, err := initOffice(ctx, s, office, admin, o.boolean("nations"))
 			if err != nil {
+				// Never leave a half-made store behind: the next init
+				// would refuse it and every other command would use it.
+				s.Close()
+				removeStore(o.data, madeDir)
 				return err
+			}
+			if err := s.Close(); err != nil {
+				return fmt.Errorf("init: close store: %w", err)
 			}
 			fmt.Fprintln(e.stdout, secret)
 			fmt.Fprintf(e.stderr, "created the store at %s for %s; the token above is %s's, shown once\n", o.data, office.Name, admin.Name)
@@ -58,12 +68,7 @@ func initOffice(ctx context.Context, s liaison.Store, office liaison.Organisatio
 		return "", err
 	}
 	if nations {
-		err := seedNations(func(o liaison.Organisation) error {
-			if o.Code == office.Code {
-				return nil
-			}
-			return s.CreateOrganisation(ctx, o)
-		})
+		err := seedNations(func(o liaison.Organisation) error { return s.CreateOrganisation(ctx, o) })
 		if err != nil {
 			return "", err
 		}
@@ -73,4 +78,17 @@ func initOffice(ctx context.Context, s liaison.Store, office liaison.Organisatio
 	}
 	_, secret, err := s.CreateToken(ctx, admin.Name)
 	return secret, err
+}
+
+// removeStore deletes the store files init made, and the folder too when
+// init created it.
+func removeStore(dir string, madeDir bool) {
+	if madeDir {
+		os.RemoveAll(dir)
+		return
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, "liaison.db*"))
+	for _, m := range matches {
+		os.Remove(m)
+	}
 }

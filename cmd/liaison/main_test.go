@@ -220,3 +220,25 @@ func TestHelp(t *testing.T) {
 		}
 	}
 }
+
+func TestInitBadInputLeavesNothing(t *testing.T) {
+	c := newCLI(t)
+	for _, args := range [][]string{{"init", "--org", "bad code"}, {"init", "--admin", "no spaces allowed"}, {"init", "--tz", "Nowhere/Else"}} {
+		r := c.run("", args...)
+		if r.code != 2 {
+			t.Errorf("%v: exit %d, want 2: %s", args, r.code, r.stderr)
+		}
+		if _, err := os.Stat(c.data); !os.IsNotExist(err) {
+			t.Errorf("%v left %s behind", args, c.data)
+		}
+	}
+	// A clash found only once the store exists (the office code is also a
+	// nation's) rolls the whole init back.
+	r := c.run("", "init", "--org", "FRA", "--nations")
+	if r.code != 2 {
+		t.Fatalf("init --org FRA --nations: exit %d: %s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(c.data); !os.IsNotExist(err) {
+		t.Errorf("a failed init left %s behind", c.data)
+	}
+}
