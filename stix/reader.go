@@ -177,6 +177,9 @@ func (r *Reader) value() ([]byte, int64, error) {
 			b := r.buf[r.r+i]
 			if scalar {
 				if isSpace(b) || b == ',' || b == '}' || b == ']' {
+					if i == 0 {
+						return nil, 0, r.failAt(r.r, "expected a value, found %q", b)
+					}
 					return r.take(i, start)
 				}
 				continue
