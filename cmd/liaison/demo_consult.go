@@ -11,7 +11,7 @@ import (
 // The demo's STIX objects that consultation contributions reference.
 const (
 	demoLanternDomain = "indicator--58e3435f-9579-441c-8f0c-464f4337de84" // TLP:AMBER by default: NATO and IP4
-	demoLanternC2     = "indicator--3b79f543-bc16-4a44-b63f-1e5e66585dc1" // NATO CONFIDENTIAL: not KOR or NZL
+	demoLanternC2     = "indicator--3b79f543-bc16-4a44-b63f-1e5e66585dc1" // NATO CONFIDENTIAL: NATO only
 	demoLanternSeen   = "sighting--757ade5e-36fe-46c6-89be-40c65891ca6a"  // REL TO JPN, USA
 	demoLanternSet    = "intrusion-set--325428bf-b74a-42c5-8c2a-c3a1e46a0828"
 )
