@@ -1,0 +1,45 @@
+package sqlite
+
+import (
+	"context"
+	"testing"
+)
+
+// AppliedMigrations returns the names schema_migrations records, in order.
+func AppliedMigrations(t *testing.T, s *Store) []string {
+	t.Helper()
+	rows, err := s.reader.QueryContext(context.Background(), `SELECT name FROM schema_migrations ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// Pragmas returns the pragmas of the writer and a reader connection.
+func Pragmas(t *testing.T, s *Store) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	ctx := context.Background()
+	for _, c := range []struct {
+		role string
+		q    querier
+	}{{"writer", s.writer}, {"reader", s.reader}} {
+		for _, p := range []string{"journal_mode", "foreign_keys", "busy_timeout", "query_only"} {
+			var v string
+			if err := c.q.QueryRowContext(ctx, "PRAGMA "+p).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			out[c.role+" "+p] = v
+		}
+	}
+	return out
+}

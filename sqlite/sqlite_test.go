@@ -1,0 +1,91 @@
+package sqlite_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"liaison"
+	"liaison/sqlite"
+	"liaison/storetest"
+)
+
+// testCost keeps argon2id cheap in tests; production uses the default.
+var testCost = sqlite.PasswordCost{Time: 1, MemoryKiB: 64, Threads: 1}
+
+func open(t *testing.T, dir string, now func() time.Time) *sqlite.Store {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), dir, sqlite.Options{Now: now, Password: testCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, now func() time.Time) liaison.Store {
+		return open(t, t.TempDir(), now)
+	})
+}
+
+func TestOpenCreatesAndExists(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a", "b")
+	if sqlite.Exists(dir) {
+		t.Fatal("Exists before Open")
+	}
+	s := open(t, dir, time.Now)
+	if !sqlite.Exists(dir) {
+		t.Fatal("no store after Open")
+	}
+	if _, err := os.Stat(filepath.Join(dir, sqlite.FileName)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if sqlite.Exists(t.TempDir()) {
+		t.Error("an empty directory is a store")
+	}
+}
+
+func TestMigrationsRecordedOnce(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s := open(t, dir, time.Now)
+	if err := s.CreateOrganisation(ctx, liaison.Organisation{Code: "USA", Name: "US", Kind: liaison.Ally}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// Reopening applies nothing again and keeps the data.
+	s = open(t, dir, time.Now)
+	if _, err := s.Organisation(ctx, "USA"); err != nil {
+		t.Fatal(err)
+	}
+	names, err := sqlite.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) == 0 || names[0] != "0001_init.sql" || !slices.IsSorted(names) {
+		t.Fatalf("migrations %v", names)
+	}
+	got := sqlite.AppliedMigrations(t, s)
+	if !slices.Equal(got, names) {
+		t.Errorf("recorded %v, want %v", got, names)
+	}
+}
+
+func TestPragmas(t *testing.T) {
+	s := open(t, t.TempDir(), time.Now)
+	p := sqlite.Pragmas(t, s)
+	for k, want := range map[string]string{
+		"writer journal_mode": "wal", "writer foreign_keys": "1", "writer busy_timeout": "10000",
+		"reader journal_mode": "wal", "reader foreign_keys": "1", "reader query_only": "1",
+	} {
+		if got := p[k]; !strings.EqualFold(got, want) {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+}
