@@ -51,15 +51,15 @@ func (w *wtx) appendAction(id int64, a liaison.DecisionAction) error {
 }
 
 // readProposal loads proposal id with its record, unsettled, if org may
-// see it (org empty: unconditionally). ENOTFOUND otherwise.
+// see it. ENOTFOUND otherwise, the same whether missing or hidden.
 func readProposal(ctx context.Context, q querier, org string, id int64) (liaison.Proposal, error) {
+	return loadProposal(ctx, q, id, `SELECT p.proposer, p.procedure, p.marking, p.created_us FROM proposals p WHERE p.id = ? AND `+readableBy("p"), id, org)
+}
+
+// loadProposal runs query (which selects one proposal's row) and loads
+// the proposal with its record.
+func loadProposal(ctx context.Context, q querier, id int64, query string, args ...any) (liaison.Proposal, error) {
 	p := liaison.Proposal{ID: id}
-	query := `SELECT p.proposer, p.procedure, p.marking, p.created_us FROM proposals p WHERE p.id = ?`
-	args := []any{id}
-	if org != "" {
-		query += ` AND ` + readableBy("p")
-		args = append(args, org)
-	}
 	var mk string
 	var created int64
 	err := q.QueryRowContext(ctx, query, args...).Scan(&p.Proposer, &p.Procedure, &mk, &created)
@@ -109,8 +109,10 @@ func readRecords(ctx context.Context, q querier, ids []int64) (map[int64][]liais
 	return out, err
 }
 
+// loadProposal loads a proposal whoever may see it, for recomputing its
+// audience; it never serves a reader.
 func (w *wtx) loadProposal(id int64) (liaison.Proposal, error) {
-	return readProposal(w.ctx, w.tx, "", id)
+	return loadProposal(w.ctx, w.tx, id, `SELECT p.proposer, p.procedure, p.marking, p.created_us FROM proposals p WHERE p.id = ?`, id)
 }
 
 // Proposal returns one proposal settled at the store's clock. ENOTFOUND
