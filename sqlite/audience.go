@@ -321,25 +321,18 @@ type relRow struct {
 func (w *wtx) endReaders(ids []string) (map[string]liaison.Audience, error) {
 	type key struct{ id, coll string }
 	unions := map[key]liaison.Audience{}
-	err := forChunks(ids, func(part []string) error {
-		rows, err := w.tx.QueryContext(w.ctx, `SELECT id, collection, audience_id FROM versions WHERE id IN (`+placeholders(len(part))+`)`, anySlice(part)...)
+	err := w.queryList(`SELECT id, collection, audience_id FROM versions WHERE id IN (SELECT value FROM json_each(?))`, ids, func(rows *sql.Rows) error {
+		var k key
+		var aid int64
+		if err := rows.Scan(&k.id, &k.coll, &aid); err != nil {
+			return err
+		}
+		a, err := w.audience(aid)
 		if err != nil {
-			return fmt.Errorf("end readers: %w", err)
+			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var k key
-			var aid int64
-			if err := rows.Scan(&k.id, &k.coll, &aid); err != nil {
-				return err
-			}
-			a, err := w.audience(aid)
-			if err != nil {
-				return err
-			}
-			unions[k] = union(unions[k], a)
-		}
-		return rows.Err()
+		unions[k] = union(unions[k], a)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -359,20 +352,13 @@ func (w *wtx) endReaders(ids []string) (map[string]liaison.Audience, error) {
 // any of ids as an end.
 func (w *wtx) relsNaming(ids []string) ([]int64, error) {
 	var vids []int64
-	err := forChunks(ids, func(part []string) error {
-		rows, err := w.tx.QueryContext(w.ctx, `SELECT rel_vid FROM ends WHERE end_id IN (`+placeholders(len(part))+`)`, anySlice(part)...)
-		if err != nil {
-			return fmt.Errorf("relationships naming ends: %w", err)
+	err := w.queryList(`SELECT rel_vid FROM ends WHERE end_id IN (SELECT value FROM json_each(?))`, ids, func(rows *sql.Rows) error {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var v int64
-			if err := rows.Scan(&v); err != nil {
-				return err
-			}
-			vids = append(vids, v)
-		}
-		return rows.Err()
+		vids = append(vids, v)
+		return nil
 	})
 	return vids, err
 }
@@ -380,24 +366,17 @@ func (w *wtx) relsNaming(ids []string) ([]int64, error) {
 // loadRels reads relationship rows by vid.
 func (w *wtx) loadRels(vids []int64) ([]relRow, error) {
 	var out []relRow
-	err := forChunks(vids, func(part []int64) error {
-		rows, err := w.tx.QueryContext(w.ctx, `SELECT v.vid, v.id, l.audience_id, v.ends, v.audience_id
-			FROM versions v JOIN labels l ON l.id = v.label_id
-			WHERE v.vid IN (`+placeholders(len(part))+`) AND v.ends != ''`, anySlice(part)...)
-		if err != nil {
-			return fmt.Errorf("load relationships: %w", err)
+	err := w.queryList(`SELECT v.vid, v.id, l.audience_id, v.ends, v.audience_id
+		FROM versions v JOIN labels l ON l.id = v.label_id
+		WHERE v.vid IN (SELECT value FROM json_each(?)) AND v.ends != ''`, vids, func(rows *sql.Rows) error {
+		var r relRow
+		var ends string
+		if err := rows.Scan(&r.vid, &r.id, &r.labelAud, &ends, &r.audienceID); err != nil {
+			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var r relRow
-			var ends string
-			if err := rows.Scan(&r.vid, &r.id, &r.labelAud, &ends, &r.audienceID); err != nil {
-				return err
-			}
-			r.ends = strings.Split(ends, ",")
-			out = append(out, r)
-		}
-		return rows.Err()
+		r.ends = strings.Split(ends, ",")
+		out = append(out, r)
+		return nil
 	})
 	return out, err
 }
@@ -405,7 +384,10 @@ func (w *wtx) loadRels(vids []int64) ([]relRow, error) {
 // recomputeRels applies rule 9 to the relationship versions vids and to
 // every relationship naming an id in changed, then to relationships naming
 // those whose audience changed, until nothing changes.
-func (w *wtx) recomputeRels(vids []int64, changed []string, progress func(n int)) error {
+//
+// fresh are relationship rows just written in this transaction, passed in
+// so they need not be read back; they are recomputed in the first round.
+func (w *wtx) recomputeRels(fresh []relRow, vids []int64, changed []string, progress func(n int)) error {
 	if len(changed) > 0 {
 		more, err := w.relsNaming(changed)
 		if err != nil {
@@ -417,16 +399,28 @@ func (w *wtx) recomputeRels(vids []int64, changed []string, progress func(n int)
 	if err != nil {
 		return err
 	}
-	for round := 0; len(vids) > 0; round++ {
+	for round := 0; len(vids) > 0 || len(fresh) > 0; round++ {
 		if round == maxRelRounds {
 			w.s.log.Error("relationship audiences did not settle: a cycle of relationships keeps changing", "pending", len(vids))
 			break
 		}
+		rels := fresh
+		if len(fresh) > 0 {
+			known := make(map[int64]bool, len(fresh))
+			for _, r := range fresh {
+				known[r.vid] = true
+			}
+			vids = slices.DeleteFunc(vids, func(v int64) bool { return known[v] })
+			fresh = nil
+		}
 		slices.Sort(vids)
 		vids = slices.Compact(vids)
-		rels, err := w.loadRels(vids)
-		if err != nil {
-			return err
+		if len(vids) > 0 {
+			more, err := w.loadRels(vids)
+			if err != nil {
+				return err
+			}
+			rels = append(rels, more...)
 		}
 		var endIDs []string
 		for _, r := range rels {
@@ -582,7 +576,7 @@ func (w *wtx) recomputeAll() error {
 	if _, err := w.tx.ExecContext(ctx, `UPDATE versions SET audience_id = (SELECT audience_id FROM labels WHERE labels.id = versions.label_id) WHERE ends != ''`); err != nil {
 		return fmt.Errorf("recompute: relationships: %w", err)
 	}
-	if err := w.recomputeRels(rels, nil, func(n int) { done += int64(n); report(done, total) }); err != nil {
+	if err := w.recomputeRels(nil, rels, nil, func(n int) { done += int64(n); report(done, total) }); err != nil {
 		return err
 	}
 	if err := step(total - done); err != nil {
@@ -623,6 +617,31 @@ func union(a, b liaison.Audience) liaison.Audience {
 		return a
 	}
 	return liaison.NewAudience(append(slices.Clone(a), b...)...)
+}
+
+// queryList runs the prepared query q with the JSON array of list as its
+// one argument (for IN (SELECT value FROM json_each(?))) and calls fn on
+// each row.
+func (w *wtx) queryList(q string, list any, fn func(*sql.Rows) error) error {
+	arg, err := json.Marshal(list)
+	if err != nil {
+		return err
+	}
+	st, err := w.stmt(q)
+	if err != nil {
+		return err
+	}
+	rows, err := st.QueryContext(w.ctx, string(arg))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // forChunks calls fn on successive slices of at most chunk items.

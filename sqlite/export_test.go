@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"liaison"
 	"testing"
 )
 
@@ -40,6 +41,32 @@ func Pragmas(t *testing.T, s *Store) map[string]string {
 			}
 			out[c.role+" "+p] = v
 		}
+	}
+	return out
+}
+
+// ObjectsPlan returns SQLite's query plan for the page query of q, one
+// line per step.
+func ObjectsPlan(t *testing.T, s *Store, org, collection string, q liaison.ObjectQuery) []string {
+	t.Helper()
+	f, err := parseQuery(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	where, args := f.where(collection, org)
+	rows, err := s.reader.QueryContext(context.Background(), `EXPLAIN QUERY PLAN SELECT v.id, v.raw FROM versions v WHERE `+where+` ORDER BY v.date_added_us LIMIT ?`, append(args, f.limit+1)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, detail)
 	}
 	return out
 }

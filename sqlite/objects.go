@@ -73,7 +73,7 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 	}
 	nowUS := w.now.UnixMicro()
 	var written []string
-	var newRels []int64
+	var newRels []relRow
 	for i := range objs {
 		c := &objs[i]
 		reject := func(unknownMarking bool, format string, args ...any) {
@@ -165,12 +165,12 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 					return res, fmt.Errorf("insert end: %w", err)
 				}
 			}
-			newRels = append(newRels, vid)
+			newRels = append(newRels, relRow{vid: vid, id: c.ID, labelAud: lab.audience, ends: c.Ends, audienceID: lab.audience})
 		}
 		res.Accepted = append(res.Accepted, liaison.Accepted{Index: c.Index, ID: c.ID, Version: fromMicros(version)})
 	}
 	if len(written) > 0 {
-		if err := w.recomputeRels(newRels, written, nil); err != nil {
+		if err := w.recomputeRels(newRels, nil, written, nil); err != nil {
 			return res, err
 		}
 	}
@@ -304,7 +304,7 @@ func (s *Store) DeleteObject(ctx context.Context, writer liaison.Principal, coll
 			}
 		}
 		n = len(vs)
-		return w.recomputeRels(nil, []string{id}, nil)
+		return w.recomputeRels(nil, nil, []string{id}, nil)
 	})
 	if err != nil {
 		return 0, err

@@ -89,3 +89,27 @@ func TestPragmas(t *testing.T) {
 		}
 	}
 }
+
+// TestObjectsPlan checks that a page is read along the (collection,
+// date_added) index, so its cost does not grow with the collection, and
+// that "last" probes the (id, collection, version) index.
+func TestObjectsPlan(t *testing.T) {
+	s := open(t, t.TempDir(), time.Now)
+	for _, q := range []liaison.ObjectQuery{
+		{},
+		{Versions: []string{"all"}},
+		{Versions: []string{"first", "last"}, Types: []string{"indicator"}},
+		{Next: "ZGExOjE3OTU0MDE4NTQwODY5MjE"},
+	} {
+		plan := strings.Join(sqlite.ObjectsPlan(t, s, "JPN", "c", q), "\n")
+		t.Log(plan)
+		if !strings.Contains(plan, "versions_added") || strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") {
+			t.Errorf("query %+v does not page along versions_added:\n%s", q, plan)
+		}
+		if len(q.Versions) != 1 || q.Versions[0] != "all" {
+			if !strings.Contains(plan, "versions_key") {
+				t.Errorf("query %+v does not probe versions_key for first/last:\n%s", q, plan)
+			}
+		}
+	}
+}
