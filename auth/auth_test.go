@@ -178,7 +178,9 @@ func TestCredentials(t *testing.T) {
 				if got := r.header.Values("WWW-Authenticate"); len(got) != 2 || got[0] != `Basic realm="liaison"` || got[1] != `Bearer realm="liaison"` {
 					t.Errorf("challenges %q", got)
 				}
-				var e struct{ Error struct{ Code, Message string } }
+				var e struct {
+					Error struct{ Code, Message string }
+				}
 				if err := json.Unmarshal([]byte(r.body), &e); err != nil || e.Error.Code != liaison.EUNAUTHORIZED || e.Error.Message == "" {
 					t.Errorf("body %s", r.body)
 				}
