@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"liaison"
+	"liaison/bench"
+	"liaison/sqlite"
+)
+
+func benchFlags(fs *flag.FlagSet, o *options) {
+	o.defString(fs, "sizes", "10k,100k,1m", "store sizes at which reads are measured, ascending (such as 10k,100k,1m)")
+	o.defBool(fs, "quick", "a run of under a minute at small sizes (2k,10k unless --sizes), for CI")
+	o.defString(fs, "json", "", "also write the results as JSON to this file")
+	o.defString(fs, "write-bundle", "", "only write a generated bundle to this file (see --objects) and exit")
+	o.defInt(fs, "objects", 100000, "objects in the bundle --write-bundle writes")
+	o.defInt(fs, "seed", 1, "the generator's seed: the same seed gives the same objects")
+	o.defInt(fs, "clients", 4, "concurrent clients posting envelopes")
+	o.defInt(fs, "readers", 16, "concurrent readers of the throughput measurement")
+	o.defInt(fs, "samples", 0, "requests per latency measurement (default 200, 30 with --quick)")
+	o.defString(fs, "cpuprofile", "", "write a CPU profile of the whole run (server included) to this file, for go tool pprof")
+	o.defString(fs, "workdir", "", "where the benchmark's stores and bundle go (default a new temporary folder, removed afterwards)")
+}
+
+func init() {
+	register(&command{
+		name: "bench", summary: "measure ingest, import and reads on this machine, over real HTTP on loopback, against a fresh store",
+		example: "liaison bench --sizes 10k,100k,1m --json bench.json\nliaison bench --quick\nliaison bench --write-bundle feed.json --objects 1000000",
+		flags:   benchFlags,
+		run:     runBench,
+	})
+}
+
+func runBench(ctx context.Context, e *env, o *options, args []string) error {
+	if len(args) != 0 {
+		return usagef("takes no arguments, only flags")
+	}
+	if o.integer("seed") < 0 {
+		return usagef("--seed must not be negative")
+	}
+	if out := o.str("write-bundle"); out != "" {
+		return writeBenchBundle(e, out, uint64(o.integer("seed")), o.integer("objects"))
+	}
+	cfg := bench.Config{
+		Seed:    uint64(o.integer("seed")),
+		Clients: o.integer("clients"),
+		Readers: o.integer("readers"),
+		Samples: o.integer("samples"),
+		Log:     e.log,
+	}
+	sizes := o.str("sizes")
+	if o.boolean("quick") {
+		if !o.set["sizes"] {
+			sizes = "2k,10k"
+		}
+		if cfg.Samples == 0 {
+			cfg.Samples = 30
+		}
+		cfg.Throughput = time.Second
+	}
+	for _, s := range strings.Split(sizes, ",") {
+		n, err := bench.ParseSize(s)
+		if err != nil {
+			return usagef("--sizes: %v", err)
+		}
+		cfg.Sizes = append(cfg.Sizes, n)
+	}
+	for i := 1; i < len(cfg.Sizes); i++ {
+		if cfg.Sizes[i] <= cfg.Sizes[i-1] {
+			return usagef("--sizes must ascend, got %s", sizes)
+		}
+	}
+	work := o.str("workdir")
+	if work == "" {
+		tmp, err := os.MkdirTemp("", "liaison-bench-")
+		if err != nil {
+			return fmt.Errorf("bench: work folder: %w", err)
+		}
+		defer os.RemoveAll(tmp)
+		work = tmp
+	} else if err := os.MkdirAll(work, 0o750); err != nil {
+		return usagef("cannot create --workdir: %v", err)
+	}
+	cfg.WorkDir = work
+
+	// The server logs only warnings and errors: a line per request would
+	// cost more than some requests.
+	quiet := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cfg.Engine = bench.SQLite(work, func(ctx context.Context, dir string) (liaison.Store, error) {
+		return sqlite.Open(ctx, dir, sqlite.Options{Logger: quiet})
+	})
+	cfg.Handler = func(s liaison.Store) http.Handler {
+		office, err := officeOf(context.Background(), s)
+		if err != nil {
+			office = liaison.Organisation{Code: "LIAISON", Name: "Liaison office", Kind: liaison.NATOBody}
+		}
+		return newHandler(s, office, quiet)
+	}
+	cfg.Import = func(ctx context.Context, s liaison.Store, p liaison.Principal, coll string, r io.Reader) (int, error) {
+		sum, err := importBundle(ctx, s, p, coll, r, nil)
+		if err != nil {
+			return 0, err
+		}
+		if len(sum.rejected) > 0 {
+			return 0, liaison.Errorf(liaison.EINVALID, "%d objects rejected, first: %s", len(sum.rejected), sum.rejected[0].Message)
+		}
+		return sum.added + sum.present, nil
+	}
+
+	if path := o.str("cpuprofile"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return usagef("cannot create --cpuprofile file: %v", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("bench: cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	rep, err := bench.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteMarkdown(e.stdout); err != nil {
+		return err
+	}
+	if path := o.str("json"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return usagef("cannot create --json file: %v", err)
+		}
+		if err := rep.WriteJSON(f); err != nil {
+			f.Close()
+			return fmt.Errorf("bench: write %s: %w", path, err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("bench: write %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// writeBenchBundle streams a generated bundle to a file.
+func writeBenchBundle(e *env, path string, seed uint64, n int) error {
+	if n <= 0 {
+		return usagef("--objects must be positive")
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return usagef("cannot create %s: %v", path, err)
+	}
+	start := time.Now()
+	cw := &countingWriter{w: f}
+	wrote, err := bench.WriteBundle(cw, seed, n)
+	if err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("bench: write %s: %w", path, err)
+	}
+	fmt.Fprintf(e.stderr, "wrote %d objects (%s) to %s in %s\n", wrote, humanBytes(cw.n), path, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

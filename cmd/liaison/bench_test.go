@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"liaison/bench"
+	"liaison/stix"
+)
+
+// TestBenchQuick runs `liaison bench --quick` end to end at tiny sizes, as
+// CI does, and checks the report: every figure present and positive. It
+// never judges a timing.
+func TestBenchQuick(t *testing.T) {
+	c := newCLI(t)
+	out := filepath.Join(t.TempDir(), "bench.json")
+	r := c.must("", "bench", "--quick", "--sizes", "1k,2k", "--samples", "5", "--readers", "4", "--json", out, "--workdir", t.TempDir())
+	for _, want := range []string{"| 1k |", "| 2k |", "ingest_efficiency", "raw insert"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("markdown report lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep map[string]any
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatalf("--json wrote no JSON: %v\n%s", err, data)
+	}
+	positive := func(where string, m map[string]any, keys ...string) {
+		t.Helper()
+		for _, k := range keys {
+			v, ok := m[k].(float64)
+			if !ok || v <= 0 {
+				t.Errorf("%s: %s = %v, want a positive number", where, k, m[k])
+			}
+		}
+	}
+	positive("report", rep, "ingest_objects_per_s", "raw_insert_objects_per_s", "ingest_efficiency",
+		"import_objects_per_s", "page_growth_1m_over_10k", "peak_rss_mb", "avg_object_bytes")
+	if s, _ := rep["commit"].(string); s == "" {
+		t.Error("no commit")
+	}
+	m, _ := rep["machine"].(map[string]any)
+	positive("machine", m, "cores", "memory_gb")
+	if s, _ := m["cpu"].(string); s == "" {
+		t.Error("no CPU model")
+	}
+	sizes, _ := rep["sizes"].([]any)
+	if len(sizes) != 2 {
+		t.Fatalf("%d sizes in the report, want 2", len(sizes))
+	}
+	for i, want := range []float64{1000, 2000} {
+		s, _ := sizes[i].(map[string]any)
+		if s["objects"] != want {
+			t.Errorf("size %d: objects %v, want %v", i, s["objects"], want)
+		}
+		positive(bench.SizeName(int(want)), s, "ingest_objects_per_s", "raw_insert_objects_per_s", "ingest_efficiency",
+			"get_page_p50_ms", "get_page_p99_ms", "page_growth_over_smallest", "peak_rss_mb", "narrow_fraction")
+		for _, k := range []string{"page_100_wide", "page_100_narrow", "page_1000_wide", "page_1000_narrow", "get_by_id", "manifest_100", "concurrent"} {
+			l, _ := s[k].(map[string]any)
+			positive(bench.SizeName(int(want))+" "+k, l, "p50_ms", "p99_ms", "n")
+		}
+		if f := s["narrow_fraction"].(float64); f >= 0.2 {
+			t.Errorf("size %d: the narrow reader sees %.0f%% of the objects, want a small fraction", i, f*100)
+		}
+	}
+}
+
+// TestBenchWriteBundle writes a bundle with the sub-mode and reads it back.
+func TestBenchWriteBundle(t *testing.T) {
+	c := newCLI(t)
+	out := filepath.Join(t.TempDir(), "feed.json")
+	c.must("", "bench", "--write-bundle", out, "--objects", "300", "--seed", "9")
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := stix.NewReader(bytes.NewReader(data))
+	n := 0
+	for {
+		raw, err := rd.Next()
+		if err != nil {
+			break
+		}
+		if _, err := stix.Decode(rd.Index(), raw); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n < 300 {
+		t.Errorf("read %d objects back, want at least 300", n)
+	}
+	if r := c.run("", "bench", "--write-bundle", out, "--objects", "0"); r.code != 2 {
+		t.Errorf("--objects 0: exit %d, want 2", r.code)
+	}
+	if r := c.run("", "bench", "--sizes", "10k,1k"); r.code != 2 {
+		t.Errorf("descending sizes: exit %d, want 2", r.code)
+	}
+}
