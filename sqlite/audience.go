@@ -175,7 +175,13 @@ func (s *Store) audienceByID(ctx context.Context, q querier, id int64) (liaison.
 	if err := q.QueryRowContext(ctx, `SELECT key FROM audiences WHERE id = ?`, id).Scan(&key); err != nil {
 		return nil, fmt.Errorf("audience %d: %w", id, err)
 	}
-	return liaison.ParseAudienceKey(key), nil
+	a = liaison.ParseAudienceKey(key)
+	// Only committed rows reach here (a transaction's own new audiences are
+	// answered from its wtx), and a committed audience never changes.
+	s.mu.Lock()
+	s.audByID[id] = a
+	s.mu.Unlock()
+	return a, nil
 }
 
 // marking returns a marking the hub knows: built in, carried in the batch

@@ -19,7 +19,7 @@ import (
 func benchWorld(b *testing.B, dir string) (*sqlite.Store, liaison.Principal, string) {
 	b.Helper()
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, dir, sqlite.Options{Password: testCost})
+	s, err := sqlite.Open(ctx, dir, sqlite.Options{Password: testCost, Logger: testLogger(b)})
 	if err != nil {
 		b.Fatal(err)
 	}

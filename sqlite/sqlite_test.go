@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,12 +20,25 @@ var testCost = sqlite.PasswordCost{Time: 1, MemoryKiB: 64, Threads: 1}
 
 func open(t *testing.T, dir string, now func() time.Time) *sqlite.Store {
 	t.Helper()
-	s, err := sqlite.Open(context.Background(), dir, sqlite.Options{Now: now, Password: testCost})
+	s, err := sqlite.Open(context.Background(), dir, sqlite.Options{Now: now, Password: testCost, Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// testLogger logs warnings and errors through t; the store's routine
+// information stays out of the test output.
+func testLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type tWriter struct{ t testing.TB }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 func TestConformance(t *testing.T) {

@@ -49,11 +49,13 @@ func testPagingUnderWrites(t *testing.T, open Opener) {
 			seen := map[string]int{}
 			q := liaison.ObjectQuery{Limit: 7, Versions: []string{"all"}}
 			finished := false
+			during := 0 // pages read while the writer was still writing
 			for range 100000 {
 				select {
 				case <-done:
 					finished = true
 				default:
+					during++
 				}
 				page, err := w.s.Objects(w.ctx, w.user["JPN"], w.shared, q)
 				if err != nil {
@@ -78,6 +80,9 @@ func testPagingUnderWrites(t *testing.T, open Opener) {
 			wg.Wait()
 			if writeErr != nil {
 				t.Fatal(writeErr)
+			}
+			if during < 2 {
+				t.Errorf("only %d pages were read while writes went on", during)
 			}
 			want := 0
 			for n := range batches * perBatch {

@@ -1,0 +1,80 @@
+package sqlite
+
+import (
+	"strings"
+	"testing"
+
+	"liaison"
+)
+
+// FuzzDecodeCursor: any string either decodes to a non-negative date that
+// encodes back to the same cursor, or is EINVALID; never a panic.
+func FuzzDecodeCursor(f *testing.F) {
+	f.Add(encodeCursor(1795401854086921))
+	f.Add(encodeCursor(0))
+	f.Add("")
+	f.Add("ZGExOi0x")
+	f.Add("not a cursor")
+	f.Fuzz(func(t *testing.T, s string) {
+		us, err := decodeCursor(s)
+		if err != nil {
+			if liaison.ErrorCode(err) != liaison.EINVALID {
+				t.Fatalf("decodeCursor(%q) error %v is not EINVALID", s, err)
+			}
+			return
+		}
+		if us < 0 {
+			t.Fatalf("decodeCursor(%q) = %d", s, us)
+		}
+		if back, err := decodeCursor(encodeCursor(us)); err != nil || back != us {
+			t.Fatalf("round trip of %d gave %d, %v", us, back, err)
+		}
+	})
+}
+
+// FuzzCheckPassword: a malformed or foreign PHC string never matches and
+// never panics; a hash we made matches only its own password.
+func FuzzCheckPassword(f *testing.F) {
+	cheap := PasswordCost{Time: 1, MemoryKiB: 8, Threads: 1}
+	good, err := hashPassword("pw", cheap)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good, "pw")
+	f.Add("$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA", "pw")
+	f.Add("$argon2i$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA", "pw")
+	f.Add("$argon2id$v=19$m=99999999,t=1,p=1$c2FsdA$aGFzaA", "pw")
+	f.Add("", "")
+	f.Fuzz(func(t *testing.T, encoded, password string) {
+		// Keep the fuzzer from asking for huge memory or many passes.
+		if strings.Count(encoded, "$") == 5 && !strings.Contains(encoded, "m=8,t=1,p=1$") {
+			return
+		}
+		ok := checkPassword(encoded, password)
+		if encoded == good && ok != (password == "pw") {
+			t.Fatalf("checkPassword(good, %q) = %v", password, ok)
+		}
+	})
+}
+
+// FuzzParseQuery: any version and limit either parse or are EINVALID.
+func FuzzParseQuery(f *testing.F) {
+	f.Add("last", 0, "")
+	f.Add("first,2025-01-01T00:00:00Z", 5000, "indicator,malware")
+	f.Add("latest", -1, "")
+	f.Fuzz(func(t *testing.T, versions string, limit int, types string) {
+		fl, err := parseQuery(liaison.ObjectQuery{Versions: []string{versions}, Limit: limit, Types: []string{types}})
+		if err != nil {
+			if liaison.ErrorCode(err) != liaison.EINVALID {
+				t.Fatalf("error %v is not EINVALID", err)
+			}
+			return
+		}
+		if fl.limit < 1 || fl.limit > MaxPageSize {
+			t.Fatalf("limit %d out of range", fl.limit)
+		}
+		if !fl.all && !fl.first && !fl.last && len(fl.stamps) == 0 {
+			t.Fatal("no version selector")
+		}
+	})
+}
