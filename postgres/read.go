@@ -1,0 +1,259 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"liaison"
+)
+
+// Page sizes of Objects, the same as the SQLite store's.
+const (
+	DefaultPageSize = 100  // when ObjectQuery.Limit is 0
+	MaxPageSize     = 1000 // larger limits are capped here
+)
+
+// filter is a parsed ObjectQuery.
+type filter struct {
+	after             int64 // µs; versions added strictly after
+	limit             int
+	ids, types, specs []string
+	all, first, last  bool
+	stamps            []int64
+	manifest          bool
+}
+
+// splitList splits every entry on commas, trims, and drops empty values.
+func splitList(in []string) []string {
+	var out []string
+	for _, e := range in {
+		for _, v := range strings.Split(e, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// parseQuery checks and parses q. EINVALID names the bad part.
+func parseQuery(q liaison.ObjectQuery) (filter, error) {
+	f := filter{ids: splitList(q.IDs), types: splitList(q.Types), specs: splitList(q.SpecVersions), manifest: q.Manifest}
+	for _, l := range []struct {
+		name string
+		vals []string
+	}{{"id", f.ids}, {"type", f.types}, {"spec_version", f.specs}} {
+		for i, v := range l.vals {
+			if !text(v) {
+				return f, liaison.Errorf(liaison.EINVALID, "%s filter value %d is not valid UTF-8 text", l.name, i)
+			}
+		}
+	}
+	switch {
+	case q.Limit < 0:
+		return f, liaison.Errorf(liaison.EINVALID, "limit %d is negative", q.Limit)
+	case q.Limit == 0:
+		f.limit = DefaultPageSize
+	default:
+		f.limit = min(q.Limit, MaxPageSize)
+	}
+	if !q.AddedAfter.IsZero() {
+		f.after = q.AddedAfter.UnixMicro()
+	}
+	if q.Next != "" {
+		c, err := decodeCursor(q.Next)
+		if err != nil {
+			return f, err
+		}
+		f.after = max(f.after, c)
+	}
+	vs := splitList(q.Versions)
+	if len(vs) == 0 {
+		vs = []string{liaison.VersionLast}
+	}
+	for _, v := range vs {
+		switch v {
+		case liaison.VersionAll:
+			f.all = true
+		case liaison.VersionFirst:
+			f.first = true
+		case liaison.VersionLast:
+			f.last = true
+		default:
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				return f, liaison.Errorf(liaison.EINVALID, "version %q is not first, last, all or an RFC 3339 timestamp", v)
+			}
+			f.stamps = append(f.stamps, t.UnixMicro())
+		}
+	}
+	return f, nil
+}
+
+// args numbers query arguments as they are added.
+type args []any
+
+// add appends v and returns its placeholder.
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
+
+// readableBy is the audience filter every read carries, for a row aliased
+// as alias with an audience_id: the audience must contain the reader's
+// organisation, bound at placeholder org.
+func readableBy(alias, org string) string {
+	return alias + `.audience_id IN (SELECT m.audience_id FROM audience_members m WHERE m.org = ` + org + `)`
+}
+
+// where returns the WHERE clause (without ORDER or LIMIT) of versions v in
+// the collection that org may read and f selects, and its arguments.
+func (f filter) where(collection, org string) (string, []any) {
+	var a args
+	var b strings.Builder
+	orgP := ""
+	b.WriteString(`v.collection = ` + a.add(collection))
+	orgP = a.add(org)
+	b.WriteString(` AND ` + readableBy("v", orgP))
+	if f.after != 0 {
+		b.WriteString(` AND v.date_added_us > ` + a.add(f.after))
+	}
+	in := func(col string, vals []string) {
+		if len(vals) > 0 {
+			b.WriteString(` AND ` + col + ` = ANY(` + a.add(vals) + `)`)
+		}
+	}
+	in("v.id", f.ids)
+	in("v.type", f.types)
+	in("v.spec_version", f.specs)
+	if !f.all {
+		var alts []string
+		specs := ""
+		if len(f.specs) > 0 {
+			specs = ` AND n.spec_version = ANY(` + a.add(f.specs) + `)`
+		}
+		// first and last are relative to what this reader may read, among
+		// the spec versions asked for.
+		extreme := func(cmp string) {
+			alts = append(alts, `NOT EXISTS (SELECT 1 FROM versions n WHERE n.id = v.id AND n.collection = v.collection AND n.version_us `+cmp+` v.version_us AND `+readableBy("n", orgP)+specs+`)`)
+		}
+		if f.first {
+			extreme("<")
+		}
+		if f.last {
+			extreme(">")
+		}
+		if len(f.stamps) > 0 {
+			alts = append(alts, `v.version_us = ANY(`+a.add(f.stamps)+`)`)
+		}
+		b.WriteString(` AND (` + strings.Join(alts, ` OR `) + `)`)
+	}
+	return b.String(), a
+}
+
+// The cursor format is the SQLite store's, so a client's cursor survives a
+// copy of the office from one store to the other.
+const cursorPrefix = "da1:"
+
+func encodeCursor(us int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(us, 10)))
+}
+
+func decodeCursor(s string) (int64, error) {
+	bad := liaison.Errorf(liaison.EINVALID, "next %q is not a cursor this server gave out", s)
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || !strings.HasPrefix(string(raw), cursorPrefix) {
+		return 0, bad
+	}
+	us, err := strconv.ParseInt(strings.TrimPrefix(string(raw), cursorPrefix), 10, 64)
+	if err != nil || us < 0 {
+		return 0, bad
+	}
+	return us, nil
+}
+
+// freshen recomputes audiences first if an agreement entered or left
+// force since they were computed, so a read is right at this instant.
+func (s *Store) freshen(ctx context.Context) error {
+	st, err := readState(ctx, s.pool)
+	if err != nil {
+		return s.internal("postgres.freshen", err)
+	}
+	if !st.expired(s.clock()) {
+		return nil
+	}
+	// beginWrite recomputes when the validity is still lapsed under the lock.
+	return s.inWrite(ctx, "postgres.freshen", func(*wtx) error { return nil })
+}
+
+// Objects reads one page of versions from a collection, ordered by
+// date_added, holding only versions the reader may read. More says whether
+// further versions match; Next (set on every non-empty page) continues after
+// the last version of this page and never misses or repeats one, even while
+// writes go on. ENOTFOUND if the reader may not read the collection;
+// EINVALID for a bad cursor, version, filter or limit.
+func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collection string, q liaison.ObjectQuery) (liaison.ObjectPage, error) {
+	const op = "postgres.Objects"
+	page := liaison.ObjectPage{Versions: []liaison.Version{}}
+	f, err := parseQuery(q)
+	if err != nil {
+		return page, err
+	}
+	if err := s.freshen(ctx); err != nil {
+		return page, err
+	}
+	err = s.inRead(ctx, op, func(tx pgx.Tx) error {
+		d, _, err := s.readDirectory(ctx, tx, s.clock())
+		if err != nil {
+			return err
+		}
+		acc, err := visibleCollection(ctx, tx, d, reader, collection)
+		if err != nil {
+			return err
+		}
+		if !acc.CanRead {
+			return liaison.NotFound("collection", collection)
+		}
+		cols := `v.id, v.type, v.spec_version, v.version_us, v.date_added_us, v.originator, v.default_marking`
+		if !f.manifest {
+			cols += `, v.raw`
+		}
+		where, args := f.where(collection, reader.Org)
+		rows, err := tx.Query(ctx, `SELECT `+cols+` FROM versions v WHERE `+where+` ORDER BY v.date_added_us LIMIT `+strconv.Itoa(f.limit+1), args...)
+		if err != nil {
+			return fmt.Errorf("read versions: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if len(page.Versions) == f.limit {
+				page.More = true
+				break
+			}
+			v := liaison.Version{Collection: collection}
+			var ver, added int64
+			dest := []any{&v.ID, &v.Type, &v.SpecVersion, &ver, &added, &v.Originator, &v.DefaultMarking}
+			if !f.manifest {
+				dest = append(dest, &v.Raw)
+			}
+			if err := rows.Scan(dest...); err != nil {
+				return fmt.Errorf("read versions: %w", err)
+			}
+			v.Modified, v.DateAdded = fromMicros(ver), fromMicros(added)
+			page.Versions = append(page.Versions, v)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return liaison.ObjectPage{}, err
+	}
+	if n := len(page.Versions); n > 0 {
+		page.Next = encodeCursor(page.Versions[n-1].DateAdded.UnixMicro())
+	}
+	return page, nil
+}

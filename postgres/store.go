@@ -1,0 +1,272 @@
+// Package postgres is the PostgreSQL store: it implements liaison.Store,
+// liaison.ConsultationService, liaison.DecisionService and
+// liaison.Snapshotter on PostgreSQL with jackc/pgx/v5, for offices that
+// outgrow one SQLite file.
+//
+// Reads run concurrently on a connection pool, each in one read-only
+// REPEATABLE READ transaction, and filter by the reader's audience inside
+// every query. Writes lock the store_state row first, so they are serial
+// across every process sharing the database: date_added is assigned under
+// that lock (and under a row lock on the collection) and therefore commits
+// in order, and the relationship rule sees every end it depends on.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"liaison"
+)
+
+// Options tune a store. The zero value is ready to use.
+type Options struct {
+	// Now is the store's clock; nil means time.Now. Agreements enter and
+	// leave force, and date_added is assigned, by this clock.
+	Now func() time.Time
+	// Logger receives internal errors and recompute reports; nil means
+	// slog.Default().
+	Logger *slog.Logger
+	// Password sets the argon2id cost; the zero value means
+	// DefaultPasswordCost. Tests may lower it.
+	Password PasswordCost
+	// Schema, when set, is the PostgreSQL schema the store lives in: it is
+	// created if missing and becomes the connections' search_path, so
+	// several stores (or tests) share one database without meeting. Empty
+	// means the server's default search_path (usually public).
+	Schema string
+	// MaxConns bounds the connection pool; 0 means pgxpool's default.
+	MaxConns int32
+}
+
+// Store is the PostgreSQL store. It is safe for concurrent use, also by
+// several processes on the same database.
+type Store struct {
+	pool *pgxpool.Pool
+	now  func() time.Time
+	log  *slog.Logger
+	cost PasswordCost
+	ran  []string // migrations Open applied
+
+	cache cache
+}
+
+var (
+	_ liaison.Store               = (*Store)(nil)
+	_ liaison.ConsultationService = (*Store)(nil)
+	_ liaison.DecisionService     = (*Store)(nil)
+	// SNAP
+)
+
+var schemaRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// IsURL reports whether s names a PostgreSQL database (postgres:// or
+// postgresql://) rather than a data folder.
+func IsURL(s string) bool {
+	return len(s) > 11 && (s[:11] == "postgres://" || (len(s) > 13 && s[:13] == "postgresql://"))
+}
+
+// Open connects to the database at url (postgres://user@host:port/db?…),
+// creates opts.Schema if it is set and missing, and applies every embedded
+// migration not yet recorded. EINVALID for a malformed url or schema name.
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	const op = "postgres.Open"
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, liaison.Errorf(liaison.EINVALID, "database url is malformed: %v", err)
+	}
+	if opts.Schema != "" {
+		if !schemaRE.MatchString(opts.Schema) {
+			return nil, liaison.Errorf(liaison.EINVALID, "schema name %q is malformed: want lower-case letters, digits and _", opts.Schema)
+		}
+		cfg.ConnConfig.RuntimeParams["search_path"] = opts.Schema
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	s := &Store{now: opts.Now, log: opts.Logger, cost: opts.Password}
+	s.cache.init()
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.cost == (PasswordCost{}) {
+		s.cost = DefaultPasswordCost
+	}
+	if opts.Schema != "" {
+		// The schema must exist before a connection uses it as its path.
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			return nil, fmt.Errorf("%s: connect: %w", op, err)
+		}
+		_, err = conn.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{opts.Schema}.Sanitize())
+		conn.Close(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s: create schema %s: %w", op, opts.Schema, err)
+		}
+	}
+	s.pool, err = pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if err := s.pool.Ping(ctx); err != nil {
+		s.pool.Close()
+		return nil, fmt.Errorf("%s: connect: %w", op, err)
+	}
+	if s.ran, err = s.migrate(ctx); err != nil {
+		s.pool.Close()
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return s, nil
+}
+
+// Close closes the store's connections.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// clock returns the store's time, truncated to microseconds.
+func (s *Store) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// querier is what the pool and a transaction share.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// inTx runs fn in a READ COMMITTED transaction and commits if it returns
+// nil. Any error rolls everything back.
+func (s *Store) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return s.internal(op, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := fn(tx); err != nil {
+		return s.mapErr(op, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return s.mapErr(op, err)
+	}
+	return nil
+}
+
+// inRead runs fn in a read-only REPEATABLE READ transaction, so every
+// query in it sees one snapshot.
+func (s *Store) inRead(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return s.internal(op, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := fn(tx); err != nil {
+		return s.mapErr(op, err)
+	}
+	return nil
+}
+
+// mapErr passes domain errors through, turns constraint violations into
+// domain codes and everything else into an internal error.
+func (s *Store) mapErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var le *liaison.Error
+	if errors.As(err, &le) {
+		if le.Code == liaison.EINTERNAL {
+			s.log.Error("store internal error", "op", op, "err", err)
+		}
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if e := constraintError(err); e != nil {
+		e.Op = op
+		return e
+	}
+	return s.internal(op, err)
+}
+
+func (s *Store) internal(op string, err error) error {
+	var le *liaison.Error
+	if errors.As(err, &le) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if isCode(err, pgBadEncoding) || isCode(err, pgUntranslatable) {
+		// Bytes that are not UTF-8 (or hold NUL) in a name, id or filter
+		// a caller gave: nothing stored can match them.
+		return &liaison.Error{Code: liaison.EINVALID, Message: "a name, id or filter value is not valid UTF-8 text", Op: op, Err: err}
+	}
+	s.log.Error("store internal error", "op", op, "err", err)
+	return liaison.Internal(op, err)
+}
+
+// PostgreSQL error codes the store maps to domain codes.
+const (
+	pgUniqueViolation     = "23505"
+	pgForeignKeyViolation = "23503"
+	pgBadEncoding         = "22021" // character_not_in_repertoire: invalid UTF-8 or NUL
+	pgUntranslatable      = "22P05"
+)
+
+// constraintError maps a PostgreSQL integrity constraint violation (class
+// 23) to a domain error, or returns nil if err is not one.
+func constraintError(err error) *liaison.Error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || len(pe.Code) != 5 || pe.Code[:2] != "23" {
+		return nil
+	}
+	switch pe.Code {
+	case pgUniqueViolation:
+		return &liaison.Error{Code: liaison.ECONFLICT, Message: "it exists already", Err: err}
+	case pgForeignKeyViolation:
+		return &liaison.Error{Code: liaison.EINVALID, Message: "it refers to something that does not exist", Err: err}
+	}
+	return &liaison.Error{Code: liaison.EINVALID, Message: "it breaks a rule of the store", Err: err}
+}
+
+// isCode reports whether err is a PostgreSQL error with the code.
+func isCode(err error, code string) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == code
+}
+
+// micros converts t to microseconds since the epoch; the zero time is 0.
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// fromMicros is the inverse of micros.
+func fromMicros(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
+}
+
+// nullMicros is micros for nullable columns: the zero time is NULL.
+func nullMicros(t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
+	}
+	us := t.UnixMicro()
+	return &us
+}
