@@ -52,7 +52,7 @@ type user struct {
 // world is a store with organisations, users and collections behind a
 // real HTTP TAXII server.
 type world struct {
-	t       *testing.T
+	t       testing.TB
 	store   *sqlite.Store
 	clock   *clock
 	authClk *clock
@@ -72,7 +72,7 @@ type worldOptions struct {
 	maxFailures int
 }
 
-func newWorld(t *testing.T, o worldOptions) *world {
+func newWorld(t testing.TB, o worldOptions) *world {
 	t.Helper()
 	ctx := context.Background()
 	clk := newClock()
@@ -183,7 +183,7 @@ type response struct {
 	Body   []byte
 }
 
-func (r response) json(t *testing.T, v any) {
+func (r response) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.Body, err)
@@ -191,7 +191,7 @@ func (r response) json(t *testing.T, v any) {
 }
 
 // errorMessage decodes a TAXII error message body.
-func (r response) errorMessage(t *testing.T) taxii.ErrorMessage {
+func (r response) errorMessage(t testing.TB) taxii.ErrorMessage {
 	t.Helper()
 	var e taxii.ErrorMessage
 	r.json(t, &e)
@@ -289,7 +289,7 @@ func version(minute int) string {
 }
 
 // ids returns the ids and modified values of an envelope's objects, in order.
-func ids(t *testing.T, body []byte) []string {
+func ids(t testing.TB, body []byte) []string {
 	t.Helper()
 	var env taxii.Envelope
 	if err := json.Unmarshal(body, &env); err != nil {
