@@ -14,8 +14,12 @@ import (
 	"time"
 
 	"liaison/stix"
-	"liaison/taxii"
 )
+
+// mediaType is TAXII 2.1's. The package speaks TAXII itself rather than
+// through liaison/taxii, so that package's own benchmarks may use the
+// generator.
+const mediaType = "application/taxii+json;version=2.1"
 
 // client speaks just enough TAXII 2.1 over HTTP to time the server: it
 // reads each response whole but parses only what it must, so the time
@@ -62,10 +66,10 @@ func (c *client) do(ctx context.Context, method, u, token string, body []byte) (
 	if err != nil {
 		return response{}, err
 	}
-	req.Header.Set("Accept", taxii.MediaType)
+	req.Header.Set("Accept", mediaType)
 	req.Header.Set("Authorization", "Bearer "+token)
 	if body != nil {
-		req.Header.Set("Content-Type", taxii.MediaType)
+		req.Header.Set("Content-Type", mediaType)
 	}
 	start := time.Now()
 	resp, err := c.http.Do(req)
@@ -124,6 +128,38 @@ func (c *client) post(ctx context.Context, token string, envelope []byte, n int)
 		return fmt.Errorf("POST objects: %d successes for %d objects", st.SuccessCount, n)
 	}
 	return nil
+}
+
+// discover reads the discovery resource and returns the default API root,
+// else the first listed, as an absolute URL ending in /.
+func discover(ctx context.Context, c *client, discoveryURL, token string) (string, error) {
+	r, err := c.get(ctx, discoveryURL, token)
+	if err != nil {
+		return "", err
+	}
+	var d struct {
+		Default  string   `json:"default"`
+		APIRoots []string `json:"api_roots"`
+	}
+	if err := json.Unmarshal(r.body, &d); err != nil {
+		return "", fmt.Errorf("discovery: %w", err)
+	}
+	root := d.Default
+	if root == "" && len(d.APIRoots) > 0 {
+		root = d.APIRoots[0]
+	}
+	if root == "" {
+		return "", fmt.Errorf("discovery lists no API root")
+	}
+	base, err := url.Parse(discoveryURL)
+	if err != nil {
+		return "", err
+	}
+	ref, err := url.Parse(root)
+	if err != nil {
+		return "", fmt.Errorf("discovery: API root %q: %w", root, err)
+	}
+	return dir(base.ResolveReference(ref).String()), nil
 }
 
 // objectsURL is the URL of a page of objects (or of the manifest).

@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"liaison"
-	"liaison/taxii"
 )
 
 // Config is one benchmark run.
@@ -296,18 +295,13 @@ func (r *run) ingestAndRead(ctx context.Context, rep *Report) (err error) {
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
-	d, err := taxii.NewClient(taxii.ClientOptions{Token: r.world.WriterToken}).Discover(ctx, base+taxii.Prefix)
+	disc := newClient("", r.world.Collection, nil)
+	root, err := discover(ctx, disc, base+"/taxii2/", r.world.WriterToken)
+	disc.close()
 	if err != nil {
-		return fmt.Errorf("bench: discovery: %w", err)
+		return fmt.Errorf("bench: %w", err)
 	}
-	root := d.Default
-	if root == "" && len(d.APIRoots) > 0 {
-		root = d.APIRoots[0]
-	}
-	if root == "" {
-		return fmt.Errorf("bench: discovery lists no API root")
-	}
-	r.cl = newClient(dir(root), r.world.Collection, nil)
+	r.cl = newClient(root, r.world.Collection, nil)
 	defer r.cl.close()
 	r.cfg.Log.Info("server up", "url", base, "api_root", root, "engine", r.cfg.Engine.Name)
 
