@@ -14,8 +14,11 @@ import (
 // transaction. Each candidate is accepted or rejected on its own. The
 // originator is the writer's organisation; unmarked objects take the
 // collection's default marking; date_added is unique and strictly
-// increasing in the collection. ENOTFOUND if the writer cannot see the
-// collection; EFORBIDDEN if they may see but not write it.
+// increasing in the collection. A version stored before keeps its first
+// bytes; it is reported Present only when the writer may read it, so a
+// write never reveals a version hidden from the writer. ENOTFOUND if the
+// writer cannot see the collection; EFORBIDDEN if they may see but not
+// write it.
 func (s *Store) AddObjects(ctx context.Context, writer liaison.Principal, collection string, objs []liaison.Candidate) (liaison.WriteResult, error) {
 	const op = "sqlite.AddObjects"
 	var res liaison.WriteResult
@@ -63,7 +66,13 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 	if err != nil {
 		return res, err
 	}
-	sameRaw, err := w.stmt(`SELECT version_us FROM versions WHERE id = ? AND collection = ? AND raw = ?`)
+	// Present is said only of versions the writer may read: telling a
+	// writer that a version it cannot read exists would leak it.
+	sameRaw, err := w.stmt(`SELECT v.version_us FROM versions v WHERE v.id = ? AND v.collection = ? AND v.raw = ? AND ` + readableBy("v") + ` LIMIT 1`)
+	if err != nil {
+		return res, err
+	}
+	existing, err := w.stmt(`SELECT count(*) FROM versions v WHERE v.id = ? AND v.collection = ? AND v.version_us = ? AND ` + readableBy("v"))
 	if err != nil {
 		return res, err
 	}
@@ -127,11 +136,11 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 		version := micros(c.Version())
 		if version == 0 {
 			var have int64
-			switch err := sameRaw.QueryRowContext(ctx, c.ID, collection, c.Raw).Scan(&have); {
-			case err == nil:
+			switch err := sameRaw.QueryRowContext(ctx, c.ID, collection, c.Raw, writer.Org).Scan(&have); {
+			case err == nil && acc.CanRead:
 				res.Accepted = append(res.Accepted, liaison.Accepted{Index: c.Index, ID: c.ID, Version: fromMicros(have), Present: true})
 				continue
-			case err != sql.ErrNoRows:
+			case err != nil && err != sql.ErrNoRows:
 				return res, fmt.Errorf("find identical version: %w", err)
 			}
 			version = date
@@ -150,7 +159,13 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 			return res, err
 		}
 		if n == 0 {
-			res.Accepted = append(res.Accepted, liaison.Accepted{Index: c.Index, ID: c.ID, Version: fromMicros(version), Present: true})
+			// The first bytes stay. Whether they are reported present
+			// depends on whether the writer may read them.
+			var readable int
+			if err := existing.QueryRowContext(ctx, c.ID, collection, version, writer.Org).Scan(&readable); err != nil {
+				return res, fmt.Errorf("find present version: %w", err)
+			}
+			res.Accepted = append(res.Accepted, liaison.Accepted{Index: c.Index, ID: c.ID, Version: fromMicros(version), Present: readable > 0 && acc.CanRead})
 			continue
 		}
 		last = date

@@ -168,6 +168,53 @@ func testAddObjectsVersions(t *testing.T, open Opener) {
 	}
 }
 
+// testPresentNeverLeaks checks that writing a version that is stored but
+// hidden from the writer says nothing the writer could not see anyway.
+func testPresentNeverLeaks(t *testing.T, open Opener) {
+	w := newWorld(t, open)
+	id := oid("indicator", 1)
+	secret := sdo(id, day(0), liaison.TLPRedID)
+	w.add("USA", w.shared, secret)
+	guess := sdo(id, day(0))
+	res := w.add("JPN", w.shared, guess)
+	if len(res.Accepted) != 1 || res.Accepted[0].Present {
+		t.Errorf("writing over a hidden version says %+v", res.Accepted)
+	}
+	vs := w.versions("USA", w.shared, liaison.ObjectQuery{IDs: []string{id}, Versions: []string{"all"}})
+	if len(vs) != 1 || !bytes.Equal(vs[0].Raw, secret.Raw) {
+		t.Errorf("the first bytes did not stay: %+v", vs)
+	}
+	w.expectSeen(w.shared, id, "USA")
+	// The same version readable by the writer is present.
+	res = w.add("USA", w.shared, guess)
+	if !res.Accepted[0].Present {
+		t.Errorf("rewrite by its reader: %+v", res.Accepted)
+	}
+	// An identical object without a version, hidden from the writer, is
+	// not present either: the writer's copy becomes a version of its own.
+	sid := "ipv4-addr--0f0e0f3c-6b9c-5a1c-9a3c-0a0b0c0d0e0f"
+	raw := []byte(fmt.Sprintf(`{"type":"ipv4-addr","spec_version":"2.1","id":%q,"value":"203.0.113.7"}`, sid))
+	sco := liaison.Candidate{ID: sid, Type: "ipv4-addr", SpecVersion: "2.1", Raw: raw}
+	redSCO := sco
+	redSCO.MarkingRefs = []string{liaison.TLPRedID}
+	w.add("USA", w.shared, redSCO)
+	w.clock.Advance(time.Second)
+	res = w.add("JPN", w.shared, sco)
+	if res.Accepted[0].Present {
+		t.Errorf("identical hidden SCO: %+v", res.Accepted)
+	}
+	if got := w.read("JPN", w.shared, liaison.ObjectQuery{IDs: []string{sid}}); len(got) != 1 {
+		t.Errorf("JPN reads %v of its own SCO", got)
+	}
+	// A writer who may not read the collection never hears "present".
+	drop := w.collection(liaison.Collection{Title: "Drop box", Topic: "cyber", Read: []string{"USA"}, Write: []string{"JPN", "USA"}})
+	w.add("USA", drop, sdo(oid("tool", 2), day(0)))
+	res = w.add("JPN", drop, sdo(oid("tool", 2), day(0)))
+	if res.Accepted[0].Present {
+		t.Errorf("write into an unreadable collection: %+v", res.Accepted)
+	}
+}
+
 func testAddObjectsMarkings(t *testing.T, open Opener) {
 	w := newWorld(t, open)
 	ctx := w.ctx

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) liaison.Sto
 		{"AddObjectsAccess", testAddObjectsAccess},
 		{"AddObjectsVersions", testAddObjectsVersions},
 		{"AddObjectsMarkings", testAddObjectsMarkings},
+		{"PresentNeverLeaks", testPresentNeverLeaks},
 		{"ObjectsFilters", testObjectsFilters},
 		{"ObjectsPaging", testObjectsPaging},
 		{"PagingUnderWrites", testPagingUnderWrites},
