@@ -29,6 +29,8 @@ type Engine struct {
 	Raw func(ctx context.Context, name string) (RawInserter, error)
 	// Remove deletes the store called name.
 	Remove func(name string) error
+	// Note says what the RSS figures leave out, if anything.
+	Note string
 }
 
 // Row is one precomputed row of an object version, ready to insert with no

@@ -214,6 +214,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		Commit: Commit(), Machine: ThisMachine(), Seed: cfg.Seed, Started: time.Now().UTC(),
 		Clients: cfg.Clients, Envelope: cfg.Envelope,
 		Narrow: NarrowName + " (" + NarrowOrg + ", reader)", Everybody: WriterName + " (" + WriterOrg + ", originator of every object)"}
+	if cfg.Engine.Note != "" {
+		rep.Server += "; " + cfg.Engine.Note
+	}
 	r := &run{cfg: cfg, gen: NewGenerator(cfg.Seed), rng: rand.New(rand.NewPCG(cfg.Seed, 17))}
 
 	if err := r.ingestAndRead(ctx, rep); err != nil {

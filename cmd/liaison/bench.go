@@ -14,6 +14,7 @@ import (
 
 	"liaison"
 	"liaison/bench"
+	"liaison/postgres"
 	"liaison/sqlite"
 )
 
@@ -27,6 +28,12 @@ func benchFlags(fs *flag.FlagSet, o *options) {
 	o.defInt(fs, "clients", 4, "concurrent clients posting envelopes")
 	o.defInt(fs, "readers", 16, "concurrent readers of the throughput measurement")
 	o.defInt(fs, "samples", 0, "requests per latency measurement (default 200, 30 with --quick)")
+	// --db may be a flag every command takes; bench reads it either way.
+	if f := fs.Lookup("db"); f != nil {
+		o.vals["db"] = f
+	} else {
+		o.defString(fs, "db", "", "benchmark PostgreSQL at this URL (postgres://…) instead of SQLite")
+	}
 	o.defString(fs, "cpuprofile", "", "write a CPU profile of the whole run (server included) to this file, for go tool pprof")
 	o.defString(fs, "workdir", "", "where the benchmark's stores and bundle go (default a new temporary folder, removed afterwards)")
 }
@@ -98,6 +105,16 @@ func runBench(ctx context.Context, e *env, o *options, args []string) error {
 	cfg.Engine = bench.SQLite(work, func(ctx context.Context, dir string) (liaison.Store, error) {
 		return sqlite.Open(ctx, dir, sqlite.Options{Logger: quiet})
 	})
+	if db := benchDB(o); db != "" {
+		if !postgres.IsURL(db) {
+			return usagef("--db %q is not a postgres:// URL", db)
+		}
+		// Each store the benchmark makes is a fresh schema liaison_bench_*
+		// of that database, dropped afterwards.
+		cfg.Engine = bench.PostgreSQL(db, func(ctx context.Context, url, schema string) (liaison.Store, error) {
+			return postgres.Open(ctx, url, postgres.Options{Logger: quiet, Schema: schema})
+		})
+	}
 	cfg.Handler = func(s liaison.Store) http.Handler {
 		office, err := officeOf(context.Background(), s)
 		if err != nil {
@@ -148,6 +165,17 @@ func runBench(ctx context.Context, e *env, o *options, args []string) error {
 		}
 	}
 	return nil
+}
+
+// benchDB returns the PostgreSQL URL given with --db, if any.
+func benchDB(o *options) string {
+	switch v := o.vals["db"].(type) {
+	case *string:
+		return *v
+	case *flag.Flag:
+		return v.Value.String()
+	}
+	return ""
 }
 
 // writeBenchBundle streams a generated bundle to a file.
