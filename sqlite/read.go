@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -101,10 +102,12 @@ func (f filter) where(collection, org string) (string, []any) {
 		b.WriteString(` AND v.date_added_us > ?`)
 		args = append(args, f.after)
 	}
+	// Lists bind as one JSON array each, so no filter can run into
+	// SQLite's limit on bound variables however long it is.
 	in := func(col string, vals []string) {
 		if len(vals) > 0 {
-			b.WriteString(` AND ` + col + ` IN (` + placeholders(len(vals)) + `)`)
-			args = append(args, anySlice(vals)...)
+			b.WriteString(` AND ` + col + ` IN (SELECT value FROM json_each(?))`)
+			args = append(args, jsonArray(vals))
 		}
 	}
 	in("v.id", f.ids)
@@ -118,8 +121,8 @@ func (f filter) where(collection, org string) (string, []any) {
 			s := `NOT EXISTS (SELECT 1 FROM versions n WHERE n.id = v.id AND n.collection = v.collection AND n.version_us ` + cmp + ` v.version_us AND ` + readableBy("n")
 			args = append(args, org)
 			if len(f.specs) > 0 {
-				s += ` AND n.spec_version IN (` + placeholders(len(f.specs)) + `)`
-				args = append(args, anySlice(f.specs)...)
+				s += ` AND n.spec_version IN (SELECT value FROM json_each(?))`
+				args = append(args, jsonArray(f.specs))
 			}
 			alts = append(alts, s+`)`)
 		}
@@ -130,12 +133,21 @@ func (f filter) where(collection, org string) (string, []any) {
 			extreme(">")
 		}
 		if len(f.stamps) > 0 {
-			alts = append(alts, `v.version_us IN (`+placeholders(len(f.stamps))+`)`)
-			args = append(args, anySlice(f.stamps)...)
+			alts = append(alts, `v.version_us IN (SELECT value FROM json_each(?))`)
+			args = append(args, jsonArray(f.stamps))
 		}
 		b.WriteString(` AND (` + strings.Join(alts, ` OR `) + `)`)
 	}
 	return b.String(), args
+}
+
+// jsonArray encodes a list of strings or integers as a JSON array.
+func jsonArray[T any](xs []T) string {
+	b, err := json.Marshal(xs)
+	if err != nil {
+		return "[]" // strings and integers always marshal
+	}
+	return string(b)
 }
 
 const cursorPrefix = "da1:"

@@ -304,6 +304,7 @@ func testObjectsFilters(t *testing.T, open Opener) {
 		{"spec version", liaison.ObjectQuery{SpecVersions: []string{"2.0"}}, []string{v(mal, 4)}},
 		{"spec version and all", liaison.ObjectQuery{SpecVersions: []string{"2.1"}, Versions: []string{"all"}, Types: []string{"malware"}}, []string{v(mal, 5)}},
 		{"unknown id", liaison.ObjectQuery{IDs: []string{oid("indicator", 99)}}, nil},
+		{"very many ids", liaison.ObjectQuery{IDs: manyIDs(40000, rel)}, []string{v(rel, 3)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := w.read("JPN", w.shared, tc.q); !slices.Equal(got, tc.want) {
@@ -338,6 +339,15 @@ func testObjectsFilters(t *testing.T, open Opener) {
 		_, err := w.s.Objects(ctx, w.user["JPN"], w.shared, q)
 		wantCode(t, err, liaison.EINVALID)
 	}
+}
+
+// manyIDs returns n ids nobody stored, then extra.
+func manyIDs(n int, extra ...string) []string {
+	out := make([]string, 0, n+len(extra))
+	for i := range n {
+		out = append(out, oid("indicator", 1_000_000+i))
+	}
+	return append(out, extra...)
 }
 
 func testObjectsPaging(t *testing.T, open Opener) {
