@@ -62,7 +62,7 @@ var (
 	_ liaison.Store               = (*Store)(nil)
 	_ liaison.ConsultationService = (*Store)(nil)
 	_ liaison.DecisionService     = (*Store)(nil)
-	// SNAP
+	_ liaison.Snapshotter         = (*Store)(nil)
 )
 
 var schemaRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
@@ -81,6 +81,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, liaison.Errorf(liaison.EINVALID, "database url is malformed: %v", err)
+	}
+	if sp := cfg.ConnConfig.RuntimeParams["search_path"]; opts.Schema == "" && sp != "" {
+		// A URL may name the schema: postgres://…/db?search_path=office.
+		opts.Schema = sp
 	}
 	if opts.Schema != "" {
 		if !schemaRE.MatchString(opts.Schema) {
@@ -104,7 +108,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	if opts.Schema != "" {
 		// The schema must exist before a connection uses it as its path.
-		conn, err := pgx.Connect(ctx, url)
+		cc := cfg.ConnConfig.Copy()
+		delete(cc.RuntimeParams, "search_path")
+		conn, err := pgx.ConnectConfig(ctx, cc)
 		if err != nil {
 			return nil, fmt.Errorf("%s: connect: %w", op, err)
 		}
@@ -269,4 +275,49 @@ func nullMicros(t time.Time) *int64 {
 	}
 	us := t.UnixMicro()
 	return &us
+}
+
+// Empty reports whether the database holds no office: no organisation,
+// user or collection.
+func (s *Store) Empty(ctx context.Context) (bool, error) {
+	var used bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisations) OR EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM collections)`).Scan(&used)
+	if err != nil {
+		return false, s.internal("postgres.Empty", err)
+	}
+	return !used, nil
+}
+
+// officeTables are every table of the office, for Wipe.
+const officeTables = `decision_actions, proposals, contribution_history, contributions, consultations, statuses, ends, versions,
+	labels, audience_members, audiences, markings, collections, tokens, users, agreements, communities, organisations`
+
+// Wipe deletes every row of the office in one transaction, keeping the
+// schema and its migrations. It exists so that `liaison init` and `liaison
+// copy` leave an empty database, not a half-made office, when they fail
+// part way; it is operator-only and no reader-facing path calls it.
+func (s *Store) Wipe(ctx context.Context) error {
+	err := s.inTx(ctx, "postgres.Wipe", func(tx pgx.Tx) error {
+		if _, err := lockState(ctx, tx); err != nil {
+			return err
+		}
+		// Identities are not restarted: ids are never reused, so no cache in
+		// another process can mistake a new audience for an old one.
+		if _, err := tx.Exec(ctx, `TRUNCATE `+officeTables); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE store_state SET directory_version = directory_version + 1, audiences_valid_until_us = 0 WHERE id = 1`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE consult_state SET directory_version = -1, valid_until_us = 0 WHERE id = 1`)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.cache.mu.Lock()
+	s.cache.init()
+	s.cache.dir = nil
+	s.cache.mu.Unlock()
+	return nil
 }

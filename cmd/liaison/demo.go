@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"liaison"
-	"liaison/sqlite"
 )
 
 //go:embed demo/*.json
@@ -68,17 +67,18 @@ func init() {
 			if len(args) != 0 {
 				return usagef("takes no arguments, only flags")
 			}
-			if !o.set["data"] && e.getenv("LIAISON_DATA") == "" {
+			if o.db == "" && !o.set["data"] && e.getenv("LIAISON_DATA") == "" {
 				dir, err := os.MkdirTemp("", "liaison-demo-")
 				if err != nil {
 					return fmt.Errorf("demo: temporary folder: %w", err)
 				}
 				defer os.RemoveAll(dir)
 				o.data = dir
-			} else if sqlite.Exists(o.data) {
-				return usagef("a store exists already at %s: the demo builds a fresh office; pick an empty folder or leave out --data", o.data)
 			}
-			s, err := sqlite.Open(ctx, o.data, sqlite.Options{Logger: e.log})
+			s, discard, exists, err := newStore(ctx, e, o.location())
+			if exists {
+				return usagef("a store exists already at %s: the demo builds a fresh office; pick an empty folder or database, or leave out --data", displayLocation(o.location()))
+			}
 			if err != nil {
 				return err
 			}
@@ -86,9 +86,10 @@ func init() {
 			start := time.Now()
 			tokens, err := buildDemo(ctx, s)
 			if err != nil {
+				discard()
 				return fmt.Errorf("demo: build the sample world: %w", err)
 			}
-			e.log.Info("demo world ready", "data", o.data, "took", time.Since(start).Round(time.Millisecond))
+			e.log.Info("demo world ready", "store", displayLocation(o.location()), "took", time.Since(start).Round(time.Millisecond))
 			return serve(ctx, e, o, s, func(addr string) {
 				printDemoLogins(e, addr, tokens)
 			})

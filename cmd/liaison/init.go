@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 
 	"liaison"
-	"liaison/sqlite"
 )
 
 func init() {
@@ -34,12 +33,11 @@ func init() {
 			if err := admin.Validate(); err != nil {
 				return err
 			}
-			if sqlite.Exists(o.data) {
-				return usagef("a store exists already at %s: init only creates new stores", o.data)
+			where := o.location()
+			s, discard, exists, err := newStore(ctx, e, where)
+			if exists {
+				return usagef("a store exists already at %s: init only creates new stores", displayLocation(where))
 			}
-			_, statErr := os.Stat(o.data)
-			madeDir := os.IsNotExist(statErr)
-			s, err := sqlite.Open(ctx, o.data, sqlite.Options{Logger: e.log})
 			if err != nil {
 				return err
 			}
@@ -47,15 +45,14 @@ func init() {
 			if err != nil {
 				// Never leave a half-made store behind: the next init
 				// would refuse it and every other command would use it.
-				s.Close()
-				removeStore(o.data, madeDir)
+				discard()
 				return err
 			}
 			if err := s.Close(); err != nil {
 				return fmt.Errorf("init: close store: %w", err)
 			}
 			fmt.Fprintln(e.stdout, secret)
-			fmt.Fprintf(e.stderr, "created the store at %s for %s; the token above is %s's, shown once\n", o.data, office.Name, admin.Name)
+			fmt.Fprintf(e.stderr, "created the store at %s for %s; the token above is %s's, shown once\n", displayLocation(where), office.Name, admin.Name)
 			return nil
 		},
 	})

@@ -34,6 +34,7 @@ type command struct {
 // fields it declared.
 type options struct {
 	data string
+	db   string // a PostgreSQL URL; when set, the store is there instead of in data
 	vals map[string]any
 	set  map[string]bool // flags given on the command line
 }
@@ -69,6 +70,9 @@ func (l *listFlag) Set(v string) error {
 	}
 	return nil
 }
+
+// dbUsage describes the --db flag every command takes.
+const dbUsage = "a PostgreSQL URL such as postgres://user@host:5432/db?sslmode=disable (add &search_path=SCHEMA for a schema of its own); when set, the office is kept there instead of in --data (env LIAISON_DB)"
 
 var commands = map[string]*command{}
 
@@ -136,6 +140,7 @@ func run(ctx context.Context, e *env, argv []string) int {
 		def = "./liaison-data"
 	}
 	fs.StringVar(&o.data, "data", def, "the data folder (env LIAISON_DATA)")
+	fs.StringVar(&o.db, "db", e.getenv("LIAISON_DB"), dbUsage)
 	if cmd.flags != nil {
 		cmd.flags(fs, o)
 	}
@@ -209,6 +214,7 @@ func printHelp(w io.Writer, argv []string) {
 			fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 			o := &options{vals: map[string]any{}}
 			fs.String("data", "./liaison-data", "the data folder (env LIAISON_DATA)")
+			fs.String("db", "", dbUsage)
 			if c.flags != nil {
 				c.flags(fs, o)
 			}
@@ -233,7 +239,9 @@ Commands:
 		fmt.Fprintf(w, "  %-22s %s\n", n, c.summary)
 	}
 	fmt.Fprint(w, `
-Every command takes --data DIR (default ./liaison-data, or $LIAISON_DATA).
+Every command takes --data DIR (default ./liaison-data, or $LIAISON_DATA),
+or --db postgres://user@host:5432/db (or $LIAISON_DB) to keep the office in
+PostgreSQL instead.
 Run 'liaison COMMAND -h' for a command's flags and an example.
 `)
 }

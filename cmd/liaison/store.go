@@ -2,24 +2,101 @@ package main
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"runtime/debug"
 
 	"liaison"
+	"liaison/postgres"
 	"liaison/sqlite"
 )
 
-// openStore opens the existing store in the data folder. A missing store is
-// the caller's mistake: the message says how to make one.
-func openStore(ctx context.Context, e *env, o *options) (liaison.Store, error) {
-	if !sqlite.Exists(o.data) {
-		return nil, usagef("no store at %s: run 'liaison init --data %s' first, or pass --data", o.data, o.data)
+// location is where a command's store lives: the PostgreSQL URL from --db
+// (or $LIAISON_DB) when one is given, else the data folder.
+func (o *options) location() string {
+	if o.db != "" {
+		return o.db
 	}
-	s, err := sqlite.Open(ctx, o.data, sqlite.Options{Logger: e.log})
+	return o.data
+}
+
+// displayLocation is a location fit for messages: a URL's password is
+// masked.
+func displayLocation(where string) string {
+	if !postgres.IsURL(where) {
+		return where
+	}
+	u, err := url.Parse(where)
+	if err != nil {
+		return "the database"
+	}
+	return u.Redacted()
+}
+
+// openStore opens the existing store the command names: PostgreSQL when
+// --db (or LIAISON_DB) is set, else the SQLite store in the data folder. A
+// missing store is the caller's mistake: the message says how to make one.
+func openStore(ctx context.Context, e *env, o *options) (liaison.Store, error) {
+	return openAt(ctx, e, o.location())
+}
+
+// openAt opens the existing store at a data folder or a PostgreSQL URL.
+func openAt(ctx context.Context, e *env, where string) (liaison.Store, error) {
+	if postgres.IsURL(where) {
+		s, err := postgres.Open(ctx, where, postgres.Options{Logger: e.log})
+		if err != nil {
+			return nil, err
+		}
+		empty, err := s.Empty(ctx)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		if empty {
+			s.Close()
+			return nil, usagef("no office in %s yet: run 'liaison init --db URL' first, or copy one in with 'liaison copy'", displayLocation(where))
+		}
+		return s, nil
+	}
+	if !sqlite.Exists(where) {
+		return nil, usagef("no store at %s: run 'liaison init --data %s' first, or pass --data (or --db for PostgreSQL)", where, where)
+	}
+	s, err := sqlite.Open(ctx, where, sqlite.Options{Logger: e.log})
 	if err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// newStore opens a store that holds no office yet, for init, demo and
+// copy, creating the SQLite folder or the PostgreSQL schema as needed.
+// exists is true (and the store nil) when an office is there already.
+// discard closes the store and removes what newStore made; call it when
+// filling the store failed, so no half-made office is left behind.
+func newStore(ctx context.Context, e *env, where string) (s liaison.Store, discard func(), exists bool, err error) {
+	if postgres.IsURL(where) {
+		ps, err := postgres.Open(ctx, where, postgres.Options{Logger: e.log})
+		if err != nil {
+			return nil, nil, false, err
+		}
+		empty, err := ps.Empty(ctx)
+		if err != nil || !empty {
+			ps.Close()
+			return nil, nil, err == nil, err
+		}
+		// What a failed fill leaves is wiped, so the database is empty again.
+		return ps, func() { ps.Wipe(context.WithoutCancel(ctx)); ps.Close() }, false, nil
+	}
+	if sqlite.Exists(where) {
+		return nil, nil, true, nil
+	}
+	_, statErr := os.Stat(where)
+	madeDir := os.IsNotExist(statErr)
+	ss, err := sqlite.Open(ctx, where, sqlite.Options{Logger: e.log})
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return ss, func() { ss.Close(); removeStore(where, madeDir) }, false, nil
 }
 
 // withStore runs fn with the opened store and closes it afterwards.
