@@ -125,6 +125,10 @@ type SizeResult struct {
 	IngestObjectsPerS    float64 `json:"ingest_objects_per_s"`
 	RawInsertObjectsPerS float64 `json:"raw_insert_objects_per_s"`
 	IngestEfficiency     float64 `json:"ingest_efficiency"`
+	// The same per CPU-second of this process (server, clients and
+	// generator together for ingest; the inserting goroutine for raw).
+	IngestObjectsPerCPUS    float64 `json:"ingest_objects_per_cpu_s"`
+	RawInsertObjectsPerCPUS float64 `json:"raw_insert_objects_per_cpu_s"`
 	// GetPage is a page of 1000 read by the reader who sees everything;
 	// the narrow reader's is in Page1000Narrow.
 	GetPageP50Ms float64 `json:"get_page_p50_ms"`
@@ -321,12 +325,17 @@ func (r *run) ingestAndRead(ctx context.Context, rep *Report) (err error) {
 		res := SizeResult{Objects: size}
 		before := r.stored
 		rss := startRSS()
+		cpu0 := cpuTime()
 		el, err := r.ingest(ctx, size)
+		cpu := cpuTime() - cpu0
 		res.PeakRSSIngestMB = rss.end()
 		if err != nil {
 			return err
 		}
 		res.IngestObjectsPerS = float64(r.stored-before) / el.Seconds()
+		if cpu > 0 {
+			res.IngestObjectsPerCPUS = float64(r.stored-before) / cpu.Seconds()
+		}
 		r.cfg.Log.Info("ingested", "objects", r.stored, "objects_per_s", int(res.IngestObjectsPerS))
 		rss = startRSS()
 		err = r.measureReads(ctx, &res)
@@ -652,21 +661,25 @@ func (r *run) rawInsert(ctx context.Context, rep *Report) (err error) {
 	for i := range rep.Sizes {
 		size := rep.Sizes[i].Objects
 		before := stored
-		var el time.Duration
+		var el, cpu time.Duration
 		for stored < size {
 			n := min(r.cfg.Envelope-len(rows), size-stored-len(rows))
 			for j := 0; j < n; j++ {
 				rows = append(rows, RowOf(g.Next()))
 			}
-			start := time.Now()
+			start, cpu0 := time.Now(), cpuTime()
 			if err := ins.Insert(ctx, rows); err != nil {
 				return err
 			}
 			el += time.Since(start)
+			cpu += cpuTime() - cpu0
 			stored += len(rows)
 			rows = rows[:0]
 		}
 		rep.Sizes[i].RawInsertObjectsPerS = float64(stored-before) / el.Seconds()
+		if cpu > 0 {
+			rep.Sizes[i].RawInsertObjectsPerCPUS = float64(stored-before) / cpu.Seconds()
+		}
 		r.cfg.Log.Info("raw inserts", "objects", stored, "objects_per_s", int(rep.Sizes[i].RawInsertObjectsPerS))
 	}
 	return nil
