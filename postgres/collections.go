@@ -150,21 +150,24 @@ func (s *Store) AllCollections(ctx context.Context) ([]liaison.Collection, error
 // by title.
 func (s *Store) Collections(ctx context.Context, reader liaison.Principal) ([]liaison.CollectionAccess, error) {
 	out := []liaison.CollectionAccess{}
-	err := s.inRead(ctx, "postgres.Collections", func(tx pgx.Tx) error {
-		d, _, err := s.readDirectory(ctx, tx, s.clock())
+	err := s.snapshotRead(ctx, "postgres.Collections", func(b *pgx.Batch) {
+		b.Queue(`SELECT ` + collectionCols + ` FROM collections ORDER BY title, id`)
+	}, func(d *liaison.Directory, br pgx.BatchResults) error {
+		rows, err := br.Query()
 		if err != nil {
 			return err
 		}
-		all, err := loadCollections(ctx, tx)
-		if err != nil {
-			return err
-		}
-		for _, c := range all {
+		defer rows.Close()
+		for rows.Next() {
+			c, err := scanCollection(rows)
+			if err != nil {
+				return err
+			}
 			if a := d.Access(reader, c); a.CanRead || a.CanWrite {
 				out = append(out, a)
 			}
 		}
-		return nil
+		return rows.Err()
 	})
 	if err != nil {
 		return nil, err
@@ -176,12 +179,11 @@ func (s *Store) Collections(ctx context.Context, reader liaison.Principal) ([]li
 // does not exist or the reader may neither read nor write it.
 func (s *Store) Collection(ctx context.Context, reader liaison.Principal, id string) (liaison.CollectionAccess, error) {
 	var out liaison.CollectionAccess
-	err := s.inRead(ctx, "postgres.Collection", func(tx pgx.Tx) error {
-		d, _, err := s.readDirectory(ctx, tx, s.clock())
-		if err != nil {
-			return err
-		}
-		out, err = visibleCollection(ctx, tx, d, reader, id)
+	err := s.snapshotRead(ctx, "postgres.Collection", func(b *pgx.Batch) {
+		b.Queue(`SELECT `+collectionCols+` FROM collections WHERE id = $1`, id)
+	}, func(d *liaison.Directory, br pgx.BatchResults) error {
+		var err error
+		out, err = batchAccess(br, d, reader, id)
 		return err
 	})
 	return out, err
@@ -191,6 +193,11 @@ func (s *Store) Collection(ctx context.Context, reader liaison.Principal, id str
 // NotFound if it does not exist or the reader may neither read nor write it.
 func visibleCollection(ctx context.Context, q querier, d *liaison.Directory, p liaison.Principal, id string) (liaison.CollectionAccess, error) {
 	c, err := loadCollection(ctx, q, id)
+	return accessTo(c, err, d, p, id)
+}
+
+// accessTo is visibleCollection for a collection row already read.
+func accessTo(c liaison.Collection, err error, d *liaison.Directory, p liaison.Principal, id string) (liaison.CollectionAccess, error) {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return liaison.CollectionAccess{}, liaison.NotFound("collection", id)
 	}
@@ -202,4 +209,11 @@ func visibleCollection(ctx context.Context, q querier, d *liaison.Directory, p l
 		return liaison.CollectionAccess{}, liaison.NotFound("collection", id)
 	}
 	return a, nil
+}
+
+// batchAccess reads a collection row from the batch and returns the
+// reader's access to it, as visibleCollection does.
+func batchAccess(br pgx.BatchResults, d *liaison.Directory, p liaison.Principal, id string) (liaison.CollectionAccess, error) {
+	c, err := scanCollection(br.QueryRow())
+	return accessTo(c, err, d, p, id)
 }

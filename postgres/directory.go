@@ -94,6 +94,10 @@ func loadOrganisations(ctx context.Context, q querier) ([]liaison.Organisation, 
 	if err != nil {
 		return nil, fmt.Errorf("load organisations: %w", err)
 	}
+	return collectOrganisations(rows)
+}
+
+func collectOrganisations(rows pgx.Rows) ([]liaison.Organisation, error) {
 	defer rows.Close()
 	out := []liaison.Organisation{}
 	for rows.Next() {
@@ -111,6 +115,10 @@ func loadCommunities(ctx context.Context, q querier) ([]liaison.Community, error
 	if err != nil {
 		return nil, fmt.Errorf("load communities: %w", err)
 	}
+	return collectCommunities(rows)
+}
+
+func collectCommunities(rows pgx.Rows) ([]liaison.Community, error) {
 	defer rows.Close()
 	out := []liaison.Community{}
 	for rows.Next() {
@@ -128,6 +136,10 @@ func loadAgreements(ctx context.Context, q querier) ([]liaison.Agreement, error)
 	if err != nil {
 		return nil, fmt.Errorf("load agreements: %w", err)
 	}
+	return collectAgreements(rows)
+}
+
+func collectAgreements(rows pgx.Rows) ([]liaison.Agreement, error) {
 	defer rows.Close()
 	out := []liaison.Agreement{}
 	for rows.Next() {

@@ -17,8 +17,10 @@ import (
 // originator is the writer's organisation; unmarked objects take the
 // collection's default marking; date_added is unique and strictly
 // increasing in the collection and commits in that order. New versions go
-// in with COPY. ENOTFOUND if the writer cannot see the collection;
-// EFORBIDDEN if they may see but not write it.
+// in with COPY. A version stored before keeps its first bytes; it is
+// reported Present only when the writer may read it, so a write never
+// reveals a version hidden from the writer. ENOTFOUND if the writer cannot
+// see the collection; EFORBIDDEN if they may see but not write it.
 func (s *Store) AddObjects(ctx context.Context, writer liaison.Principal, collection string, objs []liaison.Candidate) (liaison.WriteResult, error) {
 	var res liaison.WriteResult
 	err := s.inWrite(ctx, "postgres.AddObjects", func(w *wtx) error {
@@ -132,7 +134,7 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 	}
 
 	// 2. Which of them are stored already, in one query each way.
-	have, haveRaw, err := w.present(collection, ps)
+	have, haveRaw, err := w.present(collection, writer.Org, ps)
 	if err != nil {
 		return res, err
 	}
@@ -154,11 +156,15 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 		version := p.version
 		if version == 0 {
 			rk := c.ID + "\x00" + string(c.Raw)
-			if v, ok := haveRaw[rk]; ok {
+			// Identical to a version the writer may read: present. One
+			// hidden from the writer (or in a collection the writer may
+			// not read) is never mentioned: this becomes a version of its
+			// own.
+			if v, ok := haveRaw[rk]; ok && acc.CanRead {
 				res.Accepted = append(res.Accepted, liaison.Accepted{Index: c.Index, ID: c.ID, Version: fromMicros(v), Present: true})
 				continue
 			}
-			if v, ok := rawInBatch[rk]; ok {
+			if v, ok := rawInBatch[rk]; ok && acc.CanRead {
 				res.Accepted = append(res.Accepted, liaison.Accepted{Index: c.Index, ID: c.ID, Version: fromMicros(v), Present: true})
 				continue
 			}
@@ -166,8 +172,13 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 			rawInBatch[rk] = version
 		}
 		k := key{c.ID, version}
-		if have[c.ID+"\x00"+fmt.Sprint(version)] || inBatch[k] {
-			res.Accepted = append(res.Accepted, liaison.Accepted{Index: c.Index, ID: c.ID, Version: fromMicros(version), Present: true})
+		readable, stored := have[c.ID+"\x00"+fmt.Sprint(version)]
+		if stored || inBatch[k] {
+			// The first bytes stay. They are reported present only when
+			// the writer may read them: a write never reveals a version
+			// hidden from the writer. (A version written earlier in this
+			// batch is the writer's own.)
+			res.Accepted = append(res.Accepted, liaison.Accepted{Index: c.Index, ID: c.ID, Version: fromMicros(version), Present: acc.CanRead && (readable || !stored)})
 			continue
 		}
 		inBatch[k] = true
@@ -241,9 +252,10 @@ func (w *wtx) nextVids(n int) ([]int64, error) {
 }
 
 // present returns which (id, version) of ps the collection stores already
-// (keyed id NUL version), and, for objects without a version, the version
-// of a stored identical object (keyed id NUL raw).
-func (w *wtx) present(collection string, ps []pending) (map[string]bool, map[string]int64, error) {
+// (keyed id NUL version, true when org may read it), and, for objects
+// without a version, the version of a stored identical object org may
+// read (keyed id NUL raw).
+func (w *wtx) present(collection, org string, ps []pending) (map[string]bool, map[string]int64, error) {
 	have := map[string]bool{}
 	haveRaw := map[string]int64{}
 	var ids, rawIDs []string
@@ -259,20 +271,21 @@ func (w *wtx) present(collection string, ps []pending) (map[string]bool, map[str
 		}
 	}
 	if len(ids) > 0 {
-		rows, err := w.tx.Query(w.ctx, `SELECT v.id, v.version_us FROM versions v
+		rows, err := w.tx.Query(w.ctx, `SELECT v.id, v.version_us, `+readableBy("v", "$4")+` FROM versions v
 			JOIN unnest($2::text[], $3::bigint[]) AS k(id, ver) ON v.id = k.id AND v.version_us = k.ver
-			WHERE v.collection = $1`, collection, ids, vers)
+			WHERE v.collection = $1`, collection, ids, vers, org)
 		if err != nil {
 			return nil, nil, fmt.Errorf("find stored versions: %w", err)
 		}
 		for rows.Next() {
 			var id string
 			var ver int64
-			if err := rows.Scan(&id, &ver); err != nil {
+			var readable bool
+			if err := rows.Scan(&id, &ver, &readable); err != nil {
 				rows.Close()
 				return nil, nil, err
 			}
-			have[id+"\x00"+fmt.Sprint(ver)] = true
+			have[id+"\x00"+fmt.Sprint(ver)] = readable
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -282,7 +295,7 @@ func (w *wtx) present(collection string, ps []pending) (map[string]bool, map[str
 	if len(rawIDs) > 0 {
 		rows, err := w.tx.Query(w.ctx, `SELECT v.id, v.raw, v.version_us FROM versions v
 			JOIN unnest($2::text[], $3::bytea[]) AS k(id, raw) ON v.id = k.id AND v.raw = k.raw
-			WHERE v.collection = $1`, collection, rawIDs, raws)
+			WHERE v.collection = $1 AND `+readableBy("v", "$4"), collection, rawIDs, raws, org)
 		if err != nil {
 			return nil, nil, fmt.Errorf("find identical versions: %w", err)
 		}

@@ -205,27 +205,25 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 	if err != nil {
 		return page, err
 	}
-	if err := s.freshen(ctx); err != nil {
-		return page, err
+	cols := `v.id, v.type, v.spec_version, v.version_us, v.date_added_us, v.originator, v.default_marking`
+	if !f.manifest {
+		cols += `, v.raw`
 	}
-	err = s.inRead(ctx, op, func(tx pgx.Tx) error {
-		d, _, err := s.readDirectory(ctx, tx, s.clock())
-		if err != nil {
-			return err
-		}
-		acc, err := visibleCollection(ctx, tx, d, reader, collection)
+	where, args := f.where(collection, reader.Org)
+	err = s.snapshotRead(ctx, op, func(b *pgx.Batch) {
+		b.Queue(`SELECT `+collectionCols+` FROM collections WHERE id = $1`, collection)
+		b.Queue(`SELECT `+cols+` FROM versions v WHERE `+where+` ORDER BY v.date_added_us LIMIT `+strconv.Itoa(f.limit+1), args...)
+	}, func(d *liaison.Directory, br pgx.BatchResults) error {
+		// The page was read in the same snapshot; it is returned only if
+		// the reader may read the collection.
+		acc, err := batchAccess(br, d, reader, collection)
 		if err != nil {
 			return err
 		}
 		if !acc.CanRead {
 			return liaison.NotFound("collection", collection)
 		}
-		cols := `v.id, v.type, v.spec_version, v.version_us, v.date_added_us, v.originator, v.default_marking`
-		if !f.manifest {
-			cols += `, v.raw`
-		}
-		where, args := f.where(collection, reader.Org)
-		rows, err := tx.Query(ctx, `SELECT `+cols+` FROM versions v WHERE `+where+` ORDER BY v.date_added_us LIMIT `+strconv.Itoa(f.limit+1), args...)
+		rows, err := br.Query()
 		if err != nil {
 			return fmt.Errorf("read versions: %w", err)
 		}
@@ -246,6 +244,9 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 			}
 			v.Modified, v.DateAdded = fromMicros(ver), fromMicros(added)
 			page.Versions = append(page.Versions, v)
+		}
+		if page.More {
+			rows.Close()
 		}
 		return rows.Err()
 	})

@@ -1,0 +1,128 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"liaison"
+)
+
+// Reads that a TAXII request makes (a page of objects, a collection, the
+// collections) run in one network round trip: BEGIN REPEATABLE READ, the
+// store state, the directory tables when the cache lacks the current
+// version, the read's own queries and COMMIT go to the server as one
+// pipelined batch, so they all see one snapshot.
+
+// snapshotRead runs queue's queries in one round trip and one snapshot
+// together with the directory, and calls use with the directory at the
+// store's clock and the results of queue's queries, in order. When the
+// audiences' validity has lapsed it brings them up to date first and reads
+// again.
+func (s *Store) snapshotRead(ctx context.Context, op string, queue func(b *pgx.Batch), use func(d *liaison.Directory, br pgx.BatchResults) error) error {
+	for attempt := 0; ; attempt++ {
+		stale, err := s.trySnapshotRead(ctx, queue, use)
+		if err != nil {
+			return s.mapErr(op, err)
+		}
+		if !stale {
+			return nil
+		}
+		if attempt > 0 {
+			return s.internal(op, fmt.Errorf("audiences still stale after recomputing"))
+		}
+		if err := s.freshen(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *Store) trySnapshotRead(ctx context.Context, queue func(b *pgx.Batch), use func(d *liaison.Directory, br pgx.BatchResults) error) (stale bool, err error) {
+	s.cache.mu.Lock()
+	cached := s.cache.dir
+	s.cache.mu.Unlock()
+	have := int64(-1)
+	if cached != nil {
+		have = cached.version
+	}
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
+	b.Queue(`SELECT directory_version, audiences_valid_until_us FROM store_state WHERE id = 1`)
+	// Each directory table comes back only if the cached copy is stale.
+	const unlessCached = ` WHERE (SELECT directory_version FROM store_state WHERE id = 1) <> $1`
+	b.Queue(`SELECT code, name, kind, time_zone FROM organisations`+unlessCached+` ORDER BY code`, have)
+	b.Queue(`SELECT name, members FROM communities`+unlessCached+` ORDER BY name`, have)
+	b.Queue(`SELECT id, partner, kind, name, max_classification, from_us, until_us, areas, objectives FROM agreements`+unlessCached+` ORDER BY id`, have)
+	queue(b)
+	b.Queue(`COMMIT`)
+
+	br := s.pool.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return false, fmt.Errorf("begin: %w", err)
+	}
+	var st state
+	if err := br.QueryRow().Scan(&st.dirVersion, &st.validUntil); err != nil {
+		return false, fmt.Errorf("read store state: %w", err)
+	}
+	now := s.clock()
+	if st.expired(now) {
+		return true, nil
+	}
+	snap := cached
+	fresh := &dirSnapshot{version: st.dirVersion}
+	if fresh.orgs, err = scanOrganisations(br); err != nil {
+		return false, err
+	}
+	if fresh.communities, err = scanCommunities(br); err != nil {
+		return false, err
+	}
+	if fresh.agreements, err = scanAgreements(br); err != nil {
+		return false, err
+	}
+	if cached == nil || cached.version != st.dirVersion {
+		snap = fresh
+		s.cache.mu.Lock()
+		if s.cache.dir == nil || s.cache.dir.version < st.dirVersion {
+			s.cache.dir = fresh
+		}
+		s.cache.mu.Unlock()
+	}
+	if err := use(snap.directory(now), br); err != nil {
+		return false, err
+	}
+	if _, err := br.Exec(); err != nil {
+		return false, fmt.Errorf("commit: %w", err)
+	}
+	return false, nil
+}
+
+// rowsSource is the batch results the directory tables are read from.
+type rowsSource interface {
+	Query() (pgx.Rows, error)
+}
+
+func scanOrganisations(br rowsSource) ([]liaison.Organisation, error) {
+	rows, err := br.Query()
+	if err != nil {
+		return nil, fmt.Errorf("load organisations: %w", err)
+	}
+	return collectOrganisations(rows)
+}
+
+func scanCommunities(br rowsSource) ([]liaison.Community, error) {
+	rows, err := br.Query()
+	if err != nil {
+		return nil, fmt.Errorf("load communities: %w", err)
+	}
+	return collectCommunities(rows)
+}
+
+func scanAgreements(br rowsSource) ([]liaison.Agreement, error) {
+	rows, err := br.Query()
+	if err != nil {
+		return nil, fmt.Errorf("load agreements: %w", err)
+	}
+	return collectAgreements(rows)
+}
