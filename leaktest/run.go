@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -43,24 +44,30 @@ func (c *Clock) set(t time.Time) {
 }
 
 // Env is what a ReadPath checks against: the store, the world and the
-// reference at one phase.
+// reference at one phase. Each check of one path for one reader gets its
+// own Env, with its own seeded randomness, and checks run in parallel.
 type Env struct {
 	T     *testing.T
 	Store liaison.Store
 	World *World
 	Phase string
 	Now   time.Time
-	Rand  *rand.Rand
 	// Final is set in the last phase, where paths may probe with calls
 	// that would change the store if it were wrong (deletes).
 	Final bool
 
-	ref    *ref
-	path   string
+	rand  *rand.Rand
+	ref   *ref
+	path  string
+	sh    *shared
+	stats *Stats
+}
+
+// shared is what the checks of one run share.
+type shared struct {
 	mu     sync.Mutex
 	cache  map[expKey][]*Obj
 	errs   map[string]int
-	stats  *Stats
 	extras map[string]any
 }
 
@@ -85,13 +92,13 @@ func (e *Env) Ctx() context.Context { return context.Background() }
 // reference.
 func (e *Env) Expected(p liaison.Principal, c *Coll, sel Selector) []*Obj {
 	k := expKey{p.Org, c, sel}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if v, ok := e.cache[k]; ok {
+	e.sh.mu.Lock()
+	defer e.sh.mu.Unlock()
+	if v, ok := e.sh.cache[k]; ok {
 		return v
 	}
 	v := e.ref.expected(p.Org, c, sel)
-	e.cache[k] = v
+	e.sh.cache[k] = v
 	return v
 }
 
@@ -138,11 +145,9 @@ func (e *Env) Hidden(p liaison.Principal, c *Coll, n int) (inColl, elsewhere []s
 // as like.
 func (e *Env) Missing(like string) string {
 	typ, _, _ := strings.Cut(like, "--")
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	var b [16]byte
 	for i := range b {
-		b[i] = byte(e.Rand.IntN(256))
+		b[i] = byte(e.rand.IntN(256))
 	}
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
@@ -150,21 +155,17 @@ func (e *Env) Missing(like string) string {
 }
 
 // Intn returns a random number in [0, n) from the run's seeded source.
-func (e *Env) Intn(n int) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.Rand.IntN(n)
-}
+func (e *Env) Intn(n int) int { return e.rand.IntN(n) }
 
 // Errorf reports a difference seen on the current path for reader r. At
 // most a few are printed per phase, path and reader; all fail the test.
 func (e *Env) Errorf(r *User, format string, args ...any) {
 	e.T.Helper()
 	k := e.Phase + "/" + e.path + "/" + r.Name
-	e.mu.Lock()
-	e.errs[k]++
-	n := e.errs[k]
-	e.mu.Unlock()
+	e.sh.mu.Lock()
+	e.sh.errs[k]++
+	n := e.sh.errs[k]
+	e.sh.mu.Unlock()
 	if n <= 5 {
 		e.T.Errorf("[%s %s %s(%s)] %s", e.Phase, e.path, r.Name, r.Org, fmt.Sprintf(format, args...))
 	} else if n == 6 {
@@ -178,13 +179,13 @@ func (e *Env) Stats() *Stats { return e.stats }
 // Extra returns a value a path keeps across phases (such as an HTTP
 // server), making it with mk the first time.
 func (e *Env) Extra(name string, mk func() any) any {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if v, ok := e.extras[name]; ok {
+	e.sh.mu.Lock()
+	defer e.sh.mu.Unlock()
+	if v, ok := e.sh.extras[name]; ok {
 		return v
 	}
 	v := mk()
-	e.extras[name] = v
+	e.sh.extras[name] = v
 	return v
 }
 
@@ -235,12 +236,12 @@ func RunWith(t *testing.T, opt Options, open func(t *testing.T, now func() time.
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("leaktest: replay with -leak.seed=%d -leak.objects=%d", seed, *objectsFlag)
+			t.Logf("leaktest: replay with -leak.seed=%d -leak.objects=%d", seed, objects())
 		}
 	})
 	sz := opt.Sizes
 	if sz == (Sizes{}) {
-		sz = Sizes{Allies: 8, OtherPartners: 2, Objects: *objectsFlag}
+		sz = Sizes{Allies: 8, OtherPartners: 2, Objects: objects()}
 	}
 	began := time.Now()
 	w := Generate(seed, sz)
@@ -300,6 +301,9 @@ func RunWith(t *testing.T, opt Options, open func(t *testing.T, now func() time.
 		}},
 	}
 	var readers int
+	workers := max(2, runtime.GOMAXPROCS(0))
+	took := map[string]time.Duration{}
+	var prev *ref
 	for i, ph := range phases {
 		if ph.do != nil {
 			if err := ph.do(); err != nil {
@@ -307,26 +311,127 @@ func RunWith(t *testing.T, opt Options, open func(t *testing.T, now func() time.
 			}
 		}
 		e := &Env{
-			T: t, Store: s, World: w, Phase: ph.name, Now: clock.Now(),
-			Rand:  rand.New(rand.NewPCG(uint64(seed), uint64(i))),
+			rand: rand.New(rand.NewPCG(uint64(seed), uint64(i))),
+			T:    t, Store: s, World: w, Phase: ph.name, Now: clock.Now(),
 			Final: i == len(phases)-1,
-			ref:   w.ref(clock.Now()), cache: map[expKey][]*Obj{}, errs: map[string]int{},
-			stats: stats, extras: extras,
+			ref:   w.ref(clock.Now()),
+			sh:    &shared{cache: map[expKey][]*Obj{}, errs: map[string]int{}, extras: extras},
+			stats: stats,
 		}
 		rs := e.Readers()
 		readers = max(readers, len(rs))
-		for _, p := range paths {
-			e.path = p.Name()
-			for _, r := range rs {
-				p.Check(e, r)
-				stats.Principals.Add(1)
+		// Who each path checks: everyone when asked (-leak.full); in the
+		// first phase every reader on the cheap paths and a sample on the
+		// others; after each change the readers it affected and one more.
+		every, deep := rs, rs
+		switch {
+		case *fullFlag:
+		case i == 0:
+			deep = sample(rs, e.Intn)
+		default:
+			every = affected(w, prev, e.ref, rs, e.Intn)
+			deep = every
+		}
+		prev = e.ref
+		for j, p := range paths {
+			rs := deep
+			if _, ok := p.(everyReader); ok {
+				rs = every
+			}
+			t0 := time.Now()
+			var wg sync.WaitGroup
+			sem := make(chan struct{}, workers)
+			for k, r := range rs {
+				re := *e
+				re.path = p.Name()
+				re.rand = rand.New(rand.NewPCG(uint64(seed), uint64(i)<<32|uint64(j)<<16|uint64(k)))
+				wg.Add(1)
+				sem <- struct{}{}
+				go func() {
+					defer func() { <-sem; wg.Done() }()
+					p.Check(&re, r)
+					stats.Principals.Add(1)
+				}()
+			}
+			wg.Wait()
+			took[p.Name()] += time.Since(t0)
+		}
+	}
+	t.Logf("leaktest: seed=%d: %d principals, %d paths, %d phases, %d object versions in %d collections, %d organisations: %d principal×path checks, %d versions compared, %d reads, %d hidden-vs-missing probes; load %s, total %s",
+		seed, readers, len(paths), len(phases), len(w.Objs), len(w.Collections), len(w.Orgs),
+		stats.Principals.Load(), stats.Versions.Load(), stats.Reads.Load(), stats.Probes.Load(), loaded.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
+	t.Logf("leaktest: time per path: %v", took)
+}
+
+// everyReader marks a path cheap enough to check for every reader in the
+// first phase; other paths check a sample there (all readers under
+// -leak.full or without the race detector).
+type everyReader interface{ everyReader() }
+
+// sample picks the readers the costly paths check in the first phase:
+// all of them without the race detector; under it, the partners (whose
+// access turns on agreements and lists), a NATO body, the principals off
+// the hub, and two allies at random.
+func sample(rs []*User, intn func(int) int) []*User {
+	if !raceEnabled {
+		return rs
+	}
+	var out, allies []*User
+	for _, r := range rs {
+		switch r.Org {
+		case "JPN", "AUS", "KOR", "NZL", "NLO-TYO", "XKX", "":
+			out = append(out, r)
+		case "NATO-IS", "NCIA", "SWE":
+		default:
+			if slices.Contains(partnerPool, r.Org) && len(out) < 9 {
+				out = append(out, r)
+			} else if !slices.Contains(partnerPool, r.Org) {
+				allies = append(allies, r)
 			}
 		}
 	}
-	t.Logf("leaktest: seed=%d: %d principals × %d paths × %d phases over %d object versions in %d collections (%d organisations): %d versions compared, %d reads, %d hidden-vs-missing probes; load %s, total %s",
-		seed, readers, len(paths), len(phases), len(w.Objs), len(w.Collections), len(w.Orgs),
-		stats.Versions.Load(), stats.Reads.Load(), stats.Probes.Load(), loaded.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
-	_ = partnerJoined
+	for range 2 {
+		if len(allies) > 0 {
+			k := intn(len(allies))
+			out = append(out, allies[k])
+			allies = slices.Delete(allies, k, k+1)
+		}
+	}
+	return out
+}
+
+// affected returns the readers whose expected view differs between two
+// references, plus those off the hub and one more at random.
+func affected(w *World, before, after *ref, rs []*User, intn func(int) int) []*User {
+	var out, others []*User
+	for _, r := range rs {
+		if !after.onHub(r.Org) || changed(w, before, after, r.Principal) {
+			out = append(out, r)
+		} else {
+			others = append(others, r)
+		}
+	}
+	for range 1 {
+		if len(others) > 0 {
+			k := intn(len(others))
+			out = append(out, others[k])
+			others = slices.Delete(others, k, k+1)
+		}
+	}
+	return out
+}
+
+func changed(w *World, before, after *ref, p liaison.Principal) bool {
+	for _, c := range w.Collections {
+		if before.mayReadCollection(p.Org, c) != after.mayReadCollection(p.Org, c) || before.mayWriteCollection(p, c) != after.mayWriteCollection(p, c) {
+			return true
+		}
+		a, b := before.expected(p.Org, c, All), after.expected(p.Org, c, All)
+		if !slices.Equal(a, b) {
+			return true
+		}
+	}
+	return false
 }
 
 func (w *World) community(name string) *liaison.Community {

@@ -155,6 +155,7 @@ func newUUID(e *Env) string {
 type storeObjects struct{}
 
 func (storeObjects) Name() string { return "store/objects" }
+func (storeObjects) everyReader() {}
 
 func (storeObjects) Check(e *Env, r *User) {
 	for _, c := range e.World.Collections {
@@ -210,8 +211,8 @@ func (storePaging) Check(e *Env, r *User) {
 		want := e.Expected(r.Principal, c, All)
 		// Small pages make many queries: bound them so CI stays fast,
 		// and still page the whole collection when it is small.
-		if len(want)/limit > 60 {
-			limit = len(want)/60 + 1
+		if len(want)/limit > 12 {
+			limit = len(want)/12 + 1
 		}
 		got, err := readAll(e, r, c, liaison.ObjectQuery{Versions: []string{"all"}, Limit: limit})
 		if err != nil {
@@ -262,7 +263,7 @@ func (storeByID) Check(e *Env, r *User) {
 		if !e.MayReadCollection(r.Principal, c) {
 			continue
 		}
-		hiddenHere, elsewhere := e.Hidden(r.Principal, c, 6)
+		hiddenHere, elsewhere := e.Hidden(r.Principal, c, 2)
 		var ids []string
 		for _, o := range e.World.Objs {
 			if o.Coll == c && !slices.Contains(ids, o.ID) {
@@ -272,8 +273,8 @@ func (storeByID) Check(e *Env, r *User) {
 		ids = append(ids, elsewhere...)
 		ids = append(ids, e.Missing("malware--"), e.Missing("relationship--"))
 		all := e.Expected(r.Principal, c, All)
-		for start := 0; start < len(ids); start += 40 {
-			group := ids[start:min(start+40, len(ids))]
+		for start := 0; start < len(ids); start += 200 {
+			group := ids[start:min(start+200, len(ids))]
 			var want []*Obj
 			for _, o := range all {
 				if slices.Contains(group, o.ID) {
@@ -313,7 +314,7 @@ func (storeByID) Check(e *Env, r *User) {
 		}
 		probes := 0
 		for _, o := range e.World.Objs {
-			if o.Coll != c || o.UnknownMarking || probes >= 8 {
+			if o.Coll != c || o.UnknownMarking || probes >= 4 {
 				continue
 			}
 			probes++
@@ -377,6 +378,7 @@ func deleteProbes(e *Env, r *User, c *Coll, hidden []string) {
 type storeCollections struct{}
 
 func (storeCollections) Name() string { return "store/collections" }
+func (storeCollections) everyReader() {}
 
 func (storeCollections) Check(e *Env, r *User) {
 	e.stats.Reads.Add(1)

@@ -105,6 +105,7 @@ func truncateBody(b []byte) string {
 type taxiiCollections struct{}
 
 func (taxiiCollections) Name() string { return "taxii/collections" }
+func (taxiiCollections) everyReader() {}
 
 func (taxiiCollections) Check(e *Env, r *User) {
 	ts := serverFor(e)
@@ -283,7 +284,7 @@ func (taxiiObjects) Check(e *Env, r *User) {
 			continue
 		}
 		all := e.Expected(r.Principal, c, All)
-		limit := max(7, len(all)/8+1)
+		limit := max(7, len(all)/3+1)
 		keys, raws, lastAdded, err := ts.pageObjects(e, r, c, base+"objects/", url.Values{"match[version]": {"all"}, "limit": {fmt.Sprint(limit)}})
 		if err != nil {
 			e.Errorf(r, "%s objects all: %v", c.Key, err)
@@ -381,7 +382,7 @@ func (taxiiObject) Check(e *Env, r *User) {
 			}
 			byID[o.ID] = append(byID[o.ID], o)
 		}
-		for i := 0; i < len(ids) && i < 3; i++ {
+		for i := 0; i < len(ids) && i < 1; i++ {
 			id := ids[e.Intn(len(ids))]
 			keys, raws, _, err := ts.pageObjects(e, r, c, base+id+"/", url.Values{"match[version]": {"all"}})
 			if err != nil {
@@ -410,7 +411,7 @@ func (taxiiObject) Check(e *Env, r *User) {
 			compareKeys(e, r, "taxii "+c.Key+" versions of "+id, vkeys, nil, byID[id])
 		}
 		// Hidden objects read exactly like missing ones.
-		hiddenHere, elsewhere := e.Hidden(r.Principal, c, 3)
+		hiddenHere, elsewhere := e.Hidden(r.Principal, c, 1)
 		for _, h := range append(hiddenHere, elsewhere...) {
 			m := e.Missing(h)
 			ts.sameHTTPNotFound(e, r, c.Key+" object", base+h+"/", h, base+m+"/", m)

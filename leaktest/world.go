@@ -344,7 +344,7 @@ func (g *gen) collections() {
 	mk("pacific", liaison.TopicDisinformation, []string{"PACIFIC", g.pick(w.codes(liaison.Ally))}, []string{"PACIFIC", "OUTREACH"}, "")
 	mk("open-red", liaison.TopicEDT, []string{"ALL"}, []string{"ALL"}, liaison.TLPRedID)
 	mk("narrow", liaison.TopicCyber, append(g.someOf(orgs, 2, 3), g.pick(comms)), []string{"ALL"}, g.pick(hub))
-	mk("outreach", liaison.TopicGeopolitical, []string{"OUTREACH", "CYBER-CELL", w.Late.Code}, []string{"OUTREACH", "NATO"}, g.pick(append(slices.Clone(hub), "")))
+	mk("outreach", liaison.TopicGeopolitical, []string{"OUTREACH", "CYBER-CELL"}, []string{"OUTREACH", "NATO"}, g.pick(append(slices.Clone(hub), "")))
 	// Write-only for some: read by NATO, written by IP4 too.
 	mk("drop-box", liaison.TopicCyber, []string{"NATO"}, []string{"ALL"}, "")
 }
