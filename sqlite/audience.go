@@ -74,7 +74,8 @@ func (s *Store) beginWrite(ctx context.Context, tx *sql.Tx) (*wtx, error) {
 	w.dir = snap.directory(w.now)
 	if st.expired(w.now) {
 		s.log.Info("agreement entered or left force: recomputing audiences", "valid_until", fromMicros(st.validUntil))
-		if err := w.recomputeAll(); err != nil {
+		// Only the clock moved: collection readers are as they were.
+		if err := w.recomputeAll(w.dir); err != nil {
 			return nil, err
 		}
 	}
@@ -482,16 +483,32 @@ func (w *wtx) recomputeRels(fresh []relRow, vids []int64, changed []string, prog
 }
 
 // recomputeAll recomputes every stored audience against w.dir: each
-// label's, then each version's from its label, then rule 9 for every
-// relationship and sighting. It reports progress through the context.
-func (w *wtx) recomputeAll() error {
+// label's, then each version's from its label, then rule 9 for
+// relationships and sightings. It reports progress through the context.
+//
+// prev is the directory the stored audiences were computed against, or
+// nil if unknown. When every collection's readers are the same under prev
+// and w.dir (always so when only the clock moved), rule 9 is reapplied
+// only where an input changed: relationships whose label changed and
+// those naming a version whose audience changed. Otherwise every
+// relationship is recomputed from its label.
+func (w *wtx) recomputeAll(prev *liaison.Directory) error {
 	ctx := w.ctx
 	report := liaison.ProgressFrom(ctx)
-	var nLabels, nVersions, maxVid, nRels int64
-	if err := w.tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM labels), (SELECT count(*) FROM versions), (SELECT ifnull(max(vid), 0) FROM versions), (SELECT count(*) FROM versions WHERE ends != '')`).Scan(&nLabels, &nVersions, &maxVid, &nRels); err != nil {
+	var nLabels int64
+	if err := w.tx.QueryRowContext(ctx, `SELECT count(*) FROM labels`).Scan(&nLabels); err != nil {
 		return fmt.Errorf("recompute: count: %w", err)
 	}
-	total := nLabels + nVersions + nRels
+	full := prev == nil
+	if !full {
+		var err error
+		if full, err = w.readersChanged(prev); err != nil {
+			return err
+		}
+	}
+	// Progress counts labels, then versions whose label changed, then
+	// relationships; the total grows as each step learns its size.
+	total := nLabels
 	var done int64
 	step := func(n int64) error {
 		done += n
@@ -525,6 +542,7 @@ func (w *wtx) recomputeAll() error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	var changedLabels []int64
 	for _, l := range labs {
 		a, err := w.labelAudience(l.originator, l.mks)
 		if err != nil {
@@ -538,6 +556,7 @@ func (w *wtx) recomputeAll() error {
 			if _, err := w.tx.ExecContext(ctx, `UPDATE labels SET audience_id = ? WHERE id = ?`, aid, l.id); err != nil {
 				return fmt.Errorf("recompute: label: %w", err)
 			}
+			changedLabels = append(changedLabels, l.id)
 		}
 		w.labels[l.originator+"\x00"+l.mks] = labelRef{id: l.id, audience: aid}
 	}
@@ -545,44 +564,73 @@ func (w *wtx) recomputeAll() error {
 		return err
 	}
 
-	// 2. Versions other than relationships take their label's audience.
-	const span = 50000
-	for lo := int64(0); lo < maxVid; lo += span {
-		if _, err := w.tx.ExecContext(ctx, `UPDATE versions SET audience_id = (SELECT audience_id FROM labels WHERE labels.id = versions.label_id)
-			WHERE vid > ? AND vid <= ? AND ends = ''
-			AND audience_id != (SELECT audience_id FROM labels WHERE labels.id = versions.label_id)`, lo, lo+span); err != nil {
+	// 2. Versions other than relationships take their label's audience;
+	// the ids whose audience changed feed rule 9.
+	var changedIDs []string
+	if len(changedLabels) > 0 {
+		rows, err := w.tx.QueryContext(ctx, `UPDATE versions SET audience_id = (SELECT audience_id FROM labels WHERE labels.id = versions.label_id)
+			WHERE label_id IN (SELECT value FROM json_each(?)) AND ends = ''
+			RETURNING id`, jsonArray(changedLabels))
+		if err != nil {
 			return fmt.Errorf("recompute: versions: %w", err)
 		}
-		hi := min(lo+span, maxVid)
-		if err := step(nVersions*hi/maxVid - nVersions*lo/maxVid); err != nil {
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			changedIDs = append(changedIDs, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("recompute: versions: %w", err)
+		}
+		total += int64(len(changedIDs))
+		if err := step(int64(len(changedIDs))); err != nil {
 			return err
 		}
+	}
+	if full {
+		changedIDs = nil // every relationship is recomputed anyway
 	}
 
-	// 3. Rule 9 for every relationship and sighting.
+	// 3. Rule 9.
 	var rels []int64
-	rows, err = w.tx.QueryContext(ctx, `SELECT vid FROM versions WHERE ends != ''`)
-	if err != nil {
-		return fmt.Errorf("recompute: relationships: %w", err)
+	relQuery := `SELECT vid FROM versions WHERE ends != ''`
+	var relArgs []any
+	if !full {
+		relQuery += ` AND label_id IN (SELECT value FROM json_each(?))`
+		relArgs = append(relArgs, jsonArray(changedLabels))
 	}
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
+	if full || len(changedLabels) > 0 {
+		rows, err = w.tx.QueryContext(ctx, relQuery, relArgs...)
+		if err != nil {
+			return fmt.Errorf("recompute: relationships: %w", err)
+		}
+		for rows.Next() {
+			var v int64
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return err
+			}
+			rels = append(rels, v)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
-		rels = append(rels, v)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+	total += int64(len(rels))
+	report(done, total)
+	if full {
+		// Start each relationship at its label's audience so the fixpoint
+		// narrows from there whatever the readers did.
+		if _, err := w.tx.ExecContext(ctx, `UPDATE versions SET audience_id = (SELECT audience_id FROM labels WHERE labels.id = versions.label_id) WHERE ends != ''`); err != nil {
+			return fmt.Errorf("recompute: relationships: %w", err)
+		}
 	}
-	// A relationship's own label audience may have changed: start each at
-	// its label's audience so the fixpoint narrows from there.
-	if _, err := w.tx.ExecContext(ctx, `UPDATE versions SET audience_id = (SELECT audience_id FROM labels WHERE labels.id = versions.label_id) WHERE ends != ''`); err != nil {
-		return fmt.Errorf("recompute: relationships: %w", err)
-	}
-	if err := w.recomputeRels(nil, rels, nil, func(n int) { done += int64(n); report(done, total) }); err != nil {
+	if err := w.recomputeRels(nil, rels, changedIDs, func(n int) { done += int64(n); report(done, total) }); err != nil {
 		return err
 	}
 	if err := step(total - done); err != nil {
@@ -592,6 +640,21 @@ func (w *wtx) recomputeAll() error {
 		return fmt.Errorf("recompute: state: %w", err)
 	}
 	return nil
+}
+
+// readersChanged reports whether any collection's read list stands for
+// other organisations under w.dir than under prev.
+func (w *wtx) readersChanged(prev *liaison.Directory) (bool, error) {
+	colls, err := loadCollections(w.ctx, w.tx)
+	if err != nil {
+		return false, fmt.Errorf("recompute: collections: %w", err)
+	}
+	for _, c := range colls {
+		if !slices.Equal(prev.Expand(c.Read...), w.dir.Expand(c.Read...)) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // RecomputeAudiences recomputes every stored audience against the
@@ -606,7 +669,7 @@ func (s *Store) RecomputeAudiences(ctx context.Context) error {
 			return err
 		}
 		defer w.close()
-		return w.recomputeAll()
+		return w.recomputeAll(nil)
 	})
 	if err == nil {
 		w.commit()

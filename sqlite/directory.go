@@ -190,7 +190,7 @@ func (s *Store) changeDirectory(ctx context.Context, op string, change func(tx *
 			stmts: map[string]*sql.Stmt{},
 		}
 		defer w.close()
-		return w.recomputeAll()
+		return w.recomputeAll(before.directory(now))
 	})
 	if err != nil {
 		return err
