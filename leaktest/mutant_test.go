@@ -1,0 +1,101 @@
+package leaktest_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"liaison"
+	"liaison/leaktest"
+)
+
+// The leak test must be able to fail. Each mutant below is the SQLite
+// store with one deliberate fault of the kind the invariant forbids; the
+// leak test, run on it in a child process, must fail and say why.
+func TestMutantsAreCaught(t *testing.T) {
+	if os.Getenv("LEAKTEST_MUTANT") != "" {
+		t.Skip("inside a mutant run")
+	}
+	for _, m := range []struct {
+		name, want string
+	}{
+		// JPN's reads are answered as if JPN were USA.
+		{"reader-swap", "LEAK"},
+		// The store's clock never moves: the expired agreement stays in force.
+		{"frozen-clock", "[agreement-expired"},
+		// A hidden collection answers with its own message.
+		{"telling-404", "hidden and missing differ"},
+		// more=true on the last page.
+		{"more-leak", "more=true"},
+	} {
+		t.Run(m.name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestMutant$", "-test.v", "-leak.seed=7")
+			cmd.Env = append(os.Environ(), "LEAKTEST_MUTANT="+m.name)
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("the leak test passed on mutant %s; it must fail:\n%s", m.name, tail(out))
+			}
+			if !strings.Contains(string(out), m.want) {
+				t.Fatalf("the leak test failed on mutant %s but without %q:\n%s", m.name, m.want, tail(out))
+			}
+		})
+	}
+}
+
+func tail(b []byte) string {
+	if len(b) > 3000 {
+		b = b[len(b)-3000:]
+	}
+	return string(b)
+}
+
+// TestMutant runs a small leak test on the mutant LEAKTEST_MUTANT names.
+func TestMutant(t *testing.T) {
+	mode := os.Getenv("LEAKTEST_MUTANT")
+	if mode == "" {
+		t.Skip("run by TestMutantsAreCaught")
+	}
+	open := func(t *testing.T, now func() time.Time) liaison.Store {
+		if mode == "frozen-clock" {
+			start := now()
+			now = func() time.Time { return start }
+		}
+		return mutant{Store: openSQLite(t, now), mode: mode}
+	}
+	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 4, OtherPartners: 1, Objects: 300}}, open, leaktest.StorePaths()...)
+}
+
+type mutant struct {
+	liaison.Store
+	mode string
+}
+
+func (m mutant) Objects(ctx context.Context, p liaison.Principal, coll string, q liaison.ObjectQuery) (liaison.ObjectPage, error) {
+	if m.mode == "reader-swap" && p.Org == "JPN" {
+		p.Org = "USA"
+	}
+	pg, err := m.Store.Objects(ctx, p, coll, q)
+	if m.mode == "more-leak" && err == nil && !pg.More && q.Limit > 0 && q.Limit < 20 {
+		pg.More, pg.Next = true, "past-the-end"
+	}
+	if m.mode == "more-leak" && q.Next == "past-the-end" {
+		return liaison.ObjectPage{}, nil
+	}
+	return pg, err
+}
+
+func (m mutant) Collection(ctx context.Context, p liaison.Principal, id string) (liaison.CollectionAccess, error) {
+	a, err := m.Store.Collection(ctx, p, id)
+	if m.mode == "telling-404" && liaison.ErrorCode(err) == liaison.ENOTFOUND {
+		all, _ := m.Store.AllCollections(ctx)
+		for _, c := range all {
+			if c.ID == id {
+				return a, liaison.Errorf(liaison.ENOTFOUND, "collection %q is not for you", id)
+			}
+		}
+	}
+	return a, err
+}
