@@ -173,13 +173,23 @@ func testAgreementExpiry(t *testing.T, open Opener) {
 	w.must(w.s.CreateAgreement(ctx, &liaison.Agreement{Partner: "AUS", Kind: liaison.SecurityAgreement, MaxClassification: liaison.NATOSecret, From: from}))
 	ns := hubMarking(oid("marking-definition", 1), liaison.NATOSecret, "NATO", "IP4")
 	id := oid("indicator", 1)
-	w.add("USA", w.shared, ns, sdo(id, day(0), ns.ID))
+	// r joins the classified object to an open one; r2 is classified
+	// itself; s names r, so it follows r.
+	open1, r, r2, s := oid("tool", 1), oid("relationship", 1), oid("relationship", 2), oid("sighting", 1)
+	w.add("USA", w.shared, ns, sdo(id, day(0), ns.ID), sdo(open1, day(0)),
+		relationship(r, id, open1, day(0)), relationship(r2, open1, oid("tool", 9), day(0), ns.ID), relationship(s, r, open1, day(0)))
 	nato := []string{"FRA", "NATO-IS", "USA"}
-	w.expectSeen(w.shared, id, append([]string{"JPN"}, nato...)...)
+	withJPN := append([]string{"JPN"}, nato...)
+	for _, x := range []string{id, r, r2, s} {
+		w.expectSeen(w.shared, x, withJPN...)
+	}
 	w.clock.Advance(24*time.Hour - time.Microsecond)
-	w.expectSeen(w.shared, id, append([]string{"JPN"}, nato...)...)
+	w.expectSeen(w.shared, id, withJPN...)
 	w.clock.Advance(time.Microsecond) // the instant JPN's agreement ends
-	w.expectSeen(w.shared, id, nato...)
+	for _, x := range []string{id, r, r2, s} {
+		w.expectSeen(w.shared, x, nato...)
+	}
+	w.expectSeen(w.shared, open1, "AUS", "FRA", "JPN", "KOR", "NATO-IS", "USA")
 	w.clock.Advance(24 * time.Hour) // the instant AUS's agreement starts
 	w.expectSeen(w.shared, id, append([]string{"AUS"}, nato...)...)
 	// Writes after the change use the new directory too.
@@ -218,8 +228,13 @@ func testCommunityChange(t *testing.T, open Opener) {
 	id2 := oid("indicator", 2)
 	w.add("USA", quadColl, sdo(id2, day(0)))
 	w.expectSeen(quadColl, id2, "JPN", "USA")
+	// A relationship in another collection follows the readers of its end.
+	rq := oid("relationship", 1)
+	w.add("USA", w.shared, sdo(oid("tool", 1), day(0)), relationship(rq, id2, oid("tool", 1), day(0)))
+	w.expectSeen(w.shared, rq, "JPN", "USA")
 	w.must(w.s.SetCommunityMembers(ctx, "QUAD", []string{"USA", "FRA"}))
 	w.expectSeen(quadColl, id2, "FRA", "USA")
+	w.expectSeen(w.shared, rq, "FRA", "USA")
 	w.expectSeen(w.shared, id, "FRA", "KOR", "USA")
 }
 
