@@ -31,6 +31,13 @@ func (s *Store) AddObjects(ctx context.Context, writer liaison.Principal, collec
 	if err != nil {
 		return liaison.WriteResult{}, err
 	}
+	added := 0
+	for _, a := range res.Accepted {
+		if !a.Present {
+			added++
+		}
+	}
+	s.wrote(added)
 	return res, nil
 }
 

@@ -282,6 +282,7 @@ func (s *Store) Import(ctx context.Context, export func(emit func(liaison.Snapsh
 		return err
 	}
 	w.commit()
+	s.analyze(ctx) // the copy's reads plan well from the start
 	return nil
 }
 

@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -56,6 +58,12 @@ type Store struct {
 	ran  []string // migrations Open applied
 
 	cache cache
+	stats struct {
+		since   atomic.Int64 // versions written since the last ANALYZE
+		rows    atomic.Int64 // versions at the last ANALYZE
+		running atomic.Bool
+		wg      sync.WaitGroup
+	}
 }
 
 var (
@@ -135,8 +143,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// Close closes the store's connections.
+// Close waits for a background ANALYZE to finish and closes the store's
+// connections.
 func (s *Store) Close() error {
+	s.stats.wg.Wait()
 	s.pool.Close()
 	return nil
 }

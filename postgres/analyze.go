@@ -1,0 +1,51 @@
+package postgres
+
+import (
+	"context"
+	"time"
+)
+
+// PostgreSQL plans a page read well only when it knows how large the
+// collection is: with statistics from when the table was small, it sorts
+// the whole collection instead of walking versions_added in order and
+// stopping after a page. Autovacuum analyzes only after a minute or so;
+// bulk writes therefore ask for an ANALYZE themselves, in the background,
+// once they have grown versions by a tenth (and at least analyzeMin rows)
+// since the last one.
+
+// analyzeMin is the fewest new versions that trigger an ANALYZE.
+const analyzeMin = 500
+
+// wrote records n new versions and starts a background ANALYZE when they
+// add up to enough.
+func (s *Store) wrote(n int) {
+	if n <= 0 {
+		return
+	}
+	since := s.stats.since.Add(int64(n))
+	if since < max(analyzeMin, s.stats.rows.Load()/10) || !s.stats.running.CompareAndSwap(false, true) {
+		return
+	}
+	s.stats.wg.Add(1)
+	go func() {
+		defer s.stats.wg.Done()
+		defer s.stats.running.Store(false)
+		s.analyze(context.Background())
+	}()
+}
+
+// analyze refreshes the planner's statistics of the tables page reads use.
+func (s *Store) analyze(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	since := s.stats.since.Load()
+	if _, err := s.pool.Exec(ctx, `ANALYZE versions, ends, audience_members`); err != nil {
+		s.log.Warn("postgres: analyze after bulk writes failed; autovacuum will catch up", "err", err)
+		return
+	}
+	var rows int64
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM versions`).Scan(&rows); err == nil {
+		s.stats.rows.Store(rows)
+	}
+	s.stats.since.Add(-since)
+}
