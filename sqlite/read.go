@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -208,50 +209,22 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 	if err != nil {
 		return page, err
 	}
-	if err := s.freshen(ctx); err != nil {
-		return page, err
+	for attempt := 0; ; attempt++ {
+		err = s.inRead(ctx, op, func(tx *sql.Tx) error {
+			return s.readPage(ctx, tx, reader, collection, f, &page)
+		})
+		if err != errStale || attempt == 3 {
+			break
+		}
+		// An agreement entered or left force since the audiences were
+		// computed: recompute them, then read again.
+		if err := s.freshen(ctx); err != nil {
+			return liaison.ObjectPage{}, err
+		}
 	}
-	err = s.inRead(ctx, op, func(tx *sql.Tx) error {
-		d, _, err := s.readDirectory(ctx, tx, s.clock())
-		if err != nil {
-			return err
-		}
-		acc, err := visibleCollection(ctx, tx, d, reader, collection)
-		if err != nil {
-			return err
-		}
-		if !acc.CanRead {
-			return liaison.NotFound("collection", collection)
-		}
-		cols := `v.id, v.type, v.spec_version, v.version_us, v.date_added_us, v.originator, v.default_marking`
-		if !f.manifest {
-			cols += `, v.raw`
-		}
-		where, args := f.where(collection, reader.Org)
-		rows, err := tx.QueryContext(ctx, `SELECT `+cols+` FROM versions v WHERE `+where+` ORDER BY v.date_added_us LIMIT ?`, append(args, f.limit+1)...)
-		if err != nil {
-			return fmt.Errorf("read versions: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if len(page.Versions) == f.limit {
-				page.More = true
-				break
-			}
-			v := liaison.Version{Collection: collection}
-			var ver, added int64
-			dest := []any{&v.ID, &v.Type, &v.SpecVersion, &ver, &added, &v.Originator, &v.DefaultMarking}
-			if !f.manifest {
-				dest = append(dest, &v.Raw)
-			}
-			if err := rows.Scan(dest...); err != nil {
-				return fmt.Errorf("read versions: %w", err)
-			}
-			v.Modified, v.DateAdded = fromMicros(ver), fromMicros(added)
-			page.Versions = append(page.Versions, v)
-		}
-		return rows.Err()
-	})
+	if err == errStale {
+		err = s.internal(op, errors.New("audiences kept going stale"))
+	}
 	if err != nil {
 		return liaison.ObjectPage{}, err
 	}
@@ -259,4 +232,58 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 		page.Next = encodeCursor(page.Versions[n-1].DateAdded.UnixMicro())
 	}
 	return page, nil
+}
+
+// errStale says the audiences' validity lapsed; the read is retried after
+// a recompute.
+var errStale = errors.New("sqlite: audiences are stale")
+
+// readPage reads one page in tx, the reader's snapshot. It returns
+// errStale, reading nothing, if the audiences in the snapshot are no
+// longer right at the store's clock.
+func (s *Store) readPage(ctx context.Context, tx *sql.Tx, reader liaison.Principal, collection string, f filter, page *liaison.ObjectPage) error {
+	now := s.clock()
+	d, st, err := s.readDirectory(ctx, tx, now)
+	if err != nil {
+		return err
+	}
+	if st.expired(now) {
+		return errStale
+	}
+	page.Versions, page.More = page.Versions[:0], false
+	acc, err := visibleCollection(ctx, tx, d, reader, collection)
+	if err != nil {
+		return err
+	}
+	if !acc.CanRead {
+		return liaison.NotFound("collection", collection)
+	}
+	cols := `v.id, v.type, v.spec_version, v.version_us, v.date_added_us, v.originator, v.default_marking`
+	if !f.manifest {
+		cols += `, v.raw`
+	}
+	where, args := f.where(collection, reader.Org)
+	rows, err := tx.QueryContext(ctx, `SELECT `+cols+` FROM versions v WHERE `+where+` ORDER BY v.date_added_us LIMIT ?`, append(args, f.limit+1)...)
+	if err != nil {
+		return fmt.Errorf("read versions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if len(page.Versions) == f.limit {
+			page.More = true
+			break
+		}
+		v := liaison.Version{Collection: collection}
+		var ver, added int64
+		dest := []any{&v.ID, &v.Type, &v.SpecVersion, &ver, &added, &v.Originator, &v.DefaultMarking}
+		if !f.manifest {
+			dest = append(dest, &v.Raw)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("read versions: %w", err)
+		}
+		v.Modified, v.DateAdded = fromMicros(ver), fromMicros(added)
+		page.Versions = append(page.Versions, v)
+	}
+	return rows.Err()
 }

@@ -177,8 +177,8 @@ func (s *Store) inRead(ctx context.Context, op string, fn func(tx *sql.Tx) error
 // mapErr passes domain errors through, turns constraint violations into
 // domain codes and everything else into an internal error.
 func (s *Store) mapErr(op string, err error) error {
-	if err == nil {
-		return nil
+	if err == nil || err == errStale {
+		return err
 	}
 	var le *liaison.Error
 	if errors.As(err, &le) {
