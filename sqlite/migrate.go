@@ -17,7 +17,7 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Migration names the embedded migrations in the order they apply.
+// Migrations names the embedded migrations in the order they apply.
 func Migrations() ([]string, error) {
 	entries, err := fs.ReadDir(migrations, "migrations")
 	if err != nil {
