@@ -36,7 +36,7 @@ func (w *World) ref(now time.Time) *ref {
 		r.markings[m.ID] = m
 	}
 	for _, o := range w.Objs {
-		if !o.UnknownMarking {
+		if w.stored(o) {
 			r.byID[o.ID] = append(r.byID[o.ID], o)
 		}
 	}
@@ -170,7 +170,7 @@ func (r *ref) mayWriteCollection(p liaison.Principal, c *Coll) bool {
 // readsOwn reports whether org may read the version by its collection and
 // markings, ignoring ends.
 func (r *ref) readsOwn(org string, o *Obj) bool {
-	return !o.UnknownMarking && r.mayReadCollection(org, o.Coll) && r.markingsRelease(org, o.Originator(), effectiveMarkings(o))
+	return r.w.stored(o) && r.mayReadCollection(org, o.Coll) && r.markingsRelease(org, o.Originator(), effectiveMarkings(o))
 }
 
 // readsEnd reports whether org may read the object id wherever it is

@@ -107,7 +107,34 @@ func TestWorldCoversTheCases(t *testing.T) {
 			has["same id in two collections"] = true
 		}
 	}
-	for _, want := range []string{"unknown marking", "default marking", "no marking", "several markings", "TLP 1.0", "sighting", "relationship", "several versions", "same id in two collections"} {
+	w.lateWritten = true
+	r := w.ref(w.Start)
+	for _, o := range w.Objs {
+		if o.Late {
+			has["late write"] = true
+		}
+		if o.IsLink() {
+			for _, org := range w.codes("") {
+				if r.readsOwn(org, o) && !r.reads(org, o) {
+					has["link hidden by its ends alone"] = true
+				}
+			}
+			for _, e := range o.Ends {
+				if len(r.byID[e]) == 0 {
+					has["end stored nowhere"] = true
+				}
+				for _, v := range r.byID[e] {
+					if v.Coll != o.Coll {
+						has["end stored in another collection"] = true
+					}
+				}
+			}
+		}
+		if len(o.MarkingRefs) == 0 && o.Default != o.Coll.DefaultMarking {
+			has["unmarked copy keeps the default of its first collection"] = true
+		}
+	}
+	for _, want := range []string{"late write", "link hidden by its ends alone", "end stored nowhere", "end stored in another collection", "unmarked copy keeps the default of its first collection", "unknown marking", "default marking", "no marking", "several markings", "TLP 1.0", "sighting", "relationship", "several versions", "same id in two collections"} {
 		if !has[want] {
 			t.Errorf("the world has no case of %s", want)
 		}

@@ -170,7 +170,7 @@ func (storeObjects) Check(e *Env, r *User) {
 				// from it either, not even what its organisation wrote.
 				var ids []string
 				for _, o := range e.World.Objs {
-					if o.Coll == c && !o.UnknownMarking && len(ids) < 6 && !slices.Contains(ids, o.ID) {
+					if o.Coll == c && e.World.stored(o) && len(ids) < 6 && !slices.Contains(ids, o.ID) {
 						ids = append(ids, o.ID)
 					}
 				}
@@ -314,7 +314,7 @@ func (storeByID) Check(e *Env, r *User) {
 		}
 		probes := 0
 		for _, o := range e.World.Objs {
-			if o.Coll != c || o.UnknownMarking || probes >= 4 {
+			if o.Coll != c || !e.World.stored(o) || probes >= 4 {
 				continue
 			}
 			probes++

@@ -56,6 +56,8 @@ type Obj struct {
 	Default string
 	// Seq is the position in write order.
 	Seq int
+	// Late is set on versions written only after the directory changes.
+	Late bool
 }
 
 // Originator is the organisation recorded for the version: the writer's.
@@ -85,7 +87,11 @@ type World struct {
 	Collections []*Coll
 	Markings    []HubMarking
 	Batches     []Batch
-	Objs        []*Obj // in write order
+	Objs        []*Obj // in write order, late ones last
+	// LateBatches are written after the directory changes, by the added
+	// organisation among others; lateWritten says they have been.
+	LateBatches []Batch
+	lateWritten bool
 
 	// Late is the organisation added by a mutation: its code is used in
 	// releasable_to lists before it exists.
@@ -128,8 +134,13 @@ func Generate(seed int64, sz Sizes) *World {
 	g.markings()
 	g.collections()
 	g.objects(sz.Objects)
+	g.late()
 	return g.w
 }
+
+// stored reports whether the version is in the store: accepted, and
+// written already.
+func (w *World) stored(o *Obj) bool { return !o.UnknownMarking && (!o.Late || w.lateWritten) }
 
 type gen struct {
 	r   *rand.Rand
@@ -461,6 +472,7 @@ func (g *gen) objects(n int) {
 		org  string
 	}
 	byOwner := map[owned][]*Obj{}
+	byOrg := map[string][]*Obj{}
 	nPlain := n * 8 / 10
 	for len(plain) < nPlain {
 		c := data[g.r.IntN(len(data))]
@@ -488,10 +500,15 @@ func (g *gen) objects(n int) {
 				if o.Modified.Before(w.Start.AddDate(-2, 0, 0)) || hasVersion(plain, o.ID, o.Modified) {
 					o.Modified = g.stamp()
 				}
-			case k < 25 && len(plain) > 0:
+			case k < 27 && len(byOrg[u.Org]) > 0:
 				// The same version, copied into another collection by its
-				// organisation.
-				p := plain[g.r.IntN(len(plain))]
+				// organisation; unmarked ones most often, whose default
+				// marking is that of the collection first written to.
+				mine := byOrg[u.Org]
+				p := mine[g.r.IntN(len(mine))]
+				if len(p.MarkingRefs) > 0 {
+					p = mine[g.r.IntN(len(mine))]
+				}
 				if p.Writer.Org != u.Org || p.Coll == c || p.UnknownMarking || hasVersion(byOwner[owned{c, u.Org}], p.ID, p.Modified) || hasVersionAnyOrg(plain, c, p.ID) {
 					continue
 				}
@@ -506,6 +523,7 @@ func (g *gen) objects(n int) {
 			}
 			if !o.UnknownMarking {
 				byOwner[owned{c, u.Org}] = append(byOwner[owned{c, u.Org}], o)
+				byOrg[u.Org] = append(byOrg[u.Org], o)
 			}
 			plain = append(plain, o)
 			b.Objs = append(b.Objs, o)
@@ -574,19 +592,34 @@ func (g *gen) objects(n int) {
 	// Write in random order: links often arrive before their ends.
 	g.r.Shuffle(len(batches), func(i, j int) { batches[i], batches[j] = batches[j], batches[i] })
 	w.Batches = append(w.Batches, batches...)
+	g.order(w.Batches)
+}
+
+// order numbers the versions of batches in write order, after those
+// ordered before, and sets each unmarked version's default marking from
+// the collection it is first written to.
+func (g *gen) order(batches []Batch) {
+	w := g.w
 	firstColl := map[string]*Coll{} // version key -> collection first written to
-	for _, b := range w.Batches {
+	for _, o := range w.Objs {
+		if k := o.ID + "@" + stamp(o.Modified); firstColl[k] == nil && !o.UnknownMarking {
+			firstColl[k] = o.Coll
+		}
+	}
+	var added []*Obj
+	for _, b := range batches {
 		for _, o := range b.Objs {
 			o.Seq = g.seq
 			g.seq++
 			w.Objs = append(w.Objs, o)
+			added = append(added, o)
 			k := o.ID + "@" + stamp(o.Modified)
 			if _, ok := firstColl[k]; !ok && !o.UnknownMarking {
 				firstColl[k] = o.Coll
 			}
 		}
 	}
-	for _, o := range w.Objs {
+	for _, o := range added {
 		if len(o.MarkingRefs) == 0 && o.Type != "marking-definition" {
 			o.Default = firstColl[o.ID+"@"+stamp(o.Modified)].DefaultMarking
 		}
@@ -609,4 +642,49 @@ func hasVersionAnyOrg(objs []*Obj, c *Coll, id string) bool {
 		}
 	}
 	return false
+}
+
+// late makes the batches written after the directory changes: by the
+// added organisation into a NATO collection, by a partner whose agreement
+// has expired, and by a writer of the outreach collection, with links to
+// objects written before.
+func (g *gen) late() {
+	w := g.w
+	var aus *User
+	for _, u := range w.Users {
+		if u.Org == "AUS" && hasAnalyst(u.Roles) {
+			aus = u
+			break
+		}
+	}
+	var ids []string
+	for _, o := range w.Objs {
+		if !o.UnknownMarking && !o.IsLink() && o.Type != "marking-definition" {
+			ids = append(ids, o.ID)
+		}
+	}
+	ids = uniq(ids)
+	outreach := w.collByKey("outreach")
+	ow := w.writers(outreach)
+	for _, b := range []Batch{
+		{Coll: w.collByKey("nato-cyber"), Writer: w.LateUser},
+		{Coll: w.collByKey("ip4-share"), Writer: aus},
+		{Coll: outreach, Writer: ow[g.r.IntN(len(ow))]},
+	} {
+		for range 15 + g.r.IntN(20) {
+			var o *Obj
+			if g.r.IntN(3) == 0 {
+				o = &Obj{Coll: b.Coll, ID: g.id("relationship"), Type: "relationship", Writer: b.Writer, Modified: g.stamp(), Late: true}
+				o.Ends = []string{ids[g.r.IntN(len(ids))], ids[g.r.IntN(len(ids))]}
+			} else {
+				t := plainTypes[g.r.IntN(len(plainTypes))]
+				o = &Obj{Coll: b.Coll, ID: g.id(t), Type: t, Writer: b.Writer, Modified: g.stamp(), Late: true}
+			}
+			o.MarkingRefs, o.UnknownMarking = g.markingRefs()
+			o.Raw = g.objectJSON(o, nil)
+			b.Objs = append(b.Objs, o)
+		}
+		w.LateBatches = append(w.LateBatches, b)
+	}
+	g.order(w.LateBatches)
 }
