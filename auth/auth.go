@@ -157,33 +157,39 @@ func (a *Authenticator) Principal(r *http.Request) (liaison.Principal, error) {
 		return liaison.Principal{}, liaison.Errorf(liaison.EUNAUTHORIZED, "authorization scheme %q is not supported: use Basic or Bearer", truncate(scheme, 20))
 	}
 
+	// A live API token is a cheap hash lookup of an unguessable secret:
+	// it passes even from an address that is rate-limited, so one
+	// brute-forcer behind a shared address cannot lock out token users.
+	p, err := a.users.PrincipalByToken(r.Context(), secret)
+	if err == nil {
+		return p, nil
+	}
+	if code := liaison.ErrorCode(err); code != liaison.EUNAUTHORIZED && code != liaison.ENOTFOUND {
+		return liaison.Principal{}, liaison.Internal("auth: check token", err)
+	}
 	addr := a.opts.ClientAddr(r)
-	ok, wait := a.limiter.take(addr, a.opts.Now())
-	if !ok {
+	now := a.opts.Now()
+	if ok, wait := a.limiter.allowed(addr, now); !ok {
 		a.opts.Logger.Warn("auth: login rate-limited", "addr", addr, "retry_after", wait)
 		return liaison.Principal{}, &RateLimitedError{RetryAfter: wait}
 	}
-	p, err := a.check(r.Context(), user, secret)
+	p, err = a.checkPassword(r.Context(), user, secret)
 	if err == nil {
-		a.limiter.give(addr, a.opts.Now())
 		return p, nil
 	}
 	if liaison.ErrorCode(err) != liaison.EUNAUTHORIZED {
 		// Our fault, not the caller's: do not count it against them.
-		a.limiter.give(addr, a.opts.Now())
 		return liaison.Principal{}, liaison.Internal("auth: check credentials", err)
 	}
+	a.limiter.fail(addr, a.opts.Now())
 	a.opts.Logger.Info("auth: failed login", "addr", addr, "user", truncate(user, 64))
 	return liaison.Principal{}, errBadCredentials
 }
 
-// check tries secret as an API token (cheap: a hash lookup), then, with a
-// user name, as a password under the bound on concurrent password checks.
-func (a *Authenticator) check(ctx context.Context, user, secret string) (liaison.Principal, error) {
-	p, err := a.users.PrincipalByToken(ctx, secret)
-	if err == nil || liaison.ErrorCode(err) != liaison.EUNAUTHORIZED && liaison.ErrorCode(err) != liaison.ENOTFOUND {
-		return p, err
-	}
+// checkPassword checks a user name and password under the bound on
+// concurrent password checks. Without a user name the secret was a token
+// that did not match, which is a failed login too.
+func (a *Authenticator) checkPassword(ctx context.Context, user, secret string) (liaison.Principal, error) {
 	if user == "" {
 		return liaison.Principal{}, errBadCredentials
 	}
@@ -193,7 +199,7 @@ func (a *Authenticator) check(ctx context.Context, user, secret string) (liaison
 		return liaison.Principal{}, liaison.Errorf(liaison.EUNAUTHORIZED, "request ended before the credentials were checked")
 	}
 	defer func() { <-a.checks }()
-	p, err = a.users.Authenticate(ctx, user, secret)
+	p, err := a.users.Authenticate(ctx, user, secret)
 	if liaison.ErrorCode(err) == liaison.ENOTFOUND {
 		return liaison.Principal{}, errBadCredentials
 	}

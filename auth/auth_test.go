@@ -205,7 +205,7 @@ func TestRateLimit(t *testing.T) {
 		}
 	}
 	calls := f.users.calls.Load()
-	for _, set := range []func(*http.Request){bad, good, header("Bearer " + f.token)} {
+	for _, set := range []func(*http.Request){bad, good} {
 		r := f.get(t, "192.0.2.1", set)
 		if r.status != 429 || r.header.Get("Retry-After") != "60" {
 			t.Errorf("after 3 failures: %d, Retry-After %q, %s", r.status, r.header.Get("Retry-After"), r.body)
@@ -213,6 +213,16 @@ func TestRateLimit(t *testing.T) {
 	}
 	if f.users.calls.Load() != calls {
 		t.Errorf("a rate-limited request still checked a password")
+	}
+	// A live API token is a cheap lookup of an unguessable secret: it
+	// passes from a limited address, so one brute-forcer behind a shared
+	// address cannot lock out everyone else's tokens.
+	if r := f.get(t, "192.0.2.1", header("Bearer "+f.token)); r.status != 200 {
+		t.Errorf("a valid token from a limited address: %d %s", r.status, r.body)
+	}
+	// A wrong token is a failure like a wrong password, and is limited.
+	if r := f.get(t, "192.0.2.1", header("Bearer lia_0000_nottoken")); r.status != 429 {
+		t.Errorf("a wrong token from a limited address: %d", r.status)
 	}
 	// Another address is not affected.
 	if r := f.get(t, "192.0.2.2", good); r.status != 200 {
@@ -227,13 +237,40 @@ func TestRateLimit(t *testing.T) {
 	if r := f.get(t, "192.0.2.1", good); r.status != 200 {
 		t.Errorf("after a minute: %d %s", r.status, r.body)
 	}
-	// The good login gave its token back: one failure is allowed, then 429.
+	// The refill gave one failure back: one failure is allowed, then 429.
 	if r := f.get(t, "192.0.2.1", bad); r.status != 401 {
 		t.Errorf("one failure after refill: %d", r.status)
 	}
 	if r := f.get(t, "192.0.2.1", bad); r.status != 429 {
 		t.Errorf("second failure after refill: %d", r.status)
 	}
+}
+
+// TestConcurrentValidLoginsPass sends many valid requests at once from one
+// address: successes never use the failed-login allowance, however many
+// are in flight.
+func TestConcurrentValidLoginsPass(t *testing.T) {
+	f := newFixture(t, auth.Options{MaxFailures: 3, Refill: time.Minute})
+	var wg sync.WaitGroup
+	for range 24 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("GET", f.srv.URL, nil)
+			req.Header.Set("X-Test-Addr", "192.0.2.9")
+			req.Header.Set("Authorization", "Bearer "+f.token)
+			resp, err := f.srv.Client().Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Errorf("concurrent valid request: %d", resp.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // TestPasswordChecksBounded floods the server with bad passwords from many

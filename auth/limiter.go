@@ -6,10 +6,11 @@ import (
 )
 
 // limiter is a token bucket of failed-login allowances per source address.
-// Each credential check takes one token before it runs and gives it back
-// when the check succeeds, so an address can make at most burst failing
-// checks at once and then one more every refill. Buckets that have refilled
-// completely carry no information and are dropped when the map grows.
+// Only a failed check takes a token; while the bucket is empty the address
+// gets no password check at all. Successful requests never touch it, so
+// any number of concurrent valid requests from one address pass. Buckets
+// that have refilled completely carry no information and are dropped when
+// the map grows.
 type limiter struct {
 	mu      sync.Mutex
 	burst   float64
@@ -38,9 +39,24 @@ func (l *limiter) level(b *bucket, now time.Time) {
 	}
 }
 
-// take reserves one check for addr. When the bucket is empty it returns
-// false and how long until a token is back.
-func (l *limiter) take(addr string, now time.Time) (bool, time.Duration) {
+// allowed reports whether addr may have its credentials checked now, and
+// if not, how long until it may.
+func (l *limiter) allowed(addr string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[addr]
+	if !ok {
+		return true, 0
+	}
+	l.level(b, now)
+	if b.tokens < 1 {
+		return false, time.Duration((1 - b.tokens) * float64(l.refill))
+	}
+	return true, 0
+}
+
+// fail records a failed check from addr, taking one token.
+func (l *limiter) fail(addr string, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b, ok := l.buckets[addr]
@@ -52,25 +68,7 @@ func (l *limiter) take(addr string, now time.Time) (bool, time.Duration) {
 		l.buckets[addr] = b
 	}
 	l.level(b, now)
-	if b.tokens < 1 {
-		wait := time.Duration((1 - b.tokens) * float64(l.refill))
-		return false, wait
-	}
-	b.tokens--
-	return true, 0
-}
-
-// give returns a token reserved by take, after a successful check.
-func (l *limiter) give(addr string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if b, ok := l.buckets[addr]; ok {
-		l.level(b, now)
-		b.tokens++
-		if b.tokens > l.burst {
-			b.tokens = l.burst
-		}
-	}
+	b.tokens = max(b.tokens-1, 0)
 }
 
 // prune drops the buckets that are full again. If every bucket is still
