@@ -84,6 +84,11 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 		return res, err
 	}
 
+	firstDefault, err := w.firstDefaults(objs)
+	if err != nil {
+		return res, err
+	}
+
 	// 1. Check each candidate on its own and resolve its label.
 	var ps []pending
 	for i := range objs {
@@ -130,9 +135,18 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 		}
 		refs := c.MarkingRefs
 		p := pending{c: c, version: micros(c.Version())}
-		if len(refs) == 0 && coll.DefaultMarking != "" {
-			refs = []string{coll.DefaultMarking}
-			p.defaultMarking = coll.DefaultMarking
+		if len(refs) == 0 {
+			// Rule 8: an unmarked version takes the default marking of
+			// the collection it was first written to, so it has the same
+			// audience in every collection.
+			def, stored := firstDefault[c.ID+"\x00"+fmt.Sprint(p.version)]
+			if !stored {
+				def = coll.DefaultMarking
+			}
+			if def != "" {
+				refs = []string{def}
+				p.defaultMarking = def
+			}
 		}
 		if p.label, err = w.label(writer.Org, sortedRefs(refs)); err != nil {
 			return res, err
@@ -243,6 +257,40 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 		}
 	}
 	return res, nil
+}
+
+// firstDefaults returns, for the unmarked candidates with a version that
+// some collection stores already, the default marking recorded when the
+// version was first written (keyed id NUL version µs).
+func (w *wtx) firstDefaults(objs []liaison.Candidate) (map[string]string, error) {
+	out := map[string]string{}
+	var ids []string
+	var vers []int64
+	for _, c := range objs {
+		if len(c.MarkingRefs) == 0 && micros(c.Version()) != 0 && text(c.ID) {
+			ids = append(ids, c.ID)
+			vers = append(vers, c.Version().UnixMicro())
+		}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := w.tx.Query(w.ctx, `SELECT DISTINCT ON (v.id, v.version_us) v.id, v.version_us, v.default_marking FROM versions v
+		JOIN unnest($1::text[], $2::bigint[]) AS k(id, ver) ON v.id = k.id AND v.version_us = k.ver
+		ORDER BY v.id, v.version_us, v.vid`, ids, vers)
+	if err != nil {
+		return nil, fmt.Errorf("find first defaults: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, def string
+		var ver int64
+		if err := rows.Scan(&id, &ver, &def); err != nil {
+			return nil, err
+		}
+		out[id+"\x00"+fmt.Sprint(ver)] = def
+	}
+	return out, rows.Err()
 }
 
 // nextVids draws n version ids from the versions identity sequence.

@@ -296,7 +296,7 @@ func TestInitAndMigrateOnPostgres(t *testing.T) {
 	}
 	// A fresh schema is upgraded from nothing.
 	fresh := pgURL(t)
-	if out := mustCLI(t, "migrate", "--db", fresh).stdout; !strings.Contains(out, "upgraded") || !strings.Contains(out, "applied 3 of 3") {
+	if out := mustCLI(t, "migrate", "--db", fresh).stdout; !strings.Contains(out, "upgraded") || !strings.Contains(out, "applied 4 of 4") {
 		t.Errorf("migrate --db on a new schema: %q", out)
 	}
 	// SQLite: the same command on a data folder.
