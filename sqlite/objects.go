@@ -76,6 +76,13 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 	if err != nil {
 		return res, err
 	}
+	// The collection a version was first written to is the one holding
+	// its earliest row.
+	firstDefault, err := w.stmt(`SELECT c.default_marking FROM versions v JOIN collections c ON c.id = v.collection
+		WHERE v.id = ? AND v.version_us = ? ORDER BY v.vid LIMIT 1`)
+	if err != nil {
+		return res, err
+	}
 	insEnd, err := w.stmt(`INSERT OR IGNORE INTO ends (end_id, rel_vid) VALUES (?, ?)`)
 	if err != nil {
 		return res, err
@@ -122,11 +129,24 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 			reject(true, "%s", unknown)
 			continue
 		}
+		// Rule 8 with rule 2: an unmarked version takes the default
+		// marking of the collection it was first written to, wherever it
+		// is written later, so it has one audience everywhere.
 		refs := c.MarkingRefs
 		defaultMarking := ""
-		if len(refs) == 0 && coll.DefaultMarking != "" {
-			refs = []string{coll.DefaultMarking}
+		if len(refs) == 0 {
 			defaultMarking = coll.DefaultMarking
+			if v := micros(c.Version()); v != 0 {
+				switch err := firstDefault.QueryRowContext(ctx, c.ID, v).Scan(&defaultMarking); {
+				case err == sql.ErrNoRows:
+					defaultMarking = coll.DefaultMarking
+				case err != nil:
+					return res, fmt.Errorf("find first default marking: %w", err)
+				}
+			}
+			if defaultMarking != "" {
+				refs = []string{defaultMarking}
+			}
 		}
 		lab, err := w.label(writer.Org, sortedRefs(refs))
 		if err != nil {

@@ -271,6 +271,22 @@ func testAddObjectsMarkings(t *testing.T, open Opener) {
 	}
 	w.expectSeen(red, oid("indicator", 7), "FRA")
 	w.expectSeen(red, oid("indicator", 8), "AUS", "FRA", "JPN", "KOR", "NATO-IS", "USA")
+	// Rule 8 with rule 2: the default is the first collection's, wherever
+	// the version is written later, so it has one audience everywhere.
+	w.add("FRA", w.shared, sdo(oid("indicator", 7), day(0)))
+	w.expectSeen(w.shared, oid("indicator", 7), "FRA")
+	plainFirst := oid("indicator", 9)
+	w.add("FRA", w.shared, sdo(plainFirst, day(0)))
+	w.add("FRA", red, sdo(plainFirst, day(0)))
+	w.expectSeen(red, plainFirst, "AUS", "FRA", "JPN", "KOR", "NATO-IS", "USA")
+	for _, tc := range []struct {
+		coll, id, want string
+	}{{w.shared, oid("indicator", 7), liaison.TLPRedID}, {red, plainFirst, ""}} {
+		vs := w.versions("FRA", tc.coll, liaison.ObjectQuery{IDs: []string{tc.id}})
+		if len(vs) != 1 || vs[0].DefaultMarking != tc.want {
+			t.Errorf("%s in %s records default %+v, want %q", tc.id, tc.coll, vs, tc.want)
+		}
+	}
 }
 
 func testObjectsFilters(t *testing.T, open Opener) {
