@@ -76,10 +76,7 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 	if err != nil {
 		return res, err
 	}
-	// The collection a version was first written to is the one holding
-	// its earliest row.
-	firstDefault, err := w.stmt(`SELECT c.default_marking FROM versions v JOIN collections c ON c.id = v.collection
-		WHERE v.id = ? AND v.version_us = ? ORDER BY v.vid LIMIT 1`)
+	firstColl, err := w.firstCollections(objs)
 	if err != nil {
 		return res, err
 	}
@@ -136,12 +133,13 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 		defaultMarking := ""
 		if len(refs) == 0 {
 			defaultMarking = coll.DefaultMarking
-			if v := micros(c.Version()); v != 0 {
-				switch err := firstDefault.QueryRowContext(ctx, c.ID, v).Scan(&defaultMarking); {
-				case err == sql.ErrNoRows:
-					defaultMarking = coll.DefaultMarking
-				case err != nil:
-					return res, fmt.Errorf("find first default marking: %w", err)
+			if first, ok := firstColl[versionKey{c.ID, micros(c.Version())}]; ok && first != collection {
+				fc, ok, err := w.collection(first)
+				if err != nil {
+					return res, err
+				}
+				if ok {
+					defaultMarking = fc.DefaultMarking
 				}
 			}
 			if defaultMarking != "" {
@@ -215,6 +213,48 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 		}
 	}
 	return res, nil
+}
+
+// versionKey names a version across collections.
+type versionKey struct {
+	id      string
+	version int64 // µs
+}
+
+// firstCollections returns, for the unmarked versioned candidates in objs
+// that are stored already, the collection each was first written to (the
+// one holding its earliest row), in one query.
+func (w *wtx) firstCollections(objs []liaison.Candidate) (map[versionKey]string, error) {
+	var ids []string
+	want := map[versionKey]bool{}
+	for _, c := range objs {
+		if len(c.MarkingRefs) == 0 && !c.Version().IsZero() {
+			ids = append(ids, c.ID)
+			want[versionKey{c.ID, micros(c.Version())}] = true
+		}
+	}
+	out := map[versionKey]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	first := map[versionKey]int64{}
+	err := w.queryList(`SELECT id, version_us, collection, vid FROM versions WHERE id IN (SELECT value FROM json_each(?))`, ids, func(rows *sql.Rows) error {
+		var k versionKey
+		var coll string
+		var vid int64
+		if err := rows.Scan(&k.id, &k.version, &coll, &vid); err != nil {
+			return err
+		}
+		if v, seen := first[k]; want[k] && (!seen || vid < v) {
+			first[k] = vid
+			out[k] = coll
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("first collections: %w", err)
+	}
+	return out, nil
 }
 
 // takeBatchMarkings makes the marking-definitions carried in objs known for
