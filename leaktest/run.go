@@ -141,6 +141,19 @@ func (e *Env) Hidden(p liaison.Principal, c *Coll, n int) (inColl, elsewhere []s
 	return inColl, elsewhere
 }
 
+// someReadable returns up to n of the collections r may read, chosen at
+// random, for probes too costly to make in every collection.
+func (e *Env) someReadable(r *User, n int) []*Coll {
+	var cs []*Coll
+	for _, c := range e.World.Collections {
+		if e.MayReadCollection(r.Principal, c) {
+			cs = append(cs, c)
+		}
+	}
+	e.rand.Shuffle(len(cs), func(i, j int) { cs[i], cs[j] = cs[j], cs[i] })
+	return cs[:min(n, len(cs))]
+}
+
 // Missing returns an object id that is stored nowhere, of the same type
 // as like.
 func (e *Env) Missing(like string) string {

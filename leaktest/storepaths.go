@@ -259,6 +259,7 @@ type storeByID struct{}
 func (storeByID) Name() string { return "store/by-id" }
 
 func (storeByID) Check(e *Env, r *User) {
+	probeIn := e.someReadable(r, 3)
 	for _, c := range e.World.Collections {
 		if !e.MayReadCollection(r.Principal, c) {
 			continue
@@ -288,7 +289,11 @@ func (storeByID) Check(e *Env, r *User) {
 			}
 			compare(e, r, fmt.Sprintf("%s by ids[%d:%d]", c.Key, start, start+len(group)), got, want, false)
 		}
-		// One hidden id reads exactly like one missing id.
+		// One hidden id reads exactly like one missing id (in a few
+		// collections: each probe costs a query).
+		if !slices.Contains(probeIn, c) {
+			hiddenHere, elsewhere = nil, nil
+		}
 		for _, h := range append(hiddenHere, elsewhere...) {
 			m := e.Missing(h)
 			e.stats.Reads.Add(2)
@@ -381,6 +386,16 @@ func (storeCollections) Name() string { return "store/collections" }
 func (storeCollections) everyReader() {}
 
 func (storeCollections) Check(e *Env, r *User) {
+	checkCollections(e, r)
+	// Can write turns on roles: every other user of the organisation too.
+	for _, u := range e.World.Users {
+		if u.Org == r.Org && u != r {
+			checkCollections(e, u)
+		}
+	}
+}
+
+func checkCollections(e *Env, r *User) {
 	e.stats.Reads.Add(1)
 	list, err := e.Store.Collections(e.Ctx(), r.Principal)
 	if err != nil {

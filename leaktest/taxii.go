@@ -367,10 +367,7 @@ func (taxiiObject) Check(e *Env, r *User) {
 		return
 	}
 	ts := serverFor(e)
-	for _, c := range e.World.Collections {
-		if !e.MayReadCollection(r.Principal, c) {
-			continue
-		}
+	for _, c := range e.someReadable(r, 3) {
 		base := "collections/" + c.ID + "/objects/"
 		all := e.Expected(r.Principal, c, All)
 		// A few visible objects, whole and as versions.
