@@ -212,7 +212,9 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 	where, args := f.where(collection, reader.Org)
 	err = s.snapshotRead(ctx, op, func(b *pgx.Batch) {
 		b.Queue(`SELECT `+collectionCols+` FROM collections WHERE id = $1`, collection)
-		b.Queue(`SELECT `+cols+` FROM versions v WHERE `+where+` ORDER BY v.date_added_us LIMIT `+strconv.Itoa(f.limit+1), args...)
+		// The inner query picks the page from the indexes alone; only the
+		// page's rows are then read (see migration 0003).
+		b.Queue(`SELECT `+cols+` FROM versions v WHERE v.vid IN (SELECT v.vid FROM versions v WHERE `+where+` ORDER BY v.date_added_us LIMIT `+strconv.Itoa(f.limit+1)+`) ORDER BY v.date_added_us`, args...)
 	}, func(d *liaison.Directory, br pgx.BatchResults) error {
 		// The page was read in the same snapshot; it is returned only if
 		// the reader may read the collection.

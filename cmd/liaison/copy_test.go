@@ -56,9 +56,12 @@ func pgURL(t *testing.T) string {
 
 // runCLI runs one command line in-process with nothing from the
 // environment, as `liaison ARGS…`.
-func runCLI(args ...string) result {
+func runCLI(args ...string) result { return runCLIEnv(nil, args...) }
+
+// runCLIEnv runs one command line in-process with the environment vars.
+func runCLIEnv(vars map[string]string, args ...string) result {
 	var out, errb bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" },
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] },
 		log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	code := run(context.Background(), e, args)
 	return result{code, out.String(), errb.String()}
@@ -287,6 +290,10 @@ func TestInitAndMigrateOnPostgres(t *testing.T) {
 	}
 	if r := runCLI("init", "--db", pg); r.code != 2 || !strings.Contains(r.stderr, "a store exists already") {
 		t.Errorf("second init --db: exit %d, stderr %q", r.code, r.stderr)
+	}
+	// LIAISON_DB names the database when --db is not given.
+	if r := runCLIEnv(map[string]string{"LIAISON_DB": pg}, "org", "list"); r.code != 0 || !strings.Contains(r.stdout, "NATO-LO-TOKYO") {
+		t.Errorf("org list with LIAISON_DB: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 	mustCLI(t, "user", "add", "jpn-1", "--org", "JPN", "--role", "analyst", "--no-password", "--db", pg)
 	if out := mustCLI(t, "user", "list", "--db", pg).stdout; !strings.Contains(out, "jpn-1") {
