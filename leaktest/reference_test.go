@@ -2,6 +2,7 @@ package leaktest
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -61,7 +62,13 @@ func TestGenerateIsDeterministic(t *testing.T) {
 // The world must exercise what the invariant is about; if a generator
 // change loses a case, this says which.
 func TestWorldCoversTheCases(t *testing.T) {
-	w := Generate(DefaultSeed, Sizes{Allies: 8, OtherPartners: 2, Objects: 2500})
+	for _, n := range []int{1200, 2500} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) { worldCovers(t, n) })
+	}
+}
+
+func worldCovers(t *testing.T, n int) {
+	w := Generate(DefaultSeed, Sizes{Allies: 8, OtherPartners: 2, Objects: n})
 	has := map[string]bool{}
 	versions := map[string]int{}
 	for _, o := range w.Objs {

@@ -532,6 +532,26 @@ func (g *gen) objects(n int) {
 			batches = append(batches, b)
 		}
 	}
+	// A few deliberate copies of unmarked versions into a collection
+	// whose default marking differs (rule 8: the first collection's
+	// default holds for the version everywhere), even in small worlds.
+	copies := 0
+	for i := 0; i < len(plain) && copies < 4; i++ {
+		p := plain[i]
+		if len(p.MarkingRefs) > 0 || p.UnknownMarking {
+			continue
+		}
+		for _, c := range data {
+			if c == p.Coll || c.DefaultMarking == p.Coll.DefaultMarking || hasVersionAnyOrg(plain, c, p.ID) || !slices.Contains(w.writers(c), p.Writer) {
+				continue
+			}
+			o := &Obj{Coll: c, ID: p.ID, Type: p.Type, Modified: p.Modified, Writer: p.Writer, Raw: p.Raw}
+			batches = append(batches, Batch{Coll: c, Writer: p.Writer, Objs: []*Obj{o}})
+			plain = append(plain, o)
+			copies++
+			break
+		}
+	}
 	// Links: relationships and sightings between random objects, in any
 	// collection, some ends never stored.
 	var stored []string // ids of stored plain objects, not links
