@@ -148,7 +148,8 @@ func (a *Authenticator) Principal(r *http.Request) (liaison.Principal, error) {
 			return liaison.Principal{}, liaison.Errorf(liaison.EUNAUTHORIZED, "malformed Basic credentials: want base64 of user:password")
 		}
 		user, secret = u, p
-	case strings.EqualFold(scheme, "Bearer"):
+	case strings.EqualFold(scheme, "Bearer"), strings.EqualFold(scheme, "Token"):
+		// "Token" is what taxii2-client's TokenAuth sends.
 		if rest == "" {
 			return liaison.Principal{}, liaison.Errorf(liaison.EUNAUTHORIZED, "malformed Bearer credentials: want a token")
 		}

@@ -154,6 +154,8 @@ func TestCredentials(t *testing.T) {
 		{"basic token, empty user", basic("", f.token), 200},
 		{"bearer token", header("Bearer " + f.token), 200},
 		{"bearer lower-case scheme", header("bearer " + f.token), 200},
+		{"token scheme (taxii2-client's TokenAuth)", header("Token " + f.token), 200},
+		{"wrong token, token scheme", header("Token lia_nonsense"), 401},
 		{"wrong password", basic("tanaka", "wrong"), 401},
 		{"unknown user", basic("nobody", "correct horse"), 401},
 		{"password as bearer", header("Bearer correct horse"), 401},

@@ -28,8 +28,10 @@ type filterSet map[string]bool
 
 var (
 	objectsFilters  = filterSet{pAddedAfter: true, pLimit: true, pNext: true, pID: true, pType: true, pVersion: true, pSpecVersion: true}
-	objectFilters   = filterSet{pAddedAfter: true, pLimit: true, pNext: true, pVersion: true, pSpecVersion: true}
-	versionsFilters = filterSet{pAddedAfter: true, pLimit: true, pNext: true, pSpecVersion: true}
+	// match[id] and match[type] on one object's endpoints only narrow
+	// further; clients such as taxii2-client pass them through.
+	objectFilters   = filterSet{pAddedAfter: true, pLimit: true, pNext: true, pID: true, pType: true, pVersion: true, pSpecVersion: true}
+	versionsFilters = filterSet{pAddedAfter: true, pLimit: true, pNext: true, pID: true, pType: true, pSpecVersion: true}
 	deleteFilters   = filterSet{pVersion: true, pSpecVersion: true}
 )
 

@@ -38,7 +38,8 @@ func TestParseFilters(t *testing.T) {
 		{"match[version]=latest", objectsFilters, liaison.ObjectQuery{}, "match[version]"},
 		{"match[spec_version]=2", objectsFilters, liaison.ObjectQuery{}, "match[spec_version]"},
 		{"match[version]=all", versionsFilters, liaison.ObjectQuery{}, "match[version] is not supported"},
-		{"match[type]=x", objectFilters, liaison.ObjectQuery{}, "match[type] is not supported"},
+		{"match[type]=x", objectFilters, liaison.ObjectQuery{Types: []string{"x"}}, ""},
+		{"match[version]=last", versionsFilters, liaison.ObjectQuery{}, "match[version] is not supported"},
 		{"limit=1", deleteFilters, liaison.ObjectQuery{}, "limit is not supported"},
 		{"match[foo]=bar", objectsFilters, liaison.ObjectQuery{}, "match[foo] is not supported"},
 	}

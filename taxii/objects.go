@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"net/http"
+	"slices"
 
 	"liaison"
 )
@@ -61,10 +62,12 @@ func (s *Server) object(w http.ResponseWriter, r *http.Request, p liaison.Princi
 	if !idRE.MatchString(id) {
 		return liaison.NotFound("object", id)
 	}
-	q.IDs = []string{id}
-	page, err := s.page(r, p, q)
-	if err != nil {
-		return err
+	var page liaison.ObjectPage
+	if selectsID(q, id) {
+		q.IDs = []string{id}
+		if page, err = s.page(r, p, q); err != nil {
+			return err
+		}
 	}
 	if len(page.Versions) == 0 {
 		if err := s.mustExist(r, p, id); err != nil {
@@ -125,12 +128,14 @@ func (s *Server) versions(w http.ResponseWriter, r *http.Request, p liaison.Prin
 	if !idRE.MatchString(id) {
 		return liaison.NotFound("object", id)
 	}
-	q.IDs = []string{id}
-	q.Versions = []string{liaison.VersionAll}
-	q.Manifest = true
-	page, err := s.page(r, p, q)
-	if err != nil {
-		return err
+	var page liaison.ObjectPage
+	if selectsID(q, id) {
+		q.IDs = []string{id}
+		q.Versions = []string{liaison.VersionAll}
+		q.Manifest = true
+		if page, err = s.page(r, p, q); err != nil {
+			return err
+		}
 	}
 	if len(page.Versions) == 0 {
 		if err := s.mustExist(r, p, id); err != nil {
@@ -212,4 +217,10 @@ func (s *Server) writeEnvelope(w http.ResponseWriter, page liaison.ObjectPage) e
 		s.cfg.Logger.Debug("taxii: write envelope", "err", err)
 	}
 	return nil
+}
+
+// selectsID reports whether a match[id] filter, if any, admits the object
+// the path names; when it does not, the result is empty.
+func selectsID(q liaison.ObjectQuery, id string) bool {
+	return len(q.IDs) == 0 || slices.Contains(q.IDs, id)
 }

@@ -400,6 +400,11 @@ func TestObjectVersionsAndDelete(t *testing.T) {
 		{"match[version]=" + version(2), []string{ap1 + "@" + version(2)}},
 		{"match[version]=2019-01-01T00:00:00Z", nil},
 		{"match[spec_version]=2.1", []string{ap1 + "@" + version(3)}},
+		// match[type] and match[id] narrow, as taxii2-client sends them.
+		{"match[type]=attack-pattern", []string{ap1 + "@" + version(3)}},
+		{"match[type]=indicator", nil},
+		{"match[id]=" + ap1, []string{ap1 + "@" + version(3)}},
+		{"match[id]=" + id("attack-pattern", 2), nil},
 	}
 	for _, c := range cases {
 		resp := w.request("GET", objURL+"?"+c.query, "jpn-analyst", nil)
@@ -550,7 +555,7 @@ func TestErrors(t *testing.T) {
 		{"bad id", "GET", objects + "?match[id]=foo", "fra-reader", nil, nil, 400, "match[id]"},
 		{"bad spec_version", "GET", objects + "?match[spec_version]=two", "fra-reader", nil, nil, 400, "match[spec_version]"},
 		{"unknown match field", "GET", objects + "?match[relationship_type]=uses", "fra-reader", nil, nil, 400, "not supported"},
-		{"id filter on one object", "GET", objects + id("attack-pattern", 1) + "/?match[type]=x", "fra-reader", nil, nil, 400, "not supported"},
+		{"unknown filter on one object", "GET", objects + id("attack-pattern", 1) + "/?match[foo]=x", "fra-reader", nil, nil, 400, "not supported"},
 		{"bad next", "GET", objects + "?next=garbage", "fra-reader", nil, nil, 400, ""},
 		{"unknown status", "GET", w.root + "status/00000000-0000-4000-8000-000000000000/", "fra-reader", nil, nil, 404, ""},
 		{"unknown path", "GET", w.root + "nothing/", "fra-reader", nil, nil, 404, ""},
