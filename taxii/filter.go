@@ -27,7 +27,7 @@ const (
 type filterSet map[string]bool
 
 var (
-	objectsFilters  = filterSet{pAddedAfter: true, pLimit: true, pNext: true, pID: true, pType: true, pVersion: true, pSpecVersion: true}
+	objectsFilters = filterSet{pAddedAfter: true, pLimit: true, pNext: true, pID: true, pType: true, pVersion: true, pSpecVersion: true}
 	// match[id] and match[type] on one object's endpoints only narrow
 	// further; clients such as taxii2-client pass them through.
 	objectFilters   = filterSet{pAddedAfter: true, pLimit: true, pNext: true, pID: true, pType: true, pVersion: true, pSpecVersion: true}
