@@ -278,3 +278,41 @@ func BenchmarkAgreementExpiry(b *testing.B) {
 	b.ReportMetric(float64(change.Milliseconds())/float64(b.N), "ms/agreement")
 	b.ReportMetric(float64(expiry.Milliseconds())/float64(b.N), "ms/expiry-read")
 }
+
+// BenchmarkObjectsByID reads the latest version of one object by id, as
+// GET .../objects/{id} does, from collections of 10k and 100k objects, as
+// a partner. Its cost should not grow with the collection.
+func BenchmarkObjectsByID(b *testing.B) {
+	for _, total := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("rows=%dk", total/1000), func(b *testing.B) {
+			s, p, coll := benchWorld(b, b.TempDir())
+			ctx := context.Background()
+			for base := 0; base < total; base += 1000 {
+				if _, err := s.AddObjects(ctx, p, coll, benchBatch(base)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reader := liaison.Principal{Name: "k", Org: "KOR", Roles: []liaison.Role{liaison.RoleReader}}
+			var times []time.Duration
+			i := 0
+			for b.Loop() {
+				// Indicators (n%3 == 0) with no marking (n%4 == 0): KOR
+				// reads them.
+				n := (i * 7919 % (total / 12)) * 12
+				id := benchID("indicator", n)
+				t := time.Now()
+				page, err := s.Objects(ctx, reader, coll, liaison.ObjectQuery{IDs: []string{id}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				times = append(times, time.Since(t))
+				if len(page.Versions) != 1 || page.Versions[0].ID != id {
+					b.Fatalf("read %s: %d versions", id, len(page.Versions))
+				}
+				i++
+			}
+			slices.Sort(times)
+			b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
+		})
+	}
+}

@@ -53,8 +53,8 @@ func ObjectsPlan(t *testing.T, s *Store, org, collection string, q liaison.Objec
 	if err != nil {
 		t.Fatal(err)
 	}
-	where, args := f.where(collection, org)
-	rows, err := s.reader.QueryContext(context.Background(), `EXPLAIN QUERY PLAN SELECT v.id, v.raw FROM versions v WHERE `+where+` ORDER BY v.date_added_us LIMIT ?`, append(args, f.limit+1)...)
+	from, args := f.source(collection, org)
+	rows, err := s.reader.QueryContext(context.Background(), `EXPLAIN QUERY PLAN SELECT v.id, v.raw `+from+` ORDER BY v.date_added_us LIMIT ?`, append(args, f.limit+1)...)
 	if err != nil {
 		t.Fatal(err)
 	}

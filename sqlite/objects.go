@@ -335,8 +335,8 @@ func (s *Store) DeleteObject(ctx context.Context, writer liaison.Principal, coll
 		if !acc.CanRead {
 			return liaison.NotFound("object", id)
 		}
-		where, args := f.where(collection, writer.Org)
-		rows, err := tx.QueryContext(ctx, `SELECT v.vid, v.originator, v.ends FROM versions v WHERE `+where, args...)
+		from, args := f.source(collection, writer.Org)
+		rows, err := tx.QueryContext(ctx, `SELECT v.vid, v.originator, v.ends `+from, args...)
 		if err != nil {
 			return fmt.Errorf("select versions: %w", err)
 		}

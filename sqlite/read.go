@@ -142,6 +142,27 @@ func (f filter) where(collection, org string) (string, []any) {
 	return b.String(), args
 }
 
+// source returns the FROM and WHERE clauses (without ORDER or LIMIT) of
+// versions v in the collection that org may read and f selects, and their
+// arguments. When f names ids the query is driven from them: each distinct
+// id is looked up by (id, collection) and only its few versions are
+// filtered and sorted. Otherwise SQLite prefers to walk the collection in
+// date_added order for ORDER BY and test every version against the id
+// list, which costs the size of the collection. INDEXED BY keeps it from
+// looking each id up along (collection, date_added) when added_after
+// bounds the date.
+func (f filter) source(collection, org string) (string, []any) {
+	if len(f.ids) == 0 {
+		where, args := f.where(collection, org)
+		return `FROM versions v WHERE ` + where, args
+	}
+	g := f
+	g.ids = nil // the join below selects them
+	where, args := g.where(collection, org)
+	return `FROM (SELECT DISTINCT value AS id FROM json_each(?)) j CROSS JOIN versions v INDEXED BY versions_key ON v.id = j.id WHERE ` + where,
+		append([]any{jsonArray(f.ids)}, args...)
+}
+
 // jsonArray encodes a list of strings or integers as a JSON array.
 func jsonArray[T any](xs []T) string {
 	b, err := json.Marshal(xs)
@@ -262,8 +283,8 @@ func (s *Store) readPage(ctx context.Context, tx *sql.Tx, reader liaison.Princip
 	if !f.manifest {
 		cols += `, v.raw`
 	}
-	where, args := f.where(collection, reader.Org)
-	rows, err := tx.QueryContext(ctx, `SELECT `+cols+` FROM versions v WHERE `+where+` ORDER BY v.date_added_us LIMIT ?`, append(args, f.limit+1)...)
+	from, args := f.source(collection, reader.Org)
+	rows, err := tx.QueryContext(ctx, `SELECT `+cols+` `+from+` ORDER BY v.date_added_us LIMIT ?`, append(args, f.limit+1)...)
 	if err != nil {
 		return fmt.Errorf("read versions: %w", err)
 	}
