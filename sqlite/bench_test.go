@@ -316,3 +316,53 @@ func BenchmarkObjectsByID(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReaderCache reads pages of 1000 latest versions as a partner
+// from one file of LIAISON_BENCH_OBJECTS objects (default 100000) through
+// two stores, one with readers of DefaultReaderCacheKiB and one with 32
+// MiB readers, alternating, so the two cache sizes compare within one
+// run on a noisy machine. It reports each side's median and their ratio.
+func BenchmarkReaderCache(b *testing.B) {
+	total := 100000
+	if v, err := strconv.Atoi(os.Getenv("LIAISON_BENCH_OBJECTS")); err == nil && v > 0 {
+		total = v
+	}
+	dir := b.TempDir()
+	small, p, coll := benchWorld(b, dir)
+	ctx := context.Background()
+	for base := 0; base < total; base += 1000 {
+		if _, err := small.AddObjects(ctx, p, coll, benchBatch(base)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	large, err := sqlite.Open(ctx, dir, sqlite.Options{Password: testCost, Logger: testLogger(b), ReaderCacheKiB: 32 << 10})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { large.Close() })
+	reader := liaison.Principal{Name: "k", Org: "KOR", Roles: []liaison.Role{liaison.RoleReader}}
+	var times [2][]time.Duration
+	var next [2]string
+	for b.Loop() {
+		for k, s := range []*sqlite.Store{small, large} {
+			t := time.Now()
+			page, err := s.Objects(ctx, reader, coll, liaison.ObjectQuery{Limit: 1000, Next: next[k]})
+			if err != nil {
+				b.Fatal(err)
+			}
+			times[k] = append(times[k], time.Since(t))
+			next[k] = ""
+			if page.More {
+				next[k] = page.Next
+			}
+		}
+	}
+	var p50 [2]float64
+	for k := range times {
+		slices.Sort(times[k])
+		p50[k] = float64(times[k][len(times[k])/2].Microseconds()) / 1000
+	}
+	b.ReportMetric(p50[0], "default-p50-ms")
+	b.ReportMetric(p50[1], "32MiB-p50-ms")
+	b.ReportMetric(p50[0]/p50[1], "default/32MiB")
+}

@@ -39,7 +39,21 @@ type Options struct {
 	Password PasswordCost
 	// Readers is the size of the reader pool; 0 means max(4, GOMAXPROCS).
 	Readers int
+	// ReaderCacheKiB is the page cache of each reader connection, in KiB;
+	// 0 means DefaultReaderCacheKiB. Every reader holds its own cache, so
+	// the store's memory grows with Readers times this.
+	ReaderCacheKiB int
 }
+
+// Page cache sizes, in KiB. The writer keeps a large cache because
+// ingest updates several indexes all over the file. Readers keep a small
+// one each: a page read touches the few index and table pages of one
+// date_added range, and a miss is served from the operating system's file
+// cache, which all connections share, rather than from disk.
+const (
+	WriterCacheKiB        = 64 << 10
+	DefaultReaderCacheKiB = 8 << 10
+)
 
 // Store is the SQLite store. It is safe for concurrent use.
 type Store struct {
@@ -95,7 +109,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	}
 	base := s.path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)&_pragma=synchronous(NORMAL)"
 	var err error
-	s.writer, err = sql.Open("sqlite", base+"&_pragma=cache_size(-65536)&_txlock=immediate")
+	s.writer, err = sql.Open("sqlite", base+fmt.Sprintf("&_pragma=cache_size(-%d)&_txlock=immediate", WriterCacheKiB))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -111,7 +125,11 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		s.writer.Close()
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	s.reader, err = sql.Open("sqlite", base+"&_pragma=cache_size(-32768)&_pragma=query_only(1)")
+	cache := opts.ReaderCacheKiB
+	if cache <= 0 {
+		cache = DefaultReaderCacheKiB
+	}
+	s.reader, err = sql.Open("sqlite", base+fmt.Sprintf("&_pragma=cache_size(-%d)&_pragma=query_only(1)", cache))
 	if err != nil {
 		s.writer.Close()
 		return nil, fmt.Errorf("%s: %w", op, err)
