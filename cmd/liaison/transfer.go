@@ -280,26 +280,9 @@ func runExport(ctx context.Context, e *env, o *options, args []string) error {
 		if err != nil {
 			return err
 		}
-		var colls []string
-		if id := o.str("collection"); id != "" {
-			c, err := s.Collection(ctx, p, id)
-			if err != nil {
-				return err
-			}
-			if !c.CanRead {
-				return liaison.NotFound("collection", id)
-			}
-			colls = []string{c.ID}
-		} else {
-			cs, err := s.Collections(ctx, p)
-			if err != nil {
-				return err
-			}
-			for _, c := range cs {
-				if c.CanRead {
-					colls = append(colls, c.ID)
-				}
-			}
+		colls, err := exportCollections(ctx, s, p, o.str("collection"))
+		if err != nil {
+			return err
 		}
 		w := e.stdout
 		var f *os.File
@@ -322,6 +305,33 @@ func runExport(ctx context.Context, e *env, o *options, args []string) error {
 		fmt.Fprintf(e.stderr, "exported %d object versions from %d collections as %s\n", n, len(colls), p.Name)
 		return nil
 	})
+}
+
+// exportCollections returns the collections an export as p covers: the one
+// named, if p may read it (a collection p may not read is not found, like
+// a missing one), or every collection p may read.
+func exportCollections(ctx context.Context, s liaison.Store, p liaison.Principal, id string) ([]string, error) {
+	if id != "" {
+		c, err := s.Collection(ctx, p, id)
+		if err != nil {
+			return nil, err
+		}
+		if !c.CanRead {
+			return nil, liaison.NotFound("collection", id)
+		}
+		return []string{c.ID}, nil
+	}
+	cs, err := s.Collections(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	var colls []string
+	for _, c := range cs {
+		if c.CanRead {
+			colls = append(colls, c.ID)
+		}
+	}
+	return colls, nil
 }
 
 // exportBundle writes every version the principal may read in the
