@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	pw "liaison/internal/password"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -51,7 +52,7 @@ func (s *Store) CreateUser(ctx context.Context, p *liaison.Principal, password s
 	hash := ""
 	if password != "" {
 		var err error
-		if hash, err = hashPassword(password, s.cost); err != nil {
+		if hash, err = pw.Hash(password, s.cost); err != nil {
 			return s.internal(op, err)
 		}
 	}
@@ -132,16 +133,16 @@ func (s *Store) Authenticate(ctx context.Context, name, password string) (liaiso
 	p, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userCols+`, password FROM users WHERE name = $1`, name), &hash)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		checkPassword(s.dummy(), password)
+		pw.Check(s.dummy(), password)
 		return liaison.Principal{}, bad
 	case err != nil:
 		return liaison.Principal{}, s.internal("postgres.Authenticate", err)
 	}
 	if hash == "" || password == "" {
-		checkPassword(s.dummy(), password)
+		pw.Check(s.dummy(), password)
 		return liaison.Principal{}, bad
 	}
-	if !checkPassword(hash, password) {
+	if !pw.Check(hash, password) {
 		return liaison.Principal{}, bad
 	}
 	return p, nil

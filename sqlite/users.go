@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	pw "liaison/internal/password"
 	"strings"
 
 	"liaison"
@@ -48,7 +49,7 @@ func (s *Store) CreateUser(ctx context.Context, p *liaison.Principal, password s
 	hash := ""
 	if password != "" {
 		var err error
-		if hash, err = hashPassword(password, s.cost); err != nil {
+		if hash, err = pw.Hash(password, s.cost); err != nil {
 			return s.internal(op, err)
 		}
 	}
@@ -133,16 +134,16 @@ func (s *Store) Authenticate(ctx context.Context, name, password string) (liaiso
 	p, err := scanUser(s.reader.QueryRowContext(ctx, `SELECT `+userCols+`, password FROM users WHERE name = ?`, name), &hash)
 	switch {
 	case err == sql.ErrNoRows:
-		checkPassword(s.dummy(), password)
+		pw.Check(s.dummy(), password)
 		return liaison.Principal{}, bad
 	case err != nil:
 		return liaison.Principal{}, s.internal("sqlite.Authenticate", err)
 	}
 	if hash == "" || password == "" {
-		checkPassword(s.dummy(), password)
+		pw.Check(s.dummy(), password)
 		return liaison.Principal{}, bad
 	}
-	if !checkPassword(hash, password) {
+	if !pw.Check(hash, password) {
 		return liaison.Principal{}, bad
 	}
 	return p, nil
