@@ -1,12 +1,12 @@
 package bench
 
 import (
-	"encoding/hex"
 	"math/rand/v2"
 	"strconv"
 	"time"
 
 	"liaison"
+	"liaison/stix"
 )
 
 // Object is one generated STIX 2.1 object: its bytes and what the
@@ -307,19 +307,7 @@ func (g *Generator) uuid() string {
 		u[i] = byte(a >> (8 * i))
 		u[8+i] = byte(c >> (8 * i))
 	}
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	var b [36]byte
-	hex.Encode(b[0:8], u[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], u[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], u[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], u[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:], u[10:])
-	return string(b[:])
+	return stix.FormatUUIDv4(u)
 }
 
 func (g *Generator) hex(b []byte, n int) []byte {

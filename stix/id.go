@@ -10,6 +10,13 @@ import (
 func NewUUID() string {
 	var u [16]byte
 	_, _ = rand.Read(u[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return FormatUUIDv4(u)
+}
+
+// FormatUUIDv4 sets the version 4 and variant bits on 16 random bytes and
+// returns the UUID in canonical lower-case form. Callers that need
+// reproducible ids (the benchmark generator) supply seeded bytes.
+func FormatUUIDv4(u [16]byte) string {
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
 	var b [36]byte
