@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"liaison"
 	"testing"
 )
@@ -53,8 +54,20 @@ func ObjectsPlan(t *testing.T, s *Store, org, collection string, q liaison.Objec
 	if err != nil {
 		t.Fatal(err)
 	}
-	from, args := f.source(collection, org)
-	rows, err := s.reader.QueryContext(context.Background(), `EXPLAIN QUERY PLAN SELECT v.id, v.raw `+from+` ORDER BY v.date_added_us LIMIT ?`, append(args, f.limit+1)...)
+	ctx := context.Background()
+	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	query, args, err := f.pageQuery(ctx, tx, s.arms, `v.id, v.date_added_us, v.raw`, collection, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if query == "" {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `EXPLAIN QUERY PLAN `+query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,4 +82,23 @@ func ObjectsPlan(t *testing.T, s *Store, org, collection string, q liaison.Objec
 		out = append(out, detail)
 	}
 	return out
+}
+
+// SetAudienceArms sets the most audiences a page query walks one by one;
+// 0 makes every page query walk the collection once.
+func SetAudienceArms(s *Store, n int) { s.arms = n }
+
+// ReadableAudiences returns how many audiences org may read, and how many
+// the store has.
+func ReadableAudiences(t testing.TB, s *Store, org string) (int, int) {
+	tx, err := s.reader.BeginTx(context.Background(), &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	r, all, err := readableAudiences(context.Background(), tx, org, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(r), all
 }

@@ -128,6 +128,10 @@ func BenchmarkPageByAudience(b *testing.B) {
 	f := loadPageFixture(b, 100_000)
 	ctx := context.Background()
 	b.Logf("fixture: %d objects, the narrow reader sees %d (%.1f%%)", f.rows, f.narrow, 100*float64(f.narrow)/float64(f.rows))
+	for _, p := range []liaison.Principal{f.world.Writer, f.world.Narrow} {
+		r, all := sqlite.ReadableAudiences(b, f.s, p.Org)
+		b.Logf("%s may read %d of the store's %d audiences", p.Org, r, all)
+	}
 	read := func(b *testing.B, p liaison.Principal, limit int, after time.Time) {
 		page, err := f.s.Objects(ctx, p, f.world.Collection, liaison.ObjectQuery{Limit: limit, AddedAfter: after})
 		if err != nil {
@@ -151,7 +155,7 @@ func BenchmarkPageByAudience(b *testing.B) {
 				}
 			})
 		}
-		b.Run(fmt.Sprintf("rows=100k/limit=%d/reader=ratio", limit), func(b *testing.B) {
+		ratio := func(b *testing.B) {
 			var wide, narrow time.Duration
 			i := 0
 			for b.Loop() {
@@ -165,6 +169,16 @@ func BenchmarkPageByAudience(b *testing.B) {
 				i++
 			}
 			b.ReportMetric(float64(narrow)/float64(wide), "narrow/wide")
+			b.ReportMetric(float64(wide.Microseconds())/1000/float64(b.N), "wide-ms/op")
+			b.ReportMetric(float64(narrow.Microseconds())/1000/float64(b.N), "narrow-ms/op")
+		}
+		b.Run(fmt.Sprintf("rows=100k/limit=%d/reader=ratio", limit), ratio)
+		// The same with every page read along the collection, as before
+		// readers of few audiences walked them one by one.
+		b.Run(fmt.Sprintf("rows=100k/limit=%d/reader=ratio-scan", limit), func(b *testing.B) {
+			sqlite.SetAudienceArms(f.s, 0)
+			defer sqlite.SetAudienceArms(f.s, 32)
+			ratio(b)
 		})
 	}
 }

@@ -283,8 +283,11 @@ func (s *Store) readPage(ctx context.Context, tx *sql.Tx, reader liaison.Princip
 	if !f.manifest {
 		cols += `, v.raw`
 	}
-	from, args := f.source(collection, reader.Org)
-	rows, err := tx.QueryContext(ctx, `SELECT `+cols+` `+from+` ORDER BY v.date_added_us LIMIT ?`, append(args, f.limit+1)...)
+	query, args, err := f.pageQuery(ctx, tx, s.arms, cols, collection, reader.Org)
+	if err != nil || query == "" {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("read versions: %w", err)
 	}
@@ -307,4 +310,74 @@ func (s *Store) readPage(ctx context.Context, tx *sql.Tx, reader liaison.Princip
 		page.Versions = append(page.Versions, v)
 	}
 	return rows.Err()
+}
+
+// maxAudienceArms is the most audiences a page query walks one by one
+// (Store.arms, which tests may change).
+const maxAudienceArms = 32
+
+// pageQuery returns the query of one page of f, selecting cols of versions
+// v in the collection that org may read, ordered by date_added, and its
+// arguments; an empty query when org may read no audience at all, so
+// nothing can match.
+//
+// Without ids there are two plans. Walking (collection, date_added) and
+// skipping what org may not read costs about limit ÷ the share of the
+// collection org may read: the page itself for a reader who may read
+// everything, many times it for one who may read little. Walking
+// (collection, audience, date_added) once per audience org may read, each
+// walk in date_added order, and letting SQLite merge the walks lazily,
+// costs about limit plus one seek per walk, whatever the share. So a
+// reader who may read every audience, or many of them, gets the first
+// plan; one who may read few of the store's audiences (at most arms, and
+// at most half of them or 4) gets the second. The store's audiences stand
+// in for the collection's, which would cost a walk of the collection's
+// index to count; an audience with no version in the collection costs its
+// walk one seek. Each walk keeps the whole
+// filter, the audience test included, so the plan only narrows what the
+// filter allows, and "first"/"last" are still the extremes among the
+// versions this reader may read.
+func (f filter) pageQuery(ctx context.Context, tx *sql.Tx, arms int, cols, collection, org string) (string, []any, error) {
+	if len(f.ids) == 0 && arms > 0 {
+		auds, all, err := readableAudiences(ctx, tx, org, arms+1)
+		if err != nil {
+			return "", nil, err
+		}
+		switch r := len(auds); {
+		case r == 0:
+			return "", nil, nil
+		case r <= arms && r < all && (r <= 4 || 2*r <= all):
+			where, wargs := f.where(collection, org)
+			selects := make([]string, len(auds))
+			var args []any
+			for i, a := range auds {
+				selects[i] = `SELECT ` + cols + ` FROM versions v INDEXED BY versions_audience_added WHERE v.audience_id = ? AND ` + where
+				args = append(append(args, a), wargs...)
+			}
+			return strings.Join(selects, ` UNION ALL `) + ` ORDER BY date_added_us LIMIT ?`, append(args, f.limit+1), nil
+		}
+	}
+	from, args := f.source(collection, org)
+	return `SELECT ` + cols + ` ` + from + ` ORDER BY v.date_added_us LIMIT ?`, append(args, f.limit+1), nil
+}
+
+// readableAudiences returns up to max of the audiences org may read, and
+// how many audiences the store has in all (every collection's, which
+// bounds any one collection's). Both come from small tables, in one
+// statement: a page read does this before choosing its plan.
+func readableAudiences(ctx context.Context, tx *sql.Tx, org string, max int) (readable []int64, all int, err error) {
+	rows, err := tx.QueryContext(ctx, `SELECT (SELECT count(*) FROM audiences), m.audience_id
+		FROM audience_members m WHERE m.org = ? ORDER BY m.audience_id LIMIT ?`, org, max)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read audiences of %s: %w", org, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a int64
+		if err := rows.Scan(&all, &a); err != nil {
+			return nil, 0, fmt.Errorf("read audiences of %s: %w", org, err)
+		}
+		readable = append(readable, a)
+	}
+	return readable, all, rows.Err()
 }

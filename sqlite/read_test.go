@@ -37,6 +37,23 @@ func readWorld(t *testing.T) (*sqlite.Store, liaison.Principal, string) {
 	return s, p, c.ID
 }
 
+// addAsFRA writes batch to the collection as a FRA analyst, so the
+// collection holds audiences (FRA's own) that USA may not read.
+func addAsFRA(t *testing.T, s *sqlite.Store, coll string, batch []liaison.Candidate) {
+	t.Helper()
+	ctx := context.Background()
+	fra, err := s.User(ctx, "fra")
+	if err != nil {
+		fra = liaison.Principal{Name: "fra", Org: "FRA", Roles: []liaison.Role{liaison.RoleAnalyst}}
+		if err := s.CreateUser(ctx, &fra, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res, err := s.AddObjects(ctx, fra, coll, batch); err != nil || len(res.Rejected) > 0 {
+		t.Fatalf("add as FRA: %v %+v", err, res.Rejected)
+	}
+}
+
 // TestObjectsByIDs checks reads driven by an id list: a repeated id
 // yields its versions once, and the other filters still apply.
 func TestObjectsByIDs(t *testing.T) {
@@ -114,6 +131,76 @@ func TestObjectsByIDsPlan(t *testing.T) {
 		}
 		if !strings.Contains(v, "SEARCH v USING") || !strings.Contains(v, "(id=? AND collection=?") {
 			t.Errorf("query %+v does not look versions up by id:\n%s", q, strings.Join(plan, "\n"))
+		}
+	}
+}
+
+// TestAudienceArmsMatchScan reads every page of many queries, as readers
+// who may read more or less, once along the collection and once audience
+// by audience, and wants the same pages. Later versions change marking,
+// so "last" (and "first") differ between readers: each must get the
+// latest (earliest) version that they may read.
+func TestAudienceArmsMatchScan(t *testing.T) {
+	s, p, coll := readWorld(t)
+	ctx := context.Background()
+	marks := [][]string{nil, {liaison.TLPGreenID}, {liaison.TLPAmberID}, {liaison.TLPRedID}}
+	for round := range 3 {
+		batch := benchBatch(0)[:300]
+		for i := range batch {
+			if round > 0 && i%(round+2) != 0 {
+				continue // only some objects get later versions
+			}
+			mod := time.Date(2025, 1, 1+round, 0, 0, 0, 0, time.UTC)
+			batch[i].Modified = mod
+			batch[i].Raw = []byte(fmt.Sprintf(`{"id":%q,"modified":%q}`, batch[i].ID, mod.Format(time.RFC3339)))
+			batch[i].MarkingRefs = marks[(i+round)%len(marks)]
+		}
+		if res, err := s.AddObjects(ctx, p, coll, batch); err != nil || len(res.Rejected) > 0 {
+			t.Fatalf("add: %v %+v", err, res.Rejected)
+		}
+		addAsFRA(t, s, coll, benchBatch(1000 * (round + 1))[:100])
+	}
+	for _, org := range []string{"USA", "FRA", "KOR"} {
+		r, all := sqlite.ReadableAudiences(t, s, org)
+		t.Logf("%s may read %d of the store's %d audiences", org, r, all)
+	}
+	readers := []liaison.Principal{p,
+		{Name: "f", Org: "FRA", Roles: []liaison.Role{liaison.RoleReader}},
+		{Name: "k", Org: "KOR", Roles: []liaison.Role{liaison.RoleReader}}}
+	queries := []liaison.ObjectQuery{
+		{Limit: 7},
+		{Limit: 50, Versions: []string{"all"}},
+		{Limit: 13, Versions: []string{"first"}},
+		{Limit: 13, Versions: []string{"first", "last"}, Types: []string{"relationship"}},
+		{Limit: 1000, Manifest: true, SpecVersions: []string{"2.1"}},
+		{Limit: 9, Versions: []string{"2025-01-02T00:00:00Z"}},
+	}
+	pages := func(arms int, r liaison.Principal, q liaison.ObjectQuery) (out []string) {
+		sqlite.SetAudienceArms(s, arms)
+		for {
+			page, err := s.Objects(ctx, r, coll, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range page.Versions {
+				out = append(out, fmt.Sprintf("%s@%s+%d", v.ID, v.Modified.Format(time.DateOnly), len(v.Raw)))
+			}
+			out = append(out, fmt.Sprintf("more=%v", page.More))
+			if !page.More {
+				return out
+			}
+			q.Next = page.Next
+		}
+	}
+	for _, r := range readers {
+		for _, q := range queries {
+			scan, merged := pages(0, r, q), pages(32, r, q)
+			if len(scan) < 2 {
+				t.Errorf("%s %+v: reads nothing; the test proves little", r.Org, q)
+			}
+			if strings.Join(scan, "\n") != strings.Join(merged, "\n") {
+				t.Errorf("%s %+v: audience by audience read %d entries, along the collection %d:\n%v\n%v", r.Org, q, len(merged), len(scan), merged, scan)
+			}
 		}
 	}
 }

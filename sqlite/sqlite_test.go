@@ -104,25 +104,44 @@ func TestPragmas(t *testing.T) {
 	}
 }
 
-// TestObjectsPlan checks that a page is read along the (collection,
-// date_added) index, so its cost does not grow with the collection, and
-// that "last" probes the (id, collection, version) index.
+// TestObjectsPlan checks the two plans of a page. A reader who may read
+// many audiences walks the (collection, date_added) index once; one who
+// may read few walks (collection, audience, date_added) once per audience
+// and merges the walks. Neither sorts, so neither cost grows with the
+// collection, and "first"/"last" probe the (id, collection, version)
+// index.
 func TestObjectsPlan(t *testing.T) {
-	s := open(t, t.TempDir(), time.Now)
-	for _, q := range []liaison.ObjectQuery{
-		{},
-		{Versions: []string{"all"}},
-		{Versions: []string{"first", "last"}, Types: []string{"indicator"}},
-		{Next: "ZGExOjE3OTU0MDE4NTQwODY5MjE"},
-	} {
-		plan := strings.Join(sqlite.ObjectsPlan(t, s, "JPN", "c", q), "\n")
-		t.Log(plan)
-		if !strings.Contains(plan, "versions_added") || strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") {
-			t.Errorf("query %+v does not page along versions_added:\n%s", q, plan)
-		}
-		if len(q.Versions) != 1 || q.Versions[0] != "all" {
-			if !strings.Contains(plan, "versions_key") {
-				t.Errorf("query %+v does not probe versions_key for first/last:\n%s", q, plan)
+	s, p, coll := readWorld(t)
+	ctx := context.Background()
+	batch := benchBatch(0)[:12] // unmarked, green, amber and red versions
+	if _, err := s.AddObjects(ctx, p, coll, batch); err != nil {
+		t.Fatal(err)
+	}
+	addAsFRA(t, s, coll, benchBatch(1000)[:12]) // audiences USA may not read
+	for _, arms := range []int{0, 32} {
+		sqlite.SetAudienceArms(s, arms)
+		for _, q := range []liaison.ObjectQuery{
+			{},
+			{Versions: []string{"all"}},
+			{Versions: []string{"first", "last"}, Types: []string{"indicator"}},
+			{Next: "ZGExOjE3OTU0MDE4NTQwODY5MjE"},
+		} {
+			plan := strings.Join(sqlite.ObjectsPlan(t, s, "USA", coll, q), "\n")
+			t.Log(plan)
+			index := "versions_added"
+			if arms > 0 {
+				index = "versions_audience_added"
+				if !strings.Contains(plan, "MERGE (UNION ALL)") {
+					t.Errorf("arms %d, query %+v does not merge the audiences' walks:\n%s", arms, q, plan)
+				}
+			}
+			if !strings.Contains(plan, "USING INDEX "+index+" ") || strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") {
+				t.Errorf("arms %d, query %+v does not page along %s:\n%s", arms, q, index, plan)
+			}
+			if len(q.Versions) != 1 || q.Versions[0] != "all" {
+				if !strings.Contains(plan, "versions_key") {
+					t.Errorf("arms %d, query %+v does not probe versions_key for first/last:\n%s", arms, q, plan)
+				}
 			}
 		}
 	}

@@ -63,6 +63,7 @@ type Store struct {
 	now    func() time.Time
 	log    *slog.Logger
 	cost   PasswordCost
+	arms   int // see maxAudienceArms
 
 	mu        sync.Mutex
 	dirCache  *dirSnapshot     // the directory tables at a directory_version
@@ -94,6 +95,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		now:       opts.Now,
 		log:       opts.Logger,
 		cost:      opts.Password,
+		arms:      maxAudienceArms,
 		audByKey:  map[string]int64{},
 		audByID:   map[int64]liaison.Audience{},
 		markCache: map[string]liaison.Marking{},
