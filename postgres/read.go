@@ -2,21 +2,20 @@ package postgres
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
+	"liaison/internal/objquery"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"liaison"
 )
 
-// Page sizes of Objects, the same as the SQLite store's.
+// Page sizes of Objects, shared by every store.
 const (
-	DefaultPageSize = 100  // when ObjectQuery.Limit is 0
-	MaxPageSize     = 1000 // larger limits are capped here
+	DefaultPageSize = objquery.DefaultPageSize // when ObjectQuery.Limit is 0
+	MaxPageSize     = objquery.MaxPageSize     // larger limits are capped here
 )
 
 // filter is a parsed ObjectQuery.
@@ -29,22 +28,15 @@ type filter struct {
 	manifest          bool
 }
 
-// splitList splits every entry on commas, trims, and drops empty values.
-func splitList(in []string) []string {
-	var out []string
-	for _, e := range in {
-		for _, v := range strings.Split(e, ",") {
-			if v = strings.TrimSpace(v); v != "" {
-				out = append(out, v)
-			}
-		}
-	}
-	return out
-}
-
-// parseQuery checks and parses q. EINVALID names the bad part.
+// parseQuery checks and parses q (objquery.Parse), and refuses text that
+// PostgreSQL cannot store. EINVALID names the bad part.
 func parseQuery(q liaison.ObjectQuery) (filter, error) {
-	f := filter{ids: splitList(q.IDs), types: splitList(q.Types), specs: splitList(q.SpecVersions), manifest: q.Manifest}
+	p, err := objquery.Parse(q)
+	if err != nil {
+		return filter{}, err
+	}
+	f := filter{after: p.After, limit: p.Limit, ids: p.IDs, types: p.Types, specs: p.Specs,
+		all: p.All, first: p.First, last: p.Last, stamps: p.Stamps, manifest: p.Manifest}
 	for _, l := range []struct {
 		name string
 		vals []string
@@ -53,44 +45,6 @@ func parseQuery(q liaison.ObjectQuery) (filter, error) {
 			if !text(v) {
 				return f, liaison.Errorf(liaison.EINVALID, "%s filter value %d is not valid UTF-8 text", l.name, i)
 			}
-		}
-	}
-	switch {
-	case q.Limit < 0:
-		return f, liaison.Errorf(liaison.EINVALID, "limit %d is negative", q.Limit)
-	case q.Limit == 0:
-		f.limit = DefaultPageSize
-	default:
-		f.limit = min(q.Limit, MaxPageSize)
-	}
-	if !q.AddedAfter.IsZero() {
-		f.after = q.AddedAfter.UnixMicro()
-	}
-	if q.Next != "" {
-		c, err := decodeCursor(q.Next)
-		if err != nil {
-			return f, err
-		}
-		f.after = max(f.after, c)
-	}
-	vs := splitList(q.Versions)
-	if len(vs) == 0 {
-		vs = []string{liaison.VersionLast}
-	}
-	for _, v := range vs {
-		switch v {
-		case liaison.VersionAll:
-			f.all = true
-		case liaison.VersionFirst:
-			f.first = true
-		case liaison.VersionLast:
-			f.last = true
-		default:
-			t, err := time.Parse(time.RFC3339Nano, v)
-			if err != nil {
-				return f, liaison.Errorf(liaison.EINVALID, "version %q is not first, last, all or an RFC 3339 timestamp", v)
-			}
-			f.stamps = append(f.stamps, t.UnixMicro())
 		}
 	}
 	return f, nil
@@ -155,27 +109,6 @@ func (f filter) where(collection, org string) (string, []any) {
 		b.WriteString(` AND (` + strings.Join(alts, ` OR `) + `)`)
 	}
 	return b.String(), a
-}
-
-// The cursor format is the SQLite store's, so a client's cursor survives a
-// copy of the office from one store to the other.
-const cursorPrefix = "da1:"
-
-func encodeCursor(us int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(us, 10)))
-}
-
-func decodeCursor(s string) (int64, error) {
-	bad := liaison.Errorf(liaison.EINVALID, "next %q is not a cursor this server gave out", s)
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || !strings.HasPrefix(string(raw), cursorPrefix) {
-		return 0, bad
-	}
-	us, err := strconv.ParseInt(strings.TrimPrefix(string(raw), cursorPrefix), 10, 64)
-	if err != nil || us < 0 {
-		return 0, bad
-	}
-	return us, nil
 }
 
 // freshen recomputes audiences first if an agreement entered or left
@@ -256,7 +189,7 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 		return liaison.ObjectPage{}, err
 	}
 	if n := len(page.Versions); n > 0 {
-		page.Next = encodeCursor(page.Versions[n-1].DateAdded.UnixMicro())
+		page.Next = objquery.EncodeCursor(page.Versions[n-1].DateAdded.UnixMicro())
 	}
 	return page, nil
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"liaison/internal/objquery"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,7 @@ import (
 // it never panics, a cursor it gave out always parses back, and every
 // value it accepts can be bound as PostgreSQL text.
 func FuzzParseQuery(f *testing.F) {
-	f.Add("indicator--1", "indicator,malware", "last,first", "2.1", encodeCursor(1767225600000000), 10)
+	f.Add("indicator--1", "indicator,malware", "last,first", "2.1", objquery.EncodeCursor(1767225600000000), 10)
 	f.Add("", "", "2026-01-01T00:00:00Z", "", "ZGExOjE", 0)
 	f.Add("\xff\x00", "a\x00b", "all", "\xc3", "!!", -1)
 	f.Fuzz(func(t *testing.T, ids, types, versions, specs, next string, limit int) {
@@ -34,7 +35,7 @@ func FuzzParseQuery(f *testing.F) {
 			t.Fatalf("limit %d", f.limit)
 		}
 		if f.after >= 0 {
-			if got, err := decodeCursor(encodeCursor(f.after)); err != nil || got != f.after {
+			if got, err := objquery.DecodeCursor(objquery.EncodeCursor(f.after)); err != nil || got != f.after {
 				t.Fatalf("cursor of %d reads back as %d, %v", f.after, got, err)
 			}
 		}

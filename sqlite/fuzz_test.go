@@ -6,31 +6,6 @@ import (
 	"liaison"
 )
 
-// FuzzDecodeCursor: any string either decodes to a non-negative date that
-// encodes back to the same cursor, or is EINVALID; never a panic.
-func FuzzDecodeCursor(f *testing.F) {
-	f.Add(encodeCursor(1795401854086921))
-	f.Add(encodeCursor(0))
-	f.Add("")
-	f.Add("ZGExOi0x")
-	f.Add("not a cursor")
-	f.Fuzz(func(t *testing.T, s string) {
-		us, err := decodeCursor(s)
-		if err != nil {
-			if liaison.ErrorCode(err) != liaison.EINVALID {
-				t.Fatalf("decodeCursor(%q) error %v is not EINVALID", s, err)
-			}
-			return
-		}
-		if us < 0 {
-			t.Fatalf("decodeCursor(%q) = %d", s, us)
-		}
-		if back, err := decodeCursor(encodeCursor(us)); err != nil || back != us {
-			t.Fatalf("round trip of %d gave %d, %v", us, back, err)
-		}
-	})
-}
-
 // FuzzParseQuery: any version and limit either parse or are EINVALID.
 func FuzzParseQuery(f *testing.F) {
 	f.Add("last", 0, "")

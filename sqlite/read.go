@@ -3,21 +3,19 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
+	"liaison/internal/objquery"
 	"strings"
-	"time"
 
 	"liaison"
 )
 
-// Page sizes of Objects.
+// Page sizes of Objects, shared by every store.
 const (
-	DefaultPageSize = 100  // when ObjectQuery.Limit is 0
-	MaxPageSize     = 1000 // larger limits are capped here
+	DefaultPageSize = objquery.DefaultPageSize // when ObjectQuery.Limit is 0
+	MaxPageSize     = objquery.MaxPageSize     // larger limits are capped here
 )
 
 // filter is a parsed ObjectQuery.
@@ -30,61 +28,15 @@ type filter struct {
 	manifest          bool
 }
 
-// splitList splits every entry on commas, trims, and drops empty values.
-func splitList(in []string) []string {
-	var out []string
-	for _, e := range in {
-		for _, v := range strings.Split(e, ",") {
-			if v = strings.TrimSpace(v); v != "" {
-				out = append(out, v)
-			}
-		}
-	}
-	return out
-}
-
-// parseQuery checks and parses q. EINVALID names the bad part.
+// parseQuery checks and parses q (objquery.Parse). EINVALID names the bad
+// part.
 func parseQuery(q liaison.ObjectQuery) (filter, error) {
-	f := filter{ids: splitList(q.IDs), types: splitList(q.Types), specs: splitList(q.SpecVersions), manifest: q.Manifest}
-	switch {
-	case q.Limit < 0:
-		return f, liaison.Errorf(liaison.EINVALID, "limit %d is negative", q.Limit)
-	case q.Limit == 0:
-		f.limit = DefaultPageSize
-	default:
-		f.limit = min(q.Limit, MaxPageSize)
+	p, err := objquery.Parse(q)
+	if err != nil {
+		return filter{}, err
 	}
-	if !q.AddedAfter.IsZero() {
-		f.after = q.AddedAfter.UnixMicro()
-	}
-	if q.Next != "" {
-		c, err := decodeCursor(q.Next)
-		if err != nil {
-			return f, err
-		}
-		f.after = max(f.after, c)
-	}
-	vs := splitList(q.Versions)
-	if len(vs) == 0 {
-		vs = []string{liaison.VersionLast}
-	}
-	for _, v := range vs {
-		switch v {
-		case liaison.VersionAll:
-			f.all = true
-		case liaison.VersionFirst:
-			f.first = true
-		case liaison.VersionLast:
-			f.last = true
-		default:
-			t, err := time.Parse(time.RFC3339Nano, v)
-			if err != nil {
-				return f, liaison.Errorf(liaison.EINVALID, "version %q is not first, last, all or an RFC 3339 timestamp", v)
-			}
-			f.stamps = append(f.stamps, t.UnixMicro())
-		}
-	}
-	return f, nil
+	return filter{after: p.After, limit: p.Limit, ids: p.IDs, types: p.Types, specs: p.Specs,
+		all: p.All, first: p.First, last: p.Last, stamps: p.Stamps, manifest: p.Manifest}, nil
 }
 
 // readableBy is the audience filter every read carries, for a version
@@ -172,25 +124,6 @@ func jsonArray[T any](xs []T) string {
 	return string(b)
 }
 
-const cursorPrefix = "da1:"
-
-func encodeCursor(us int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(us, 10)))
-}
-
-func decodeCursor(s string) (int64, error) {
-	bad := liaison.Errorf(liaison.EINVALID, "next %q is not a cursor this server gave out", s)
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || !strings.HasPrefix(string(raw), cursorPrefix) {
-		return 0, bad
-	}
-	us, err := strconv.ParseInt(strings.TrimPrefix(string(raw), cursorPrefix), 10, 64)
-	if err != nil || us < 0 {
-		return 0, bad
-	}
-	return us, nil
-}
-
 // freshen recomputes audiences first if an agreement entered or left
 // force since they were computed, so a read is right at this instant.
 func (s *Store) freshen(ctx context.Context) error {
@@ -250,7 +183,7 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 		return liaison.ObjectPage{}, err
 	}
 	if n := len(page.Versions); n > 0 {
-		page.Next = encodeCursor(page.Versions[n-1].DateAdded.UnixMicro())
+		page.Next = objquery.EncodeCursor(page.Versions[n-1].DateAdded.UnixMicro())
 	}
 	return page, nil
 }

@@ -1,0 +1,110 @@
+// Package objquery parses a liaison.ObjectQuery into the filter every store
+// applies, and encodes the paging cursor. Both stores use it, so they
+// accept and refuse the same queries with the same messages, and a
+// client's cursor survives a copy of the office from one store to the
+// other.
+package objquery
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+
+	"liaison"
+)
+
+// Page sizes of a read.
+const (
+	DefaultPageSize = 100  // when ObjectQuery.Limit is 0
+	MaxPageSize     = 1000 // larger limits are capped here
+)
+
+// Filter is a checked ObjectQuery, with times in microseconds.
+type Filter struct {
+	After             int64 // versions added strictly after this
+	Limit             int
+	IDs, Types, Specs []string
+	All, First, Last  bool
+	Stamps            []int64 // explicit versions asked for
+	Manifest          bool
+}
+
+// SplitList splits every entry on commas, trims, and drops empty values.
+func SplitList(in []string) []string {
+	var out []string
+	for _, e := range in {
+		for _, v := range strings.Split(e, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// Parse checks and parses q. EINVALID names the bad part.
+func Parse(q liaison.ObjectQuery) (Filter, error) {
+	f := Filter{IDs: SplitList(q.IDs), Types: SplitList(q.Types), Specs: SplitList(q.SpecVersions), Manifest: q.Manifest}
+	switch {
+	case q.Limit < 0:
+		return f, liaison.Errorf(liaison.EINVALID, "limit %d is negative", q.Limit)
+	case q.Limit == 0:
+		f.Limit = DefaultPageSize
+	default:
+		f.Limit = min(q.Limit, MaxPageSize)
+	}
+	if !q.AddedAfter.IsZero() {
+		f.After = q.AddedAfter.UnixMicro()
+	}
+	if q.Next != "" {
+		c, err := DecodeCursor(q.Next)
+		if err != nil {
+			return f, err
+		}
+		f.After = max(f.After, c)
+	}
+	vs := SplitList(q.Versions)
+	if len(vs) == 0 {
+		vs = []string{liaison.VersionLast}
+	}
+	for _, v := range vs {
+		switch v {
+		case liaison.VersionAll:
+			f.All = true
+		case liaison.VersionFirst:
+			f.First = true
+		case liaison.VersionLast:
+			f.Last = true
+		default:
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				return f, liaison.Errorf(liaison.EINVALID, "version %q is not first, last, all or an RFC 3339 timestamp", v)
+			}
+			f.Stamps = append(f.Stamps, t.UnixMicro())
+		}
+	}
+	return f, nil
+}
+
+const cursorPrefix = "da1:"
+
+// EncodeCursor returns the opaque next cursor for a page whose last
+// version was added at us microseconds.
+func EncodeCursor(us int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(us, 10)))
+}
+
+// DecodeCursor reads a cursor EncodeCursor made; anything else is EINVALID.
+func DecodeCursor(s string) (int64, error) {
+	bad := liaison.Errorf(liaison.EINVALID, "next %q is not a cursor this server gave out", s)
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || !strings.HasPrefix(string(raw), cursorPrefix) {
+		return 0, bad
+	}
+	us, err := strconv.ParseInt(strings.TrimPrefix(string(raw), cursorPrefix), 10, 64)
+	if err != nil || us < 0 {
+		return 0, bad
+	}
+	return us, nil
+}

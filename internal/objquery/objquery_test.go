@@ -1,0 +1,47 @@
+package objquery
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"liaison"
+)
+
+func TestParse(t *testing.T) {
+	stamp := "2024-02-02T00:00:00.000Z"
+	st, _ := time.Parse(time.RFC3339Nano, stamp)
+	tests := []struct {
+		name string
+		q    liaison.ObjectQuery
+		want string // an error message fragment, or "" for success
+		chk  func(Filter) bool
+	}{
+		{"defaults: latest versions, default page", liaison.ObjectQuery{}, "", func(f Filter) bool { return f.Last && !f.All && f.Limit == DefaultPageSize }},
+		{"limit capped", liaison.ObjectQuery{Limit: 5000}, "", func(f Filter) bool { return f.Limit == MaxPageSize }},
+		{"negative limit", liaison.ObjectQuery{Limit: -1}, "limit -1 is negative", nil},
+		{"comma lists split and trimmed", liaison.ObjectQuery{Types: []string{"indicator, malware", ""}}, "", func(f Filter) bool {
+			return len(f.Types) == 2 && f.Types[1] == "malware"
+		}},
+		{"versions union", liaison.ObjectQuery{Versions: []string{"first,last", stamp}}, "", func(f Filter) bool {
+			return f.First && f.Last && len(f.Stamps) == 1 && f.Stamps[0] == st.UnixMicro()
+		}},
+		{"bad version", liaison.ObjectQuery{Versions: []string{"newest"}}, `version "newest" is not first, last, all`, nil},
+		{"the cursor moves after forward only", liaison.ObjectQuery{AddedAfter: st, Next: EncodeCursor(st.UnixMicro() - 5)}, "", func(f Filter) bool { return f.After == st.UnixMicro() }},
+		{"bad cursor", liaison.ObjectQuery{Next: "xyz"}, `next "xyz" is not a cursor this server gave out`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := Parse(tt.q)
+			if tt.want != "" {
+				if liaison.ErrorCode(err) != liaison.EINVALID || !strings.Contains(liaison.ErrorMessage(err), tt.want) {
+					t.Fatalf("Parse(%+v) error %v, want EINVALID saying %q", tt.q, err, tt.want)
+				}
+				return
+			}
+			if err != nil || !tt.chk(f) {
+				t.Fatalf("Parse(%+v) = %+v, %v", tt.q, f, err)
+			}
+		})
+	}
+}
