@@ -114,6 +114,19 @@ func worldCovers(t *testing.T, n int) {
 			has["same id in two collections"] = true
 		}
 	}
+	for _, b := range w.Batches {
+		pos := map[string]int{}
+		for i, o := range b.Objs {
+			pos[o.ID] = i
+		}
+		for i, o := range b.Objs {
+			for _, e := range o.Ends {
+				if j, ok := pos[e]; ok && j > i {
+					has["link written ahead of its end in one batch"] = true
+				}
+			}
+		}
+	}
 	w.lateWritten = true
 	r := w.ref(w.Start)
 	for _, o := range w.Objs {
@@ -141,7 +154,7 @@ func worldCovers(t *testing.T, n int) {
 			has["unmarked copy keeps the default of its first collection"] = true
 		}
 	}
-	for _, want := range []string{"late write", "link hidden by its ends alone", "end stored nowhere", "end stored in another collection", "unmarked copy keeps the default of its first collection", "unknown marking", "default marking", "no marking", "several markings", "TLP 1.0", "sighting", "relationship", "several versions", "same id in two collections"} {
+	for _, want := range []string{"late write", "link hidden by its ends alone", "end stored nowhere", "end stored in another collection", "unmarked copy keeps the default of its first collection", "unknown marking", "default marking", "no marking", "several markings", "TLP 1.0", "sighting", "relationship", "several versions", "same id in two collections", "link written ahead of its end in one batch"} {
 		if !has[want] {
 			t.Errorf("the world has no case of %s", want)
 		}

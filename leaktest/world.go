@@ -581,6 +581,21 @@ func (g *gen) objects(n int) {
 		}
 		u := ws[g.r.IntN(len(ws))]
 		b := Batch{Coll: c, Writer: u}
+		// Some batches carry new objects beside the links naming them,
+		// in any order within the batch.
+		var fresh []string
+		if g.r.IntN(4) == 0 {
+			for range 1 + g.r.IntN(5) {
+				t := plainTypes[g.r.IntN(len(plainTypes))]
+				o := &Obj{Coll: c, ID: g.id(t), Type: t, Modified: g.stamp(), Writer: u}
+				o.MarkingRefs, o.UnknownMarking = g.markingRefs()
+				o.Raw = g.objectJSON(o, nil)
+				b.Objs = append(b.Objs, o)
+				if !o.UnknownMarking {
+					fresh = append(fresh, o.ID)
+				}
+			}
+		}
 		for range 1 + g.r.IntN(60) {
 			var o *Obj
 			if g.r.IntN(3) == 0 {
@@ -593,6 +608,9 @@ func (g *gen) objects(n int) {
 			} else {
 				o = &Obj{Coll: c, ID: g.id("relationship"), Type: "relationship", Writer: u, Modified: g.stamp()}
 				o.Ends = []string{end("malware", stored), end("campaign", stored)}
+				if len(fresh) > 0 && g.r.IntN(3) == 0 {
+					o.Ends[1] = fresh[g.r.IntN(len(fresh))]
+				}
 			}
 			o.MarkingRefs, o.UnknownMarking = g.markingRefs()
 			o.Raw = g.objectJSON(o, nil)
@@ -606,6 +624,9 @@ func (g *gen) objects(n int) {
 				b.Objs = append(b.Objs, v)
 				links++
 			}
+		}
+		if len(fresh) > 0 {
+			g.r.Shuffle(len(b.Objs), func(i, j int) { b.Objs[i], b.Objs[j] = b.Objs[j], b.Objs[i] })
 		}
 		batches = append(batches, b)
 	}
