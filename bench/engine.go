@@ -73,9 +73,11 @@ func SQLite(dir string, open func(ctx context.Context, dir string) (liaison.Stor
 }
 
 // sqliteRaw inserts rows into an SQLite store's versions and ends tables,
-// with the same statements, indexes and pragmas as the store's writer, and
+// with the same statements, indexes, pragmas and background checkpoints
+// as the store's writer, and
 // the same label and audience rows the store would compute.
 type sqliteRaw struct {
+	w        *sqlite.RawWriter
 	db       *sql.DB
 	labelIDs []int64 // by Labels index
 	audIDs   []int64
@@ -83,15 +85,13 @@ type sqliteRaw struct {
 }
 
 func openSQLiteRaw(ctx context.Context, path string) (*sqliteRaw, error) {
-	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
+	w, err := sqlite.OpenRawWriter(path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("bench: raw: %w", err)
 	}
-	db.SetMaxOpenConns(1)
-	r := &sqliteRaw{db: db}
+	r := &sqliteRaw{db: w.DB, w: w}
 	if err := r.prepareLabels(ctx); err != nil {
-		db.Close()
+		w.Close()
 		return nil, err
 	}
 	return r, nil
@@ -202,10 +202,11 @@ func (r *sqliteRaw) Insert(ctx context.Context, rows []Row) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("bench: raw insert: %w", err)
 	}
+	r.w.Committed()
 	return nil
 }
 
-func (r *sqliteRaw) Close() error { return r.db.Close() }
+func (r *sqliteRaw) Close() error { return r.w.Close() }
 
 // markings returns what the hub understands of every marking the labels
 // use, built in or the generator's own.

@@ -663,7 +663,9 @@ func (r *run) rawInsert(ctx context.Context, rep *Report) (err error) {
 		before := stored
 		var el, cpu time.Duration
 		for stored < size {
-			n := min(r.cfg.Envelope-len(rows), size-stored-len(rows))
+			// Transactions as large as the store's group commit can
+			// make of the clients' envelopes in flight at once.
+			n := min(r.cfg.Envelope*r.cfg.Clients-len(rows), size-stored-len(rows))
 			for j := 0; j < n; j++ {
 				rows = append(rows, RowOf(g.Next()))
 			}

@@ -355,6 +355,22 @@ func (w *wtx) endReaders(ids []string) (map[string]liaison.Audience, error) {
 	return out, nil
 }
 
+// relAudience is rule 9: the audience of a relationship or sighting is
+// its label's, narrowed by the readers of each of its ends that is stored
+// (readers as endReaders returns them).
+func (w *wtx) relAudience(labelAud int64, ends []string, readers map[string]liaison.Audience) (int64, error) {
+	aud, err := w.audience(labelAud)
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range ends {
+		if rd, ok := readers[e]; ok {
+			aud = aud.Intersect(rd)
+		}
+	}
+	return w.audienceID(aud)
+}
+
 // relsNaming returns the versions (relationships and sightings) that name
 // any of ids as an end.
 func (w *wtx) relsNaming(ids []string) ([]int64, error) {
@@ -391,10 +407,7 @@ func (w *wtx) loadRels(vids []int64) ([]relRow, error) {
 // recomputeRels applies rule 9 to the relationship versions vids and to
 // every relationship naming an id in changed, then to relationships naming
 // those whose audience changed, until nothing changes.
-//
-// fresh are relationship rows just written in this transaction, passed in
-// so they need not be read back; they are recomputed in the first round.
-func (w *wtx) recomputeRels(fresh []relRow, vids []int64, changed []string, progress func(n int)) error {
+func (w *wtx) recomputeRels(vids []int64, changed []string, progress func(n int)) error {
 	if len(changed) > 0 {
 		more, err := w.relsNaming(changed)
 		if err != nil {
@@ -406,28 +419,16 @@ func (w *wtx) recomputeRels(fresh []relRow, vids []int64, changed []string, prog
 	if err != nil {
 		return err
 	}
-	for round := 0; len(vids) > 0 || len(fresh) > 0; round++ {
+	for round := 0; len(vids) > 0; round++ {
 		if round == maxRelRounds {
 			w.s.log.Error("relationship audiences did not settle: a cycle of relationships keeps changing", "pending", len(vids))
 			break
 		}
-		rels := fresh
-		if len(fresh) > 0 {
-			known := make(map[int64]bool, len(fresh))
-			for _, r := range fresh {
-				known[r.vid] = true
-			}
-			vids = slices.DeleteFunc(vids, func(v int64) bool { return known[v] })
-			fresh = nil
-		}
 		slices.Sort(vids)
 		vids = slices.Compact(vids)
-		if len(vids) > 0 {
-			more, err := w.loadRels(vids)
-			if err != nil {
-				return err
-			}
-			rels = append(rels, more...)
+		rels, err := w.loadRels(vids)
+		if err != nil {
+			return err
 		}
 		var endIDs []string
 		for _, r := range rels {
@@ -441,16 +442,7 @@ func (w *wtx) recomputeRels(fresh []relRow, vids []int64, changed []string, prog
 		}
 		var next []string
 		for i, r := range rels {
-			aud, err := w.audience(r.labelAud)
-			if err != nil {
-				return err
-			}
-			for _, e := range r.ends {
-				if rd, ok := readers[e]; ok {
-					aud = aud.Intersect(rd)
-				}
-			}
-			aid, err := w.audienceID(aud)
+			aid, err := w.relAudience(r.labelAud, r.ends, readers)
 			if err != nil {
 				return err
 			}
@@ -630,7 +622,7 @@ func (w *wtx) recomputeAll(prev *liaison.Directory) error {
 			return fmt.Errorf("recompute: relationships: %w", err)
 		}
 	}
-	if err := w.recomputeRels(nil, rels, changedIDs, func(n int) { done += int64(n); report(done, total) }); err != nil {
+	if err := w.recomputeRels(rels, changedIDs, func(n int) { done += int64(n); report(done, total) }); err != nil {
 		return err
 	}
 	if err := step(total - done); err != nil {

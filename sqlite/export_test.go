@@ -35,7 +35,7 @@ func Pragmas(t *testing.T, s *Store) map[string]string {
 		role string
 		q    querier
 	}{{"writer", s.writer}, {"reader", s.reader}} {
-		for _, p := range []string{"journal_mode", "foreign_keys", "busy_timeout", "query_only"} {
+		for _, p := range []string{"journal_mode", "foreign_keys", "busy_timeout", "query_only", "page_size", "wal_autocheckpoint", "journal_size_limit"} {
 			var v string
 			if err := c.q.QueryRowContext(ctx, "PRAGMA "+p).Scan(&v); err != nil {
 				t.Fatal(err)

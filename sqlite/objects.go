@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"liaison"
@@ -18,25 +19,10 @@ import (
 // bytes; it is reported Present only when the writer may read it, so a
 // write never reveals a version hidden from the writer. ENOTFOUND if the
 // writer cannot see the collection; EFORBIDDEN if they may see but not
-// write it.
+// write it. Calls made while the writer is busy are committed together
+// (see groupcommit.go), each with its own result.
 func (s *Store) AddObjects(ctx context.Context, writer liaison.Principal, collection string, objs []liaison.Candidate) (liaison.WriteResult, error) {
-	const op = "sqlite.AddObjects"
-	var res liaison.WriteResult
-	var w *wtx
-	err := s.inWrite(ctx, op, func(tx *sql.Tx) error {
-		var err error
-		if w, err = s.beginWrite(ctx, tx); err != nil {
-			return err
-		}
-		defer w.close()
-		res, err = w.addObjects(writer, collection, objs)
-		return err
-	})
-	if err != nil {
-		return liaison.WriteResult{}, err
-	}
-	w.commit()
-	return res, nil
+	return s.gw.submit(&addReq{ctx: ctx, writer: writer, collection: collection, objs: objs, done: make(chan addResult, 1)})
 }
 
 func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []liaison.Candidate) (liaison.WriteResult, error) {
@@ -87,9 +73,40 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 	nowUS := w.now.UnixMicro()
 	var written []string
 	var newRels []relRow
+	// Relationships and sightings go last, once every other object of
+	// the call is stored, so that rule 9 can give each its audience as
+	// it is inserted rather than by rewriting the row afterwards.
+	order := make([]int, 0, len(objs))
+	var relEnds []string
 	for i := range objs {
+		if len(objs[i].Ends) == 0 {
+			order = append(order, i)
+		}
+	}
+	for i := range objs {
+		if len(objs[i].Ends) > 0 {
+			order = append(order, i)
+			relEnds = append(relEnds, objs[i].Ends...)
+		}
+	}
+	var endReaders map[string]liaison.Audience
+	// pos holds the position in objs of each result, to put them back in
+	// the call's order at the end.
+	var accPos, rejPos []int
+	for _, i := range order {
 		c := &objs[i]
+		accept := func(a liaison.Accepted) {
+			res.Accepted = append(res.Accepted, a)
+			accPos = append(accPos, i)
+		}
+		if len(c.Ends) > 0 && endReaders == nil {
+			slices.Sort(relEnds)
+			if endReaders, err = w.endReaders(slices.Compact(relEnds)); err != nil {
+				return res, err
+			}
+		}
 		reject := func(unknownMarking bool, format string, args ...any) {
+			rejPos = append(rejPos, i)
 			res.Rejected = append(res.Rejected, liaison.Rejection{
 				Index: c.Index, ID: c.ID, Version: c.Version(), UnknownMarking: unknownMarking,
 				Message: fmt.Sprintf("object %d (%s): ", c.Index, c.ID) + fmt.Sprintf(format, args...),
@@ -156,15 +173,21 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 			var have int64
 			switch err := sameRaw.QueryRowContext(ctx, c.ID, collection, c.Raw, writer.Org).Scan(&have); {
 			case err == nil && acc.CanRead:
-				res.Accepted = append(res.Accepted, liaison.Accepted{Index: c.Index, ID: c.ID, Version: fromMicros(have), Present: true})
+				accept(liaison.Accepted{Index: c.Index, ID: c.ID, Version: fromMicros(have), Present: true})
 				continue
 			case err != nil && err != sql.ErrNoRows:
 				return res, fmt.Errorf("find identical version: %w", err)
 			}
 			version = date
 		}
+		aid := lab.audience
+		if len(c.Ends) > 0 {
+			if aid, err = w.relAudience(lab.audience, c.Ends, endReaders); err != nil {
+				return res, err
+			}
+		}
 		r, err := ins.ExecContext(ctx, collection, c.ID, version, date, c.Type, c.SpecVersion, writer.Org, defaultMarking,
-			lab.id, lab.audience, strings.Join(c.Ends, ","), sortedRefs(c.GranularMarkingRefs), c.Raw)
+			lab.id, aid, strings.Join(c.Ends, ","), sortedRefs(c.GranularMarkingRefs), c.Raw)
 		if ce := constraintError(err); ce != nil {
 			reject(false, "the store refused it: %s", ce.Message)
 			continue
@@ -183,7 +206,7 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 			if err := existing.QueryRowContext(ctx, c.ID, collection, version, writer.Org).Scan(&readable); err != nil {
 				return res, fmt.Errorf("find present version: %w", err)
 			}
-			res.Accepted = append(res.Accepted, liaison.Accepted{Index: c.Index, ID: c.ID, Version: fromMicros(version), Present: readable > 0 && acc.CanRead})
+			accept(liaison.Accepted{Index: c.Index, ID: c.ID, Version: fromMicros(version), Present: readable > 0 && acc.CanRead})
 			continue
 		}
 		last = date
@@ -198,21 +221,62 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 					return res, fmt.Errorf("insert end: %w", err)
 				}
 			}
-			newRels = append(newRels, relRow{vid: vid, id: c.ID, labelAud: lab.audience, ends: c.Ends, audienceID: lab.audience})
+			newRels = append(newRels, relRow{vid: vid, id: c.ID, ends: c.Ends})
 		}
-		res.Accepted = append(res.Accepted, liaison.Accepted{Index: c.Index, ID: c.ID, Version: fromMicros(version)})
+		accept(liaison.Accepted{Index: c.Index, ID: c.ID, Version: fromMicros(version)})
 	}
 	if len(written) > 0 {
-		if err := w.recomputeRels(newRels, nil, written, nil); err != nil {
+		// Rule 9 again for the relationships stored before that name
+		// what was just written, and for new ones naming a new
+		// relationship (its audience was not known when they were
+		// inserted). The other new ones are right already.
+		vids, err := w.relsNaming(written)
+		if err != nil {
+			return res, err
+		}
+		newRelIDs := make(map[string]bool, len(newRels))
+		for _, r := range newRels {
+			newRelIDs[r.id] = true
+		}
+		settled := map[int64]bool{}
+		for _, r := range newRels {
+			if !slices.ContainsFunc(r.ends, func(e string) bool { return newRelIDs[e] }) {
+				settled[r.vid] = true
+			}
+		}
+		vids = slices.DeleteFunc(vids, func(v int64) bool { return settled[v] })
+		if err := w.recomputeRels(vids, nil, nil); err != nil {
 			return res, err
 		}
 	}
+	// Relationships were taken last; the results keep the call's order.
+	res.Accepted = inOrder(res.Accepted, accPos, len(objs))
+	res.Rejected = inOrder(res.Rejected, rejPos, len(objs))
 	if last != startLast {
 		if _, err := w.tx.ExecContext(ctx, `UPDATE collections SET last_added_us = ? WHERE id = ?`, last, collection); err != nil {
 			return res, fmt.Errorf("update high-water mark: %w", err)
 		}
 	}
 	return res, nil
+}
+
+// inOrder returns xs sorted by pos, the position in the call of each,
+// all of them below n and none twice.
+func inOrder[T any](xs []T, pos []int, n int) []T {
+	at := make([]int, n)
+	for k := range at {
+		at[k] = -1
+	}
+	for k, p := range pos {
+		at[p] = k
+	}
+	out := make([]T, 0, len(xs))
+	for _, k := range at {
+		if k >= 0 {
+			out = append(out, xs[k])
+		}
+	}
+	return out
 }
 
 // versionKey names a version across collections.
@@ -379,7 +443,7 @@ func (s *Store) DeleteObject(ctx context.Context, writer liaison.Principal, coll
 			}
 		}
 		n = len(vs)
-		return w.recomputeRels(nil, nil, []string{id}, nil)
+		return w.recomputeRels(nil, []string{id}, nil)
 	})
 	if err != nil {
 		return 0, err

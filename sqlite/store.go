@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -64,6 +65,8 @@ type Store struct {
 	log    *slog.Logger
 	cost   PasswordCost
 	arms   int // see maxAudienceArms
+	ck     *checkpointer
+	gw     *groupWriter
 
 	mu        sync.Mutex
 	dirCache  *dirSnapshot     // the directory tables at a directory_version
@@ -109,9 +112,13 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if s.cost == (PasswordCost{}) {
 		s.cost = DefaultPasswordCost
 	}
-	base := s.path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)&_pragma=synchronous(NORMAL)"
+	if _, err := os.Stat(s.path); errors.Is(err, fs.ErrNotExist) {
+		if err := createFile(ctx, s.path); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+	}
 	var err error
-	s.writer, err = sql.Open("sqlite", base+fmt.Sprintf("&_pragma=cache_size(-%d)&_txlock=immediate", WriterCacheKiB))
+	s.writer, err = sql.Open("sqlite", writerDSN(s.path))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -131,7 +138,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if cache <= 0 {
 		cache = DefaultReaderCacheKiB
 	}
-	s.reader, err = sql.Open("sqlite", base+fmt.Sprintf("&_pragma=cache_size(-%d)&_pragma=query_only(1)", cache))
+	s.reader, err = sql.Open("sqlite", baseDSN(s.path)+fmt.Sprintf("&_pragma=cache_size(-%d)&_pragma=query_only(1)", cache))
 	if err != nil {
 		s.writer.Close()
 		return nil, fmt.Errorf("%s: %w", op, err)
@@ -144,12 +151,59 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	s.reader.SetMaxIdleConns(n)
 	s.reader.SetConnMaxIdleTime(0)
 	s.reader.SetConnMaxLifetime(0)
+	if s.ck, err = startCheckpointer(s.path, s.log); err != nil {
+		s.reader.Close()
+		s.writer.Close()
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	s.startGroupWriter()
 	return s, nil
 }
 
-// Close closes the store's connections.
+// pageSize is the page size of a new database, in bytes. Objects average
+// about 1.3 KB; with 16 KiB pages rather than SQLite's 4 KiB a commit
+// writes fewer, fuller pages to the log, and raw inserts of 100k benchmark
+// objects went from 21.5k to 27.9k rows/s. A database made with another
+// page size keeps it (in WAL mode SQLite cannot change it in place).
+const pageSize = 16384
+
+// createFile makes a new database file at path with pageSize pages, in
+// WAL mode. The page size must be set before anything is written, and
+// the driver applies a DSN's pragmas in alphabetical order (journal_mode,
+// which writes, before page_size), so it gets a connection of its own.
+func createFile(ctx context.Context, path string) error {
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	for _, q := range []string{fmt.Sprintf("PRAGMA page_size = %d", pageSize), "PRAGMA journal_mode = WAL"} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("create %s: %s: %w", path, q, err)
+		}
+	}
+	return db.Close()
+}
+
+// baseDSN is the connection string every connection of the store shares.
+func baseDSN(path string) string {
+	return path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)&_pragma=synchronous(NORMAL)"
+}
+
+// writerDSN adds the writer's page cache, its backstop checkpoint
+// threshold (see checkpoint.go) and immediate transactions.
+func writerDSN(path string) string {
+	return baseDSN(path) + fmt.Sprintf("&_pragma=cache_size(-%d)&_pragma=wal_autocheckpoint(%d)&_pragma=journal_size_limit(%d)&_txlock=immediate",
+		WriterCacheKiB, writerAutoCheckpointPages, journalSizeLimit)
+}
+
+// Close finishes the object writes in progress, stops background
+// checkpoints and closes the store's connections. Object writes after it
+// fail.
 func (s *Store) Close() error {
-	return errors.Join(s.reader.Close(), s.writer.Close())
+	s.gw.stop()
+	return errors.Join(s.ck.close(), s.reader.Close(), s.writer.Close())
 }
 
 // clock returns the store's time, truncated to microseconds.
@@ -177,6 +231,7 @@ func (s *Store) inWrite(ctx context.Context, op string, fn func(tx *sql.Tx) erro
 	if err := tx.Commit(); err != nil {
 		return s.internal(op, err)
 	}
+	s.ck.committed()
 	return nil
 }
 
