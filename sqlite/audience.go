@@ -26,11 +26,18 @@ const chunk = 500
 // audiences against, and caches that are merged into the store only when
 // the transaction commits.
 type wtx struct {
-	s   *Store
-	ctx context.Context
-	tx  *sql.Tx
-	dir *liaison.Directory
-	now time.Time
+	s *Store
+	// ctx is the caller's context without its cancellation, for the
+	// transaction's statements: the driver starts a goroutine to watch
+	// every statement run under a cancellable context, about a tenth of
+	// the writer's time on ingest. done is the caller's context, which
+	// long work checks between steps; a cancelled caller's transaction
+	// is rolled back as before.
+	ctx  context.Context
+	done context.Context
+	tx   *sql.Tx
+	dir  *liaison.Directory
+	now  time.Time
 
 	newAudKey  map[string]int64
 	newAudID   map[int64]liaison.Audience
@@ -54,7 +61,7 @@ type labelRef struct {
 // after it see audiences right for now.
 func (s *Store) beginWrite(ctx context.Context, tx *sql.Tx) (*wtx, error) {
 	w := &wtx{
-		s: s, ctx: ctx, tx: tx, now: s.clock(),
+		s: s, ctx: context.WithoutCancel(ctx), done: ctx, tx: tx, now: s.clock(),
 		newAudKey:  map[string]int64{},
 		newAudID:   map[int64]liaison.Audience{},
 		newMarking: map[string]liaison.Marking{},
@@ -460,7 +467,7 @@ func (w *wtx) recomputeRels(vids []int64, changed []string, progress func(n int)
 			progress(len(rels) % 1000)
 			progress = nil // later rounds are not counted
 		}
-		if err := w.ctx.Err(); err != nil {
+		if err := w.done.Err(); err != nil {
 			return err
 		}
 		vids = nil
@@ -505,7 +512,7 @@ func (w *wtx) recomputeAll(prev *liaison.Directory) error {
 	step := func(n int64) error {
 		done += n
 		report(done, total)
-		return ctx.Err()
+		return w.done.Err()
 	}
 	if err := step(0); err != nil {
 		return err

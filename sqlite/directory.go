@@ -183,7 +183,7 @@ func (s *Store) changeDirectory(ctx context.Context, op string, change func(tx *
 			return err
 		}
 		w = &wtx{
-			s: s, ctx: ctx, tx: tx, now: now, dir: after.directory(now),
+			s: s, ctx: context.WithoutCancel(ctx), done: ctx, tx: tx, now: now, dir: after.directory(now),
 			newAudKey: map[string]int64{}, newAudID: map[int64]liaison.Audience{},
 			newMarking: map[string]liaison.Marking{}, labels: map[string]labelRef{},
 			collRead: map[string]liaison.Audience{}, collRow: map[string]liaison.Collection{},

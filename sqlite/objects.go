@@ -93,7 +93,12 @@ func (w *wtx) addObjects(writer liaison.Principal, collection string, objs []lia
 	// pos holds the position in objs of each result, to put them back in
 	// the call's order at the end.
 	var accPos, rejPos []int
-	for _, i := range order {
+	for k, i := range order {
+		if k%256 == 255 {
+			if err := w.done.Err(); err != nil {
+				return res, err
+			}
+		}
 		c := &objs[i]
 		accept := func(a liaison.Accepted) {
 			res.Accepted = append(res.Accepted, a)

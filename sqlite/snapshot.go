@@ -290,7 +290,7 @@ func jsonText(v any) string {
 
 func (im *importer) part(p liaison.SnapshotPart) error {
 	w := im.w
-	if err := w.ctx.Err(); err != nil {
+	if err := w.done.Err(); err != nil {
 		return err
 	}
 	for _, o := range p.Organisations {
