@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -50,15 +51,12 @@ func ThisMachine() Machine {
 	return m
 }
 
-// Commit returns the commit being measured: git rev-parse HEAD in the
-// working directory if that works, else the revision in the build info,
-// else "unknown". A "-dirty" suffix marks uncommitted changes.
+// Commit returns the commit being measured: the revision the binary was
+// built from, when the build recorded it; else, when the working directory
+// is inside a checkout of this module, its HEAD (go run with
+// -buildvcs=false records none); else "unknown". A "-dirty" suffix marks
+// uncommitted changes.
 func Commit() string {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, "git", "rev-parse", "HEAD").Output(); err == nil {
-		return strings.TrimSpace(string(out))
-	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		rev, dirty := "", false
 		for _, s := range bi.Settings {
@@ -76,5 +74,26 @@ func Commit() string {
 			return rev
 		}
 	}
-	return "unknown"
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	git := func(args ...string) (string, error) {
+		out, err := exec.CommandContext(ctx, "git", args...).Output()
+		return strings.TrimSpace(string(out)), err
+	}
+	top, err := git("rev-parse", "--show-toplevel")
+	if err != nil {
+		return "unknown"
+	}
+	mod, err := os.ReadFile(filepath.Join(top, "go.mod"))
+	if err != nil || !strings.HasPrefix(string(mod), "module liaison\n") {
+		return "unknown"
+	}
+	rev, err := git("rev-parse", "HEAD")
+	if err != nil {
+		return "unknown"
+	}
+	if st, err := git("status", "--porcelain", "--untracked-files=no"); err == nil && st != "" {
+		rev += "-dirty"
+	}
+	return rev
 }
