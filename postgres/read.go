@@ -70,11 +70,22 @@ func readableBy(alias, org string) string {
 // the collection that org may read and f selects, and its arguments.
 func (f filter) where(collection, org string) (string, []any) {
 	var a args
+	w := f.whereInto(&a, collection, org, "")
+	return w, a
+}
+
+// whereInto is where, numbering its placeholders after those already in
+// a. With aud set (an SQL expression), it selects versions of that
+// audience only, and its audience test is that org is a member of aud.
+func (f filter) whereInto(a *args, collection, org, aud string) string {
 	var b strings.Builder
-	orgP := ""
 	b.WriteString(`v.collection = ` + a.add(collection))
-	orgP = a.add(org)
-	b.WriteString(` AND ` + readableBy("v", orgP))
+	orgP := a.add(org)
+	if aud != "" {
+		b.WriteString(` AND v.audience_id = ` + aud + ` AND EXISTS (SELECT 1 FROM audience_members m WHERE m.org = ` + orgP + ` AND m.audience_id = ` + aud + `)`)
+	} else {
+		b.WriteString(` AND ` + readableBy("v", orgP))
+	}
 	if f.after != 0 {
 		b.WriteString(` AND v.date_added_us > ` + a.add(f.after))
 	}
@@ -108,7 +119,45 @@ func (f filter) where(collection, org string) (string, []any) {
 		}
 		b.WriteString(` AND (` + strings.Join(alts, ` OR `) + `)`)
 	}
-	return b.String(), a
+	return b.String()
+}
+
+// maxAudienceArms is the most audiences a page query walks one by one
+// (Store.arms, which tests may change). Each walk reads up to a page, so
+// beyond a few the walk along the collection is cheaper.
+const maxAudienceArms = 8
+
+// pageQuery returns the query of one page of f, selecting cols of versions
+// v in the collection that org may read, ordered by date_added, and its
+// arguments. auds are up to arms+1 of the audiences org may read, and all
+// the number of audiences in the store; with auds nil or arms 0, the plan
+// is the plain walk.
+//
+// The plain walk goes along (collection, date_added), skipping from the
+// covering index what org may not read: about limit ÷ the share of the
+// collection org may read, the page itself for a reader who may read
+// everything, many times it for one who may read little. For a reader of
+// few of the store's audiences (at most arms, and at most half of them or
+// 4), the query instead takes the first limit versions of each audience
+// along (collection, audience_id, date_added) and keeps the first limit of
+// those: about limit times the number of audiences, whatever the share.
+// (PostgreSQL does not merge ordered walks of a UNION ALL here, so each
+// walk stops at the limit and the few results are sorted.) Each walk keeps
+// the whole filter; its audience test is that org is a member of the
+// walk's audience, in the same snapshot, so the plan only narrows what the
+// filter allows. Either way the inner query picks the page from an index
+// and only the page's rows are then read (migrations 0003 and 0004).
+func (f filter) pageQuery(cols, collection, org string, auds []int64, all, arms int) (string, []any) {
+	var a args
+	lim := strconv.Itoa(f.limit + 1)
+	var inner string
+	if r := len(auds); r > 0 && r <= arms && r < all && (r <= 4 || 2*r <= all) {
+		inner = `SELECT x.vid FROM unnest(` + a.add(auds) + `::bigint[]) aud(id) CROSS JOIN LATERAL (SELECT v.vid, v.date_added_us FROM versions v WHERE ` +
+			f.whereInto(&a, collection, org, "aud.id") + ` ORDER BY v.date_added_us LIMIT ` + lim + `) x ORDER BY x.date_added_us LIMIT ` + lim
+	} else {
+		inner = `SELECT v.vid FROM versions v WHERE ` + f.whereInto(&a, collection, org, "") + ` ORDER BY v.date_added_us LIMIT ` + lim
+	}
+	return `SELECT ` + cols + ` FROM versions v WHERE v.vid IN (` + inner + `) ORDER BY v.date_added_us`, a
 }
 
 // freshen recomputes audiences first if an agreement entered or left
@@ -142,22 +191,7 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 	if !f.manifest {
 		cols += `, v.raw`
 	}
-	where, args := f.where(collection, reader.Org)
-	err = s.snapshotRead(ctx, op, func(b *pgx.Batch) {
-		b.Queue(`SELECT `+collectionCols+` FROM collections WHERE id = $1`, collection)
-		// The inner query picks the page from the indexes alone; only the
-		// page's rows are then read (see migration 0003).
-		b.Queue(`SELECT `+cols+` FROM versions v WHERE v.vid IN (SELECT v.vid FROM versions v WHERE `+where+` ORDER BY v.date_added_us LIMIT `+strconv.Itoa(f.limit+1)+`) ORDER BY v.date_added_us`, args...)
-	}, func(d *liaison.Directory, br pgx.BatchResults) error {
-		// The page was read in the same snapshot; it is returned only if
-		// the reader may read the collection.
-		acc, err := batchAccess(br, d, reader, collection)
-		if err != nil {
-			return err
-		}
-		if !acc.CanRead {
-			return liaison.NotFound("collection", collection)
-		}
+	scan := func(br pgx.BatchResults) error {
 		rows, err := br.Query()
 		if err != nil {
 			return fmt.Errorf("read versions: %w", err)
@@ -184,6 +218,56 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 			rows.Close()
 		}
 		return rows.Err()
+	}
+	// A page without ids may take the per-audience plan (pageQuery),
+	// which needs the reader's audiences first: a second round trip in
+	// the same snapshot.
+	plan := len(f.ids) == 0 && s.arms > 0
+	err = s.snapshotRead2(ctx, op, plan, func(b *pgx.Batch) {
+		b.Queue(`SELECT `+collectionCols+` FROM collections WHERE id = $1`, collection)
+		if plan {
+			b.Queue(`SELECT (SELECT count(*) FROM audiences), m.audience_id FROM audience_members m WHERE m.org = $1 ORDER BY m.audience_id LIMIT $2`, reader.Org, s.arms+1)
+		} else {
+			query, args := f.pageQuery(cols, collection, reader.Org, nil, 0, 0)
+			b.Queue(query, args...)
+		}
+	}, func(d *liaison.Directory, br pgx.BatchResults) (*phase, error) {
+		// The page was read in the same snapshot; it is returned only if
+		// the reader may read the collection.
+		acc, err := batchAccess(br, d, reader, collection)
+		if err != nil {
+			return nil, err
+		}
+		if !acc.CanRead {
+			return nil, liaison.NotFound("collection", collection)
+		}
+		if !plan {
+			return nil, scan(br)
+		}
+		rows, err := br.Query()
+		if err != nil {
+			return nil, fmt.Errorf("read audiences of %s: %w", reader.Org, err)
+		}
+		var auds []int64
+		var all int
+		for rows.Next() {
+			var a int64
+			if err := rows.Scan(&all, &a); err != nil {
+				return nil, fmt.Errorf("read audiences of %s: %w", reader.Org, err)
+			}
+			auds = append(auds, a)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read audiences of %s: %w", reader.Org, err)
+		}
+		if len(auds) == 0 {
+			return nil, nil // nothing can match
+		}
+		query, args := f.pageQuery(cols, collection, reader.Org, auds, all, s.arms)
+		return &phase{
+			queue: func(b *pgx.Batch) { b.Queue(query, args...) },
+			use:   scan,
+		}, nil
 	})
 	if err != nil {
 		return liaison.ObjectPage{}, err

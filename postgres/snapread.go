@@ -21,8 +21,25 @@ import (
 // audiences' validity has lapsed it brings them up to date first and reads
 // again.
 func (s *Store) snapshotRead(ctx context.Context, op string, queue func(b *pgx.Batch), use func(d *liaison.Directory, br pgx.BatchResults) error) error {
+	return s.snapshotRead2(ctx, op, false, queue, func(d *liaison.Directory, br pgx.BatchResults) (*phase, error) {
+		return nil, use(d, br)
+	})
+}
+
+// phase is a second round trip of a snapshot read: queries that depend on
+// the results of the first, and what to do with their results.
+type phase struct {
+	queue func(b *pgx.Batch)
+	use   func(br pgx.BatchResults) error
+}
+
+// snapshotRead2 is snapshotRead with a second round trip in the same
+// snapshot when twoPhase is set: use may then return a phase, whose
+// queries run next, in the same transaction, before COMMIT (which goes
+// alone if use returns none).
+func (s *Store) snapshotRead2(ctx context.Context, op string, twoPhase bool, queue func(b *pgx.Batch), use func(d *liaison.Directory, br pgx.BatchResults) (*phase, error)) error {
 	for attempt := 0; ; attempt++ {
-		stale, err := s.trySnapshotRead(ctx, queue, use)
+		stale, err := s.trySnapshotRead(ctx, twoPhase, queue, use)
 		if err != nil {
 			return s.mapErr(op, err)
 		}
@@ -38,7 +55,7 @@ func (s *Store) snapshotRead(ctx context.Context, op string, queue func(b *pgx.B
 	}
 }
 
-func (s *Store) trySnapshotRead(ctx context.Context, queue func(b *pgx.Batch), use func(d *liaison.Directory, br pgx.BatchResults) error) (stale bool, err error) {
+func (s *Store) trySnapshotRead(ctx context.Context, twoPhase bool, queue func(b *pgx.Batch), use func(d *liaison.Directory, br pgx.BatchResults) (*phase, error)) (stale bool, err error) {
 	s.cache.mu.Lock()
 	cached := s.cache.dir
 	s.cache.mu.Unlock()
@@ -55,9 +72,18 @@ func (s *Store) trySnapshotRead(ctx context.Context, queue func(b *pgx.Batch), u
 	b.Queue(`SELECT name, members FROM communities`+unlessCached+` ORDER BY name`, have)
 	b.Queue(`SELECT id, partner, kind, name, max_classification, from_us, until_us, areas, objectives FROM agreements`+unlessCached+` ORDER BY id`, have)
 	queue(b)
-	b.Queue(`COMMIT`)
+	if !twoPhase {
+		b.Queue(`COMMIT`)
+	}
 
-	br := s.pool.SendBatch(ctx, b)
+	// The connection is held for both round trips. One returned to the
+	// pool inside a transaction (after an error) is closed, not reused.
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return false, fmt.Errorf("acquire: %w", err)
+	}
+	defer conn.Release()
+	br := conn.SendBatch(ctx, b)
 	defer br.Close()
 	if _, err := br.Exec(); err != nil {
 		return false, fmt.Errorf("begin: %w", err)
@@ -89,10 +115,32 @@ func (s *Store) trySnapshotRead(ctx context.Context, queue func(b *pgx.Batch), u
 		}
 		s.cache.mu.Unlock()
 	}
-	if err := use(snap.directory(now), br); err != nil {
+	next, err := use(snap.directory(now), br)
+	if err != nil {
 		return false, err
 	}
-	if _, err := br.Exec(); err != nil {
+	if !twoPhase {
+		if _, err := br.Exec(); err != nil {
+			return false, fmt.Errorf("commit: %w", err)
+		}
+		return false, nil
+	}
+	if err := br.Close(); err != nil {
+		return false, err
+	}
+	b2 := &pgx.Batch{}
+	if next != nil {
+		next.queue(b2)
+	}
+	b2.Queue(`COMMIT`)
+	br2 := conn.SendBatch(ctx, b2)
+	defer br2.Close()
+	if next != nil {
+		if err := next.use(br2); err != nil {
+			return false, err
+		}
+	}
+	if _, err := br2.Exec(); err != nil {
 		return false, fmt.Errorf("commit: %w", err)
 	}
 	return false, nil

@@ -56,6 +56,7 @@ type Store struct {
 	log  *slog.Logger
 	cost PasswordCost
 	ran  []string // migrations Open applied
+	arms int      // see maxAudienceArms
 
 	cache cache
 	stats struct {
@@ -103,7 +104,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
-	s := &Store{now: opts.Now, log: opts.Logger, cost: opts.Password}
+	s := &Store{now: opts.Now, log: opts.Logger, cost: opts.Password, arms: maxAudienceArms}
 	s.cache.init()
 	if s.now == nil {
 		s.now = time.Now

@@ -1,0 +1,67 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"liaison"
+)
+
+// SetAudienceArms sets the most audiences a page walks one by one; 0
+// forces the walk along the collection.
+func SetAudienceArms(s *Store, n int) { s.arms = n }
+
+// PagePlan returns PostgreSQL's plan of the page query Objects would run
+// for org (it must read at least one audience), and how many audiences
+// org may read of how many there are.
+func PagePlan(t *testing.T, s *Store, org, collection string, q liaison.ObjectQuery) (plan string, readable, all int) {
+	t.Helper()
+	ctx := context.Background()
+	f, err := parseQuery(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT (SELECT count(*) FROM audiences), m.audience_id FROM audience_members m WHERE m.org = $1 ORDER BY m.audience_id LIMIT $2`, org, s.arms+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var auds []int64
+	for rows.Next() {
+		var a int64
+		if err := rows.Scan(&all, &a); err != nil {
+			t.Fatal(err)
+		}
+		auds = append(auds, a)
+	}
+	rows.Close()
+	query, args := f.pageQuery(`v.id`, collection, org, auds, all, s.arms)
+	// A test's table is small enough that a sequential scan and a sort
+	// win; the plan of a large one is what is asked for.
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	rows, err = tx.Query(ctx, `EXPLAIN `+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String(), len(auds), all
+}
+
+// Analyze refreshes the planner's statistics now, as bulk writes do in
+// the background.
+func Analyze(s *Store) { s.analyze(context.Background()) }
