@@ -52,3 +52,19 @@ func (s *Store) analyze(ctx context.Context) {
 	}
 	s.stats.since.Add(-since)
 }
+
+// Settle waits until the statistics and visibility map are up to date
+// with the writes so far: it waits for a background ANALYZE in progress
+// and runs one now if enough writes have come since. The benchmark calls
+// it after ingest so that reads are timed against the store as it will
+// be, not while VACUUM runs beside them.
+func (s *Store) Settle(ctx context.Context) error {
+	s.stats.wg.Wait()
+	if s.stats.since.Load() < analyzeMin || !s.stats.running.CompareAndSwap(false, true) {
+		s.stats.wg.Wait()
+		return ctx.Err()
+	}
+	defer s.stats.running.Store(false)
+	s.analyze(ctx)
+	return ctx.Err()
+}
