@@ -65,3 +65,13 @@ func PagePlan(t *testing.T, s *Store, org, collection string, q liaison.ObjectQu
 // Analyze refreshes the planner's statistics now, as bulk writes do in
 // the background.
 func Analyze(s *Store) { s.analyze(context.Background()) }
+
+// Setting returns a run-time setting of the store's connections.
+func Setting(t *testing.T, s *Store, name string) string {
+	t.Helper()
+	var v string
+	if err := s.pool.QueryRow(context.Background(), `SELECT current_setting($1)`, name).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

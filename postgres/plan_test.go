@@ -119,3 +119,20 @@ func TestAudienceArmsMatchScan(t *testing.T) {
 		t.Errorf("with no arms the page should walk the collection once; the plan is:\n%s", plan)
 	}
 }
+
+// TestJITOff: the store's connections never compile queries with LLVM
+// (see Open), unless the URL asks for it.
+func TestJITOff(t *testing.T) {
+	if got := postgres.Setting(t, open(t, time.Now), "jit"); got != "off" {
+		t.Errorf("jit = %q, want off", got)
+	}
+	url := serverURL(t)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	s := openIn(t, url+sep+"jit=on", schema(t, url), time.Now)
+	if got := postgres.Setting(t, s, "jit"); got != "on" {
+		t.Errorf("with jit=on in the URL: jit = %q, want on", got)
+	}
+}

@@ -104,6 +104,14 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
+	// Every query of the store is short, but a page read of a large
+	// collection can be estimated costly enough for PostgreSQL to compile
+	// it with LLVM first, which takes longer than the query: at 1M
+	// objects it made the page-of-1,000 p99 190 ms against a p50 of 30 ms.
+	// A URL that sets jit itself is left as it is.
+	if _, set := cfg.ConnConfig.RuntimeParams["jit"]; !set {
+		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 	s := &Store{now: opts.Now, log: opts.Logger, cost: opts.Password, arms: maxAudienceArms}
 	s.cache.init()
 	if s.now == nil {
