@@ -157,7 +157,7 @@ func (f filter) pageQuery(cols, collection, org string, auds []int64, all, arms 
 	} else {
 		inner = `SELECT v.vid FROM versions v WHERE ` + f.whereInto(&a, collection, org, "") + ` ORDER BY v.date_added_us LIMIT ` + lim
 	}
-	return `SELECT ` + cols + ` FROM versions v WHERE v.vid IN (` + inner + `) ORDER BY v.date_added_us`, a
+	return `SELECT ` + cols + ` FROM versions v WHERE v.vid = ANY(ARRAY(` + inner + `)) ORDER BY v.date_added_us`, a
 }
 
 // freshen recomputes audiences first if an agreement entered or left
