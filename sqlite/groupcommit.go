@@ -126,18 +126,34 @@ func (s *Store) runGroup(group []*addReq) {
 	}
 	s.gw.groups.Add(1)
 	s.gw.grouped.Add(int64(len(group)))
-	if len(group) == 1 {
-		r := group[0]
-		res, err := s.addAlone(r.ctx, r.writer, r.collection, r.objs)
-		r.done <- addResult{res, err}
+	ctx := group[0].ctx
+	if len(group) > 1 {
+		ctxs := make([]context.Context, len(group))
+		for i, r := range group {
+			ctxs[i] = r.ctx
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = allDone(ctxs)
+		defer cancel()
+	}
+	results, err := s.addTogether(ctx, group)
+	if err == nil || len(group) == 1 {
+		for i, r := range group {
+			r.done <- addResult{res: results[i], err: err}
+		}
 		return
 	}
-	ctxs := make([]context.Context, len(group))
-	for i, r := range group {
-		ctxs[i] = r.ctx
+	// One call failed, or the transaction did: run each alone, so each
+	// gets its own outcome.
+	for _, r := range group {
+		res, err := s.addTogether(r.ctx, []*addReq{r})
+		r.done <- addResult{res: res[0], err: err}
 	}
-	ctx, cancel := allDone(ctxs)
-	defer cancel()
+}
+
+// addTogether writes the calls of group in one transaction, one after the
+// other, and returns each call's result; on an error nothing is written.
+func (s *Store) addTogether(ctx context.Context, group []*addReq) ([]liaison.WriteResult, error) {
 	results := make([]liaison.WriteResult, len(group))
 	var w *wtx
 	err := s.inWrite(ctx, "sqlite.AddObjects", func(tx *sql.Tx) error {
@@ -153,39 +169,11 @@ func (s *Store) runGroup(group []*addReq) {
 		}
 		return nil
 	})
-	if err == nil {
-		w.commit()
-		for i, r := range group {
-			r.done <- addResult{res: results[i]}
-		}
-		return
-	}
-	// One call failed, or the transaction did: run each alone, so each
-	// gets its own outcome.
-	for _, r := range group {
-		res, err := s.addAlone(r.ctx, r.writer, r.collection, r.objs)
-		r.done <- addResult{res, err}
-	}
-}
-
-// addAlone writes one call's objects in a transaction of its own.
-func (s *Store) addAlone(ctx context.Context, writer liaison.Principal, collection string, objs []liaison.Candidate) (liaison.WriteResult, error) {
-	var res liaison.WriteResult
-	var w *wtx
-	err := s.inWrite(ctx, "sqlite.AddObjects", func(tx *sql.Tx) error {
-		var err error
-		if w, err = s.beginWrite(ctx, tx); err != nil {
-			return err
-		}
-		defer w.close()
-		res, err = w.addObjects(writer, collection, objs)
-		return err
-	})
 	if err != nil {
-		return liaison.WriteResult{}, err
+		return make([]liaison.WriteResult, len(group)), err
 	}
 	w.commit()
-	return res, nil
+	return results, nil
 }
 
 // allDone returns a context that carries the values of the first of ctxs
