@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	neturl "net/url"
 	"strings"
 	"testing"
 	"time"
@@ -134,5 +135,22 @@ func TestJITOff(t *testing.T) {
 	s := openIn(t, url+sep+"jit=on", schema(t, url), time.Now)
 	if got := postgres.Setting(t, s, "jit"); got != "on" {
 		t.Errorf("with jit=on in the URL: jit = %q, want on", got)
+	}
+}
+
+// TestOpenMissingDatabase: a URL naming a database the server lacks is
+// the user's mistake, said plainly, with how to fix it.
+func TestOpenMissingDatabase(t *testing.T) {
+	u, err := neturl.Parse(serverURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/liaison_no_such_database"
+	_, err = postgres.Open(context.Background(), u.String(), postgres.Options{Logger: quiet()})
+	if liaison.ErrorCode(err) != liaison.EINVALID {
+		t.Fatalf("err %v (code %s), want invalid", err, liaison.ErrorCode(err))
+	}
+	if msg := liaison.ErrorMessage(err); !strings.Contains(msg, `no database "liaison_no_such_database"`) || !strings.Contains(msg, "createdb liaison_no_such_database") {
+		t.Errorf("message %q does not say the database is missing and how to create it", msg)
 	}
 }

@@ -143,13 +143,27 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	if err := s.pool.Ping(ctx); err != nil {
 		s.pool.Close()
-		return nil, fmt.Errorf("%s: connect: %w", op, err)
+		return nil, connectError(op, cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
 	}
 	if s.ran, err = s.migrate(ctx); err != nil {
 		s.pool.Close()
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	return s, nil
+}
+
+// connectError says why the database named in the URL cannot be reached,
+// as a mistake in the URL or the set-up (EINVALID) rather than a fault of
+// ours: the message names the server and database, gives the server's
+// reason, and for a missing database how to create it.
+func connectError(op, host string, port uint16, db string, err error) error {
+	e := liaison.Errorf(liaison.EINVALID, "cannot connect to PostgreSQL at %s:%d, database %q: %v", host, port, db, err)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "3D000" {
+		e = liaison.Errorf(liaison.EINVALID, "PostgreSQL at %s:%d has no database %q: create it first (createdb %s) or name another in the URL", host, port, db, db)
+	}
+	e.Op, e.Err = op, err
+	return e
 }
 
 // Close waits for a background ANALYZE to finish and closes the store's
