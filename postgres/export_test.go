@@ -22,19 +22,14 @@ func PagePlan(t *testing.T, s *Store, org, collection string, q liaison.ObjectQu
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT (SELECT count(*) FROM audiences), m.audience_id FROM audience_members m WHERE m.org = $1 ORDER BY m.audience_id LIMIT $2`, org, s.arms+1)
+	rows, err := s.pool.Query(ctx, readableAudiencesSQL, org, s.arms+1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var auds []int64
-	for rows.Next() {
-		var a int64
-		if err := rows.Scan(&all, &a); err != nil {
-			t.Fatal(err)
-		}
-		auds = append(auds, a)
+	auds, all, err := scanAudiences(rows)
+	if err != nil {
+		t.Fatal(err)
 	}
-	rows.Close()
 	query, args := f.pageQuery(`v.id`, collection, org, auds, all, s.arms)
 	// A test's table is small enough that a sequential scan and a sort
 	// win; the plan of a large one is what is asked for.

@@ -151,13 +151,30 @@ func (f filter) pageQuery(cols, collection, org string, auds []int64, all, arms 
 	var a args
 	lim := strconv.Itoa(f.limit + 1)
 	var inner string
-	if r := len(auds); r > 0 && r <= arms && r < all && (r <= 4 || 2*r <= all) {
+	if objquery.WalkAudiences(len(auds), all, arms) {
 		inner = `SELECT x.vid FROM unnest(` + a.add(auds) + `::bigint[]) aud(id) CROSS JOIN LATERAL (SELECT v.vid, v.date_added_us FROM versions v WHERE ` +
 			f.whereInto(&a, collection, org, "aud.id") + ` ORDER BY v.date_added_us LIMIT ` + lim + `) x ORDER BY x.date_added_us LIMIT ` + lim
 	} else {
 		inner = `SELECT v.vid FROM versions v WHERE ` + f.whereInto(&a, collection, org, "") + ` ORDER BY v.date_added_us LIMIT ` + lim
 	}
 	return `SELECT ` + cols + ` FROM versions v WHERE v.vid = ANY(ARRAY(` + inner + `)) ORDER BY v.date_added_us`, a
+}
+
+// readableAudiencesSQL selects, for the organisation $1, up to $2 of the
+// audiences it may read, each beside the number of audiences in the store.
+const readableAudiencesSQL = `SELECT (SELECT count(*) FROM audiences), m.audience_id FROM audience_members m WHERE m.org = $1 ORDER BY m.audience_id LIMIT $2`
+
+// scanAudiences reads the rows of readableAudiencesSQL and closes them.
+func scanAudiences(rows pgx.Rows) (readable []int64, all int, err error) {
+	defer rows.Close()
+	for rows.Next() {
+		var a int64
+		if err := rows.Scan(&all, &a); err != nil {
+			return nil, 0, err
+		}
+		readable = append(readable, a)
+	}
+	return readable, all, rows.Err()
 }
 
 // freshen recomputes audiences first if an agreement entered or left
@@ -226,7 +243,7 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 	err = s.snapshotRead2(ctx, op, plan, func(b *pgx.Batch) {
 		b.Queue(`SELECT `+collectionCols+` FROM collections WHERE id = $1`, collection)
 		if plan {
-			b.Queue(`SELECT (SELECT count(*) FROM audiences), m.audience_id FROM audience_members m WHERE m.org = $1 ORDER BY m.audience_id LIMIT $2`, reader.Org, s.arms+1)
+			b.Queue(readableAudiencesSQL, reader.Org, s.arms+1)
 		} else {
 			query, args := f.pageQuery(cols, collection, reader.Org, nil, 0, 0)
 			b.Queue(query, args...)
@@ -248,16 +265,8 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 		if err != nil {
 			return nil, fmt.Errorf("read audiences of %s: %w", reader.Org, err)
 		}
-		var auds []int64
-		var all int
-		for rows.Next() {
-			var a int64
-			if err := rows.Scan(&all, &a); err != nil {
-				return nil, fmt.Errorf("read audiences of %s: %w", reader.Org, err)
-			}
-			auds = append(auds, a)
-		}
-		if err := rows.Err(); err != nil {
+		auds, all, err := scanAudiences(rows)
+		if err != nil {
 			return nil, fmt.Errorf("read audiences of %s: %w", reader.Org, err)
 		}
 		if len(auds) == 0 {

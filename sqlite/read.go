@@ -279,7 +279,7 @@ func (f filter) pageQuery(ctx context.Context, tx *sql.Tx, arms int, cols, colle
 		switch r := len(auds); {
 		case r == 0:
 			return "", nil, nil
-		case r <= arms && r < all && (r <= 4 || 2*r <= all):
+		case objquery.WalkAudiences(r, all, arms):
 			where, wargs := f.where(collection, org)
 			selects := make([]string, len(auds))
 			var args []any

@@ -108,3 +108,15 @@ func DecodeCursor(s string) (int64, error) {
 	}
 	return us, nil
 }
+
+// WalkAudiences is the page plan both stores share: whether a reader who
+// may read readable of the store's all audiences should page by walking
+// each of those audiences (at most arms of them) rather than the whole
+// collection. A walk along the collection costs about the page size
+// divided by the share the reader may read; walks per audience cost about
+// the page size (plus a probe or a page per audience, by store), whatever
+// the share. So walks are for readers of few audiences: at most arms, not
+// all of them, and at most 4 or half of the store's.
+func WalkAudiences(readable, all, arms int) bool {
+	return readable > 0 && readable <= arms && readable < all && (readable <= 4 || 2*readable <= all)
+}

@@ -45,3 +45,24 @@ func TestParse(t *testing.T) {
 		})
 	}
 }
+
+func TestWalkAudiences(t *testing.T) {
+	tests := []struct {
+		readable, all, arms int
+		want                bool
+	}{
+		{0, 10, 8, false},  // reads nothing: no walk at all
+		{1, 10, 8, true},   // one audience of many
+		{4, 5, 8, true},    // up to 4, even most of the store's
+		{5, 10, 8, true},   // half
+		{6, 10, 8, false},  // more than half and more than 4
+		{3, 3, 8, false},   // every audience: the collection walk is the page
+		{9, 100, 8, false}, // more than arms
+		{2, 10, 0, false},  // arms 0: walks switched off
+	}
+	for _, tt := range tests {
+		if got := WalkAudiences(tt.readable, tt.all, tt.arms); got != tt.want {
+			t.Errorf("WalkAudiences(%d, %d, %d) = %v, want %v", tt.readable, tt.all, tt.arms, got, tt.want)
+		}
+	}
+}
