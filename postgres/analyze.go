@@ -26,23 +26,37 @@ func (s *Store) wrote(n int) {
 	if since < max(analyzeMin, s.stats.rows.Load()/10) || !s.stats.running.CompareAndSwap(false, true) {
 		return
 	}
+	// wg.Add and Close's wg.Wait never race: both hold mu, and no work
+	// starts once the store is closing.
+	s.stats.mu.Lock()
+	defer s.stats.mu.Unlock()
+	if s.stats.closed {
+		s.stats.running.Store(false)
+		return
+	}
 	s.stats.wg.Add(1)
 	go func() {
 		defer s.stats.wg.Done()
 		defer s.stats.running.Store(false)
-		s.analyze(context.Background())
+		s.analyze(s.bg)
 	}()
 }
 
 // analyze refreshes the planner's statistics of the tables page reads use
 // and their visibility map.
 func (s *Store) analyze(ctx context.Context) {
+	// Close cancels s.bg, and with it a VACUUM in progress.
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
+	stop := context.AfterFunc(s.bg, cancel)
+	defer stop()
 	since := s.stats.since.Load()
 	// VACUUM also marks the new pages all-visible, so page reads can skip
 	// rows from the index alone.
 	if _, err := s.pool.Exec(ctx, `VACUUM (ANALYZE) versions, ends, audience_members`); err != nil {
+		if s.bg.Err() != nil {
+			return // the store is closing
+		}
 		s.log.Warn("postgres: analyze after bulk writes failed; autovacuum will catch up", "err", err)
 		return
 	}

@@ -2,14 +2,17 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"liaison/internal/objquery"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"liaison"
+	"liaison/core"
+	"liaison/internal/objquery"
 )
 
 // Page sizes of Objects, shared by every store.
@@ -27,6 +30,10 @@ type filter struct {
 	stamps            []int64
 	manifest          bool
 }
+
+// text reports whether s can be stored as PostgreSQL text: valid UTF-8
+// without NUL.
+func text(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
 
 // parseQuery checks and parses q (objquery.Parse), and refuses text that
 // PostgreSQL cannot store. EINVALID names the bad part.
@@ -177,20 +184,6 @@ func scanAudiences(rows pgx.Rows) (readable []int64, all int, err error) {
 	return readable, all, rows.Err()
 }
 
-// freshen recomputes audiences first if an agreement entered or left
-// force since they were computed, so a read is right at this instant.
-func (s *Store) freshen(ctx context.Context) error {
-	st, err := readState(ctx, s.pool)
-	if err != nil {
-		return s.internal("postgres.freshen", err)
-	}
-	if !st.expired(s.clock()) {
-		return nil
-	}
-	// beginWrite recomputes when the validity is still lapsed under the lock.
-	return s.inWrite(ctx, "postgres.freshen", func(*wtx) error { return nil })
-}
-
 // Objects reads one page of versions from a collection, ordered by
 // date_added, holding only versions the reader may read. More says whether
 // further versions match; Next (set on every non-empty page) continues after
@@ -228,7 +221,7 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 			if err := rows.Scan(dest...); err != nil {
 				return fmt.Errorf("read versions: %w", err)
 			}
-			v.Modified, v.DateAdded = fromMicros(ver), fromMicros(added)
+			v.Modified, v.DateAdded = core.FromMicros(ver), core.FromMicros(added)
 			page.Versions = append(page.Versions, v)
 		}
 		if page.More {
@@ -241,7 +234,7 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 	// the same snapshot.
 	plan := len(f.ids) == 0 && s.arms > 0
 	err = s.snapshotRead2(ctx, op, plan, func(b *pgx.Batch) {
-		b.Queue(`SELECT `+collectionCols+` FROM collections WHERE id = $1`, collection)
+		b.Queue(`SELECT `+core.CollectionCols+` FROM collections WHERE id = $1`, collection)
 		if plan {
 			b.Queue(readableAudiencesSQL, reader.Org, s.arms+1)
 		} else {
@@ -251,7 +244,14 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 	}, func(d *liaison.Directory, br pgx.BatchResults) (*phase, error) {
 		// The page was read in the same snapshot; it is returned only if
 		// the reader may read the collection.
-		acc, err := batchAccess(br, d, reader, collection)
+		c, err := core.ScanCollection(pgRow{br.QueryRow()})
+		if errors.Is(err, core.ErrNoRows) {
+			return nil, liaison.NotFound("collection", collection)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read collection: %w", err)
+		}
+		acc, err := core.AccessTo(c, d, reader, collection)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"liaison"
+	"liaison/core"
 )
 
 // Reads that a TAXII request makes (a page of objects, a collection, the
@@ -41,7 +42,7 @@ func (s *Store) snapshotRead2(ctx context.Context, op string, twoPhase bool, que
 	for attempt := 0; ; attempt++ {
 		stale, err := s.trySnapshotRead(ctx, twoPhase, queue, use)
 		if err != nil {
-			return s.mapErr(op, err)
+			return s.MapErr(op, err)
 		}
 		if !stale {
 			return nil
@@ -49,19 +50,17 @@ func (s *Store) snapshotRead2(ctx context.Context, op string, twoPhase bool, que
 		if attempt > 0 {
 			return s.internal(op, fmt.Errorf("audiences still stale after recomputing"))
 		}
-		if err := s.freshen(ctx); err != nil {
+		if err := s.Freshen(ctx); err != nil {
 			return err
 		}
 	}
 }
 
 func (s *Store) trySnapshotRead(ctx context.Context, twoPhase bool, queue func(b *pgx.Batch), use func(d *liaison.Directory, br pgx.BatchResults) (*phase, error)) (stale bool, err error) {
-	s.cache.mu.Lock()
-	cached := s.cache.dir
-	s.cache.mu.Unlock()
+	cached, _ := s.CachedSnapshot(-1)
 	have := int64(-1)
 	if cached != nil {
-		have = cached.version
+		have = cached.Version
 	}
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
@@ -88,34 +87,30 @@ func (s *Store) trySnapshotRead(ctx context.Context, twoPhase bool, queue func(b
 	if _, err := br.Exec(); err != nil {
 		return false, fmt.Errorf("begin: %w", err)
 	}
-	var st state
-	if err := br.QueryRow().Scan(&st.dirVersion, &st.validUntil); err != nil {
+	var st core.State
+	if err := br.QueryRow().Scan(&st.DirVersion, &st.ValidUntil); err != nil {
 		return false, fmt.Errorf("read store state: %w", err)
 	}
 	now := s.clock()
-	if st.expired(now) {
+	if st.Expired(now) {
 		return true, nil
 	}
 	snap := cached
-	fresh := &dirSnapshot{version: st.dirVersion}
-	if fresh.orgs, err = scanOrganisations(br); err != nil {
+	fresh := &core.DirSnapshot{Version: st.DirVersion}
+	if fresh.Orgs, err = scanBatch(br, core.ScanOrganisations); err != nil {
 		return false, err
 	}
-	if fresh.communities, err = scanCommunities(br); err != nil {
+	if fresh.Communities, err = scanBatch(br, core.ScanCommunities); err != nil {
 		return false, err
 	}
-	if fresh.agreements, err = scanAgreements(br); err != nil {
+	if fresh.Agreements, err = scanBatch(br, core.ScanAgreements); err != nil {
 		return false, err
 	}
-	if cached == nil || cached.version != st.dirVersion {
+	if cached == nil || cached.Version != st.DirVersion {
 		snap = fresh
-		s.cache.mu.Lock()
-		if s.cache.dir == nil || s.cache.dir.version < st.dirVersion {
-			s.cache.dir = fresh
-		}
-		s.cache.mu.Unlock()
+		s.CacheSnapshot(fresh)
 	}
-	next, err := use(snap.directory(now), br)
+	next, err := use(snap.Directory(now), br)
 	if err != nil {
 		return false, err
 	}
@@ -146,31 +141,11 @@ func (s *Store) trySnapshotRead(ctx context.Context, twoPhase bool, queue func(b
 	return false, nil
 }
 
-// rowsSource is the batch results the directory tables are read from.
-type rowsSource interface {
-	Query() (pgx.Rows, error)
-}
-
-func scanOrganisations(br rowsSource) ([]liaison.Organisation, error) {
+// scanBatch reads the next result of br with scan.
+func scanBatch[T any](br pgx.BatchResults, scan func(core.Rows) ([]T, error)) ([]T, error) {
 	rows, err := br.Query()
 	if err != nil {
-		return nil, fmt.Errorf("load organisations: %w", err)
+		return nil, err
 	}
-	return collectOrganisations(rows)
-}
-
-func scanCommunities(br rowsSource) ([]liaison.Community, error) {
-	rows, err := br.Query()
-	if err != nil {
-		return nil, fmt.Errorf("load communities: %w", err)
-	}
-	return collectCommunities(rows)
-}
-
-func scanAgreements(br rowsSource) ([]liaison.Agreement, error) {
-	rows, err := br.Query()
-	if err != nil {
-		return nil, fmt.Errorf("load agreements: %w", err)
-	}
-	return collectAgreements(rows)
+	return scan(pgRows{rows})
 }

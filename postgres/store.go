@@ -26,6 +26,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"liaison"
+	"liaison/core"
 )
 
 // Options tune a store. The zero value is ready to use.
@@ -51,18 +52,22 @@ type Options struct {
 // Store is the PostgreSQL store. It is safe for concurrent use, also by
 // several processes on the same database.
 type Store struct {
+	*core.Office
 	pool *pgxpool.Pool
-	now  func() time.Time
 	log  *slog.Logger
-	cost PasswordCost
 	ran  []string // migrations Open applied
 	arms int      // see maxAudienceArms
 
-	cache cache
-	stats struct {
+	// bg is the context of background work (ANALYZE); Close cancels it
+	// and waits for that work to end.
+	bg     context.Context
+	stopBG context.CancelFunc
+	stats  struct {
 		since   atomic.Int64 // versions written since the last ANALYZE
 		rows    atomic.Int64 // versions at the last ANALYZE
 		running atomic.Bool
+		mu      sync.Mutex // guards closed and wg.Add against Close's wg.Wait
+		closed  bool
 		wg      sync.WaitGroup
 	}
 }
@@ -112,17 +117,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if _, set := cfg.ConnConfig.RuntimeParams["jit"]; !set {
 		cfg.ConnConfig.RuntimeParams["jit"] = "off"
 	}
-	s := &Store{now: opts.Now, log: opts.Logger, cost: opts.Password, arms: maxAudienceArms}
-	s.cache.init()
-	if s.now == nil {
-		s.now = time.Now
-	}
-	if s.log == nil {
-		s.log = slog.Default()
-	}
-	if s.cost == (PasswordCost{}) {
-		s.cost = DefaultPasswordCost
-	}
+	s := &Store{arms: maxAudienceArms}
+	s.Office = core.New(engine{s}, s, core.Options{Now: opts.Now, Logger: opts.Logger, Password: opts.Password, Name: "postgres", LockRows: true})
+	s.log = s.Office.Log()
+	s.bg, s.stopBG = context.WithCancel(context.WithoutCancel(ctx))
 	if opts.Schema != "" {
 		// The schema must exist before a connection uses it as its path.
 		cc := cfg.ConnConfig.Copy()
@@ -166,26 +164,24 @@ func connectError(op, host string, port uint16, db string, err error) error {
 	return e
 }
 
-// Close waits for a background ANALYZE to finish and closes the store's
-// connections.
+// Close stops background work (a VACUUM in progress is cancelled), waits
+// for it to end and closes the store's connections.
 func (s *Store) Close() error {
+	s.stats.mu.Lock()
+	s.stats.closed = true
+	s.stats.mu.Unlock()
+	s.stopBG()
 	s.stats.wg.Wait()
 	s.pool.Close()
 	return nil
 }
 
 // clock returns the store's time, truncated to microseconds.
-func (s *Store) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
-
-// querier is what the pool and a transaction share.
-type querier interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
+func (s *Store) clock() time.Time { return s.Clock() }
 
 // inTx runs fn in a READ COMMITTED transaction and commits if it returns
-// nil. Any error rolls everything back.
+// nil. Any error rolls everything back. It is for operator work that is
+// PostgreSQL's own (Wipe); the office's writes go through the core.
 func (s *Store) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{})
 	if err != nil {
@@ -193,49 +189,12 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) e
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	if err := fn(tx); err != nil {
-		return s.mapErr(op, err)
+		return s.MapErr(op, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return s.mapErr(op, err)
+		return s.MapErr(op, err)
 	}
 	return nil
-}
-
-// inRead runs fn in a read-only REPEATABLE READ transaction, so every
-// query in it sees one snapshot.
-func (s *Store) inRead(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return s.internal(op, err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(tx); err != nil {
-		return s.mapErr(op, err)
-	}
-	return nil
-}
-
-// mapErr passes domain errors through, turns constraint violations into
-// domain codes and everything else into an internal error.
-func (s *Store) mapErr(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var le *liaison.Error
-	if errors.As(err, &le) {
-		if le.Code == liaison.EINTERNAL {
-			s.log.Error("store internal error", "op", op, "err", err)
-		}
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	if e := constraintError(err); e != nil {
-		e.Op = op
-		return e
-	}
-	return s.internal(op, err)
 }
 
 func (s *Store) internal(op string, err error) error {
@@ -285,32 +244,17 @@ func isCode(err error, code string) bool {
 	return errors.As(err, &pe) && pe.Code == code
 }
 
-// micros converts t to microseconds since the epoch; the zero time is 0.
-func micros(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
+// engineError is constraintError, and also EINVALID for bytes that are not
+// UTF-8 (or hold NUL) in a name, id or filter a caller gave: nothing
+// stored can match them.
+func engineError(err error) *liaison.Error {
+	if isCode(err, pgBadEncoding) || isCode(err, pgUntranslatable) {
+		return &liaison.Error{Code: liaison.EINVALID, Message: "a name, id or filter value is not valid UTF-8 text", Err: err}
 	}
-	return t.UnixMicro()
+	return constraintError(err)
 }
 
-// fromMicros is the inverse of micros.
-func fromMicros(us int64) time.Time {
-	if us == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(us).UTC()
-}
-
-// nullMicros is micros for nullable columns: the zero time is NULL.
-func nullMicros(t time.Time) *int64 {
-	if t.IsZero() {
-		return nil
-	}
-	us := t.UnixMicro()
-	return &us
-}
-
-// Empty reports whether the database holds no office: no organisation,
+// Empty reports whether the store holds no organisation,
 // user or collection.
 func (s *Store) Empty(ctx context.Context) (bool, error) {
 	var used bool
@@ -331,7 +275,7 @@ const officeTables = `decision_actions, proposals, contribution_history, contrib
 // part way; it is operator-only and no reader-facing path calls it.
 func (s *Store) Wipe(ctx context.Context) error {
 	err := s.inTx(ctx, "postgres.Wipe", func(tx pgx.Tx) error {
-		if _, err := lockState(ctx, tx); err != nil {
+		if _, err := tx.Exec(ctx, core.StateQuery+` FOR UPDATE`); err != nil {
 			return err
 		}
 		// Identities are not restarted: ids are never reused, so no cache in
@@ -348,9 +292,6 @@ func (s *Store) Wipe(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.cache.mu.Lock()
-	s.cache.init()
-	s.cache.dir = nil
-	s.cache.mu.Unlock()
+	s.Forget()
 	return nil
 }

@@ -33,7 +33,7 @@ func Pragmas(t *testing.T, s *Store) map[string]string {
 	ctx := context.Background()
 	for _, c := range []struct {
 		role string
-		q    querier
+		q    *sql.DB
 	}{{"writer", s.writer}, {"reader", s.reader}} {
 		for _, p := range []string{"journal_mode", "foreign_keys", "busy_timeout", "query_only", "page_size", "wal_autocheckpoint", "journal_size_limit"} {
 			var v string

@@ -2,13 +2,13 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 
 	"liaison"
+	"liaison/core"
 )
 
 // Writes of objects that arrive while the writer is busy are gathered and
@@ -155,15 +155,10 @@ func (s *Store) runGroup(group []*addReq) {
 // other, and returns each call's result; on an error nothing is written.
 func (s *Store) addTogether(ctx context.Context, group []*addReq) ([]liaison.WriteResult, error) {
 	results := make([]liaison.WriteResult, len(group))
-	var w *wtx
-	err := s.inWrite(ctx, "sqlite.AddObjects", func(tx *sql.Tx) error {
-		var err error
-		if w, err = s.beginWrite(ctx, tx); err != nil {
-			return err
-		}
-		defer w.close()
+	err := s.InWrite(ctx, "AddObjects", func(w *core.Write) error {
 		for i, r := range group {
-			if results[i], err = w.addObjects(r.writer, r.collection, r.objs); err != nil {
+			var err error
+			if results[i], err = w.AddObjects(r.writer, r.collection, r.objs); err != nil {
 				return err
 			}
 		}
@@ -172,7 +167,6 @@ func (s *Store) addTogether(ctx context.Context, group []*addReq) ([]liaison.Wri
 	if err != nil {
 		return make([]liaison.WriteResult, len(group)), err
 	}
-	w.commit()
 	return results, nil
 }
 

@@ -3,13 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"liaison/internal/objquery"
 	"strings"
 
 	"liaison"
+	"liaison/core"
+	"liaison/internal/objquery"
 )
 
 // Page sizes of Objects, shared by every store.
@@ -115,41 +115,6 @@ func (f filter) source(collection, org string) (string, []any) {
 		append([]any{jsonArray(f.ids)}, args...)
 }
 
-// jsonArray encodes a list of strings or integers as a JSON array.
-func jsonArray[T any](xs []T) string {
-	b, err := json.Marshal(xs)
-	if err != nil {
-		return "[]" // strings and integers always marshal
-	}
-	return string(b)
-}
-
-// freshen recomputes audiences first if an agreement entered or left
-// force since they were computed, so a read is right at this instant.
-func (s *Store) freshen(ctx context.Context) error {
-	st, err := readState(ctx, s.reader)
-	if err != nil {
-		return s.internal("sqlite.freshen", err)
-	}
-	if !st.expired(s.clock()) {
-		return nil
-	}
-	var w *wtx
-	err = s.inWrite(ctx, "sqlite.freshen", func(tx *sql.Tx) error {
-		var err error
-		w, err = s.beginWrite(ctx, tx) // recomputes when still expired
-		if w != nil {
-			w.close()
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	w.commit()
-	return nil
-}
-
 // Objects reads one page of versions from a collection, ordered by
 // date_added, holding only versions the reader may read. More says whether
 // further versions match; Next (set on every non-empty page) continues after
@@ -164,19 +129,19 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 		return page, err
 	}
 	for attempt := 0; ; attempt++ {
-		err = s.inRead(ctx, op, func(tx *sql.Tx) error {
-			return s.readPage(ctx, tx, reader, collection, f, &page)
-		})
-		if err != errStale || attempt == 3 {
+		err = s.MapErr(op, engine{s}.Read(ctx, func(tx core.Tx) error {
+			return s.readPage(ctx, tx.(*sqlTx).tx, reader, collection, f, &page)
+		}))
+		if !errors.Is(err, core.ErrStale) || attempt == 3 {
 			break
 		}
 		// An agreement entered or left force since the audiences were
 		// computed: recompute them, then read again.
-		if err := s.freshen(ctx); err != nil {
+		if err := s.Freshen(ctx); err != nil {
 			return liaison.ObjectPage{}, err
 		}
 	}
-	if err == errStale {
+	if errors.Is(err, core.ErrStale) {
 		err = s.internal(op, errors.New("audiences kept going stale"))
 	}
 	if err != nil {
@@ -188,24 +153,21 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 	return page, nil
 }
 
-// errStale says the audiences' validity lapsed; the read is retried after
-// a recompute.
-var errStale = errors.New("sqlite: audiences are stale")
-
 // readPage reads one page in tx, the reader's snapshot. It returns
 // errStale, reading nothing, if the audiences in the snapshot are no
 // longer right at the store's clock.
 func (s *Store) readPage(ctx context.Context, tx *sql.Tx, reader liaison.Principal, collection string, f filter, page *liaison.ObjectPage) error {
 	now := s.clock()
-	d, st, err := s.readDirectory(ctx, tx, now)
+	ctx0 := &sqlTx{ctx: ctx, tx: tx}
+	d, st, err := s.ReadDirectory(ctx0, now)
 	if err != nil {
 		return err
 	}
-	if st.expired(now) {
-		return errStale
+	if st.Expired(now) {
+		return core.ErrStale
 	}
 	page.Versions, page.More = page.Versions[:0], false
-	acc, err := visibleCollection(ctx, tx, d, reader, collection)
+	acc, err := core.VisibleCollection(ctx0, d, reader, collection)
 	if err != nil {
 		return err
 	}
@@ -239,7 +201,7 @@ func (s *Store) readPage(ctx context.Context, tx *sql.Tx, reader liaison.Princip
 		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("read versions: %w", err)
 		}
-		v.Modified, v.DateAdded = fromMicros(ver), fromMicros(added)
+		v.Modified, v.DateAdded = core.FromMicros(ver), core.FromMicros(added)
 		page.Versions = append(page.Versions, v)
 	}
 	return rows.Err()

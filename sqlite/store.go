@@ -15,10 +15,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"time"
 
 	"liaison"
+	"liaison/core"
 
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -56,26 +56,26 @@ const (
 	DefaultReaderCacheKiB = 8 << 10
 )
 
-// Store is the SQLite store. It is safe for concurrent use.
+// Store is the SQLite store. It is safe for concurrent use. The office's
+// rules and flows are core's (the embedded Office); the store adds what
+// is SQLite's own: the page plans, group commit and checkpoints.
 type Store struct {
+	*core.Office
 	path   string
 	writer *sql.DB
 	reader *sql.DB
-	now    func() time.Time
 	log    *slog.Logger
-	cost   PasswordCost
 	arms   int // see maxAudienceArms
 	ck     *checkpointer
 	gw     *groupWriter
-
-	mu        sync.Mutex
-	dirCache  *dirSnapshot     // the directory tables at a directory_version
-	audByKey  map[string]int64 // committed audiences: key -> id
-	audByID   map[int64]liaison.Audience
-	markCache map[string]liaison.Marking // committed stored markings
 }
 
-var _ liaison.Store = (*Store)(nil)
+var (
+	_ liaison.Store               = (*Store)(nil)
+	_ liaison.ConsultationService = (*Store)(nil)
+	_ liaison.DecisionService     = (*Store)(nil)
+	_ liaison.Snapshotter         = (*Store)(nil)
+)
 
 // Exists reports whether dir holds a store's database file.
 func Exists(dir string) bool {
@@ -93,25 +93,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("%s: create %s: %w", op, dir, err)
 	}
-	s := &Store{
-		path:      filepath.Join(dir, FileName),
-		now:       opts.Now,
-		log:       opts.Logger,
-		cost:      opts.Password,
-		arms:      maxAudienceArms,
-		audByKey:  map[string]int64{},
-		audByID:   map[int64]liaison.Audience{},
-		markCache: map[string]liaison.Marking{},
-	}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	if s.log == nil {
-		s.log = slog.Default()
-	}
-	if s.cost == (PasswordCost{}) {
-		s.cost = DefaultPasswordCost
-	}
+	s := &Store{path: filepath.Join(dir, FileName), arms: maxAudienceArms}
+	s.Office = core.New(engine{s}, s, core.Options{Now: opts.Now, Logger: opts.Logger, Password: opts.Password, Name: "sqlite"})
+	s.log = s.Office.Log()
 	if _, err := os.Stat(s.path); errors.Is(err, fs.ErrNotExist) {
 		if err := createFile(ctx, s.path); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
@@ -207,82 +191,10 @@ func (s *Store) Close() error {
 }
 
 // clock returns the store's time, truncated to microseconds.
-func (s *Store) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+func (s *Store) clock() time.Time { return s.Clock() }
 
-// querier is what *sql.DB and *sql.Tx share.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
-}
-
-// inWrite runs fn in a writer transaction and commits if it returns nil.
-// Any error rolls everything back.
-func (s *Store) inWrite(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return s.internal(op, err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return s.mapErr(op, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return s.internal(op, err)
-	}
-	s.ck.committed()
-	return nil
-}
-
-// inRead runs fn in a read-only transaction on the reader pool, so every
-// query in it sees one snapshot.
-func (s *Store) inRead(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
-	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return s.internal(op, err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return s.mapErr(op, err)
-	}
-	return nil
-}
-
-// mapErr passes domain errors through, turns constraint violations into
-// domain codes and everything else into an internal error.
-func (s *Store) mapErr(op string, err error) error {
-	if err == nil || err == errStale {
-		return err
-	}
-	var le *liaison.Error
-	if errors.As(err, &le) {
-		if le.Code == liaison.EINTERNAL {
-			s.log.Error("store internal error", "op", op, "err", err)
-		}
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	if e := constraintError(err); e != nil {
-		e.Op = op
-		return e
-	}
-	return s.internal(op, err)
-}
-
-func (s *Store) internal(op string, err error) error {
-	var le *liaison.Error
-	if errors.As(err, &le) {
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	s.log.Error("store internal error", "op", op, "err", err)
-	return liaison.Internal(op, err)
-}
+// internal logs err and returns the internal error callers see.
+func (s *Store) internal(op string, err error) error { return s.Internal(op, err) }
 
 // constraintError maps a SQLite constraint violation to a domain error, or
 // returns nil if err is not one.
@@ -298,28 +210,4 @@ func constraintError(err error) *liaison.Error {
 		return &liaison.Error{Code: liaison.EINVALID, Message: "it refers to something that does not exist", Err: err}
 	}
 	return &liaison.Error{Code: liaison.EINVALID, Message: "it breaks a rule of the store", Err: err}
-}
-
-// micros converts t to microseconds since the epoch; the zero time is 0.
-func micros(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMicro()
-}
-
-// fromMicros is the inverse of micros.
-func fromMicros(us int64) time.Time {
-	if us == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(us).UTC()
-}
-
-// nullMicros is micros for nullable columns: the zero time is NULL.
-func nullMicros(t time.Time) sql.NullInt64 {
-	if t.IsZero() {
-		return sql.NullInt64{}
-	}
-	return sql.NullInt64{Int64: t.UnixMicro(), Valid: true}
 }

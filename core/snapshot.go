@@ -1,21 +1,17 @@
-package sqlite
+package core
 
 // Export and Import of a whole office for `liaison copy` (SQLite ⇄
-// PostgreSQL). Operator-only: see liaison.Snapshotter. Written by the
-// PostgreSQL store's owner against this store's schema; it touches no
-// read path.
+// PostgreSQL). Operator-only: see liaison.Snapshotter. It touches no read
+// path.
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
 
 	"liaison"
 )
-
-var _ liaison.Snapshotter = (*Store)(nil)
 
 // exportBatch is how many object versions one exported part carries.
 const exportBatch = 1000
@@ -29,55 +25,55 @@ func splitNonEmpty(s string) []string {
 
 // Export emits the whole office, unfiltered, for `liaison copy`, from one
 // read transaction, with audiences brought up to the store's clock first.
-func (s *Store) Export(ctx context.Context, emit func(liaison.SnapshotPart) error) error {
-	if err := s.freshen(ctx); err != nil {
+func (o *Office) Export(ctx context.Context, emit func(liaison.SnapshotPart) error) error {
+	if err := o.Freshen(ctx); err != nil {
 		return err
 	}
-	if err := s.freshenConsult(ctx); err != nil {
+	if err := o.writeConsult(ctx, "Export", func(*Write) error { return nil }); err != nil {
 		return err
 	}
-	return s.inRead(ctx, "sqlite.Export", func(tx *sql.Tx) error {
+	return o.inRead(ctx, "Export", func(tx Tx) error {
 		var t liaison.SnapshotTotals
-		if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM organisations), (SELECT count(*) FROM users), (SELECT count(*) FROM tokens),
+		if err := tx.QueryRow(`SELECT (SELECT count(*) FROM organisations), (SELECT count(*) FROM users), (SELECT count(*) FROM tokens),
 			(SELECT count(*) FROM collections), (SELECT count(*) FROM versions), (SELECT count(*) FROM consultations),
 			(SELECT count(*) FROM contributions), (SELECT count(*) FROM proposals)`).Scan(
 			&t.Organisations, &t.Users, &t.Tokens, &t.Collections, &t.Versions, &t.Consultations, &t.Contributions, &t.Proposals); err != nil {
 			return fmt.Errorf("count: %w", err)
 		}
-		d, err := s.snapshot(ctx, tx, -1, false)
+		d, err := o.Snapshot(tx, -1, false)
 		if err != nil {
 			return err
 		}
-		if err := emit(liaison.SnapshotPart{Totals: &t, Organisations: d.orgs, Communities: d.communities, Agreements: d.agreements}); err != nil {
+		if err := emit(liaison.SnapshotPart{Totals: &t, Organisations: d.Orgs, Communities: d.Communities, Agreements: d.Agreements}); err != nil {
 			return err
 		}
 		var p liaison.SnapshotPart
-		if err := each(ctx, tx, `SELECT id, name, org, roles, password, created_us FROM users ORDER BY id`, func(r *sql.Rows) error {
+		if err := each(tx, `SELECT id, name, org, roles, password, created_us FROM users ORDER BY id`, func(r Rows) error {
 			var u liaison.UserRecord
 			var roles string
 			var created int64
 			if err := r.Scan(&u.ID, &u.Name, &u.Org, &roles, &u.PasswordHash, &created); err != nil {
 				return err
 			}
-			u.Roles, u.Created = splitRoles(roles), fromMicros(created)
+			u.Roles, u.Created = splitRoles(roles), FromMicros(created)
 			p.Users = append(p.Users, u)
 			return nil
 		}); err != nil {
 			return fmt.Errorf("export users: %w", err)
 		}
-		if err := each(ctx, tx, `SELECT t.id, u.name, t.hash, t.created_us, t.revoked FROM tokens t JOIN users u ON u.id = t.user_id ORDER BY t.created_us, t.id`, func(r *sql.Rows) error {
+		if err := each(tx, `SELECT t.id, u.name, t.hash, t.created_us, t.revoked FROM tokens t JOIN users u ON u.id = t.user_id ORDER BY t.created_us, t.id`, func(r Rows) error {
 			var t liaison.TokenRecord
 			var created int64
 			if err := r.Scan(&t.ID, &t.User, &t.Hash, &created, &t.Revoked); err != nil {
 				return err
 			}
-			t.Created = fromMicros(created)
+			t.Created = FromMicros(created)
 			p.Tokens = append(p.Tokens, t)
 			return nil
 		}); err != nil {
 			return fmt.Errorf("export tokens: %w", err)
 		}
-		if err := each(ctx, tx, `SELECT body FROM markings ORDER BY id`, func(r *sql.Rows) error {
+		if err := each(tx, `SELECT body FROM markings ORDER BY id`, func(r Rows) error {
 			var body string
 			var m liaison.Marking
 			if err := r.Scan(&body); err != nil {
@@ -91,13 +87,13 @@ func (s *Store) Export(ctx context.Context, emit func(liaison.SnapshotPart) erro
 		}); err != nil {
 			return fmt.Errorf("export markings: %w", err)
 		}
-		if err := each(ctx, tx, `SELECT `+collectionCols+`, last_added_us FROM collections ORDER BY id`, func(r *sql.Rows) error {
+		if err := each(tx, `SELECT `+CollectionCols+`, last_added_us FROM collections ORDER BY id`, func(r Rows) error {
 			var last int64
-			c, err := scanCollection(rowWith{r, &last})
+			c, err := ScanCollection(rowWith{r, &last})
 			if err != nil {
 				return err
 			}
-			p.Collections = append(p.Collections, liaison.CollectionRecord{Collection: c, LastAdded: fromMicros(last)})
+			p.Collections = append(p.Collections, liaison.CollectionRecord{Collection: c, LastAdded: FromMicros(last)})
 			return nil
 		}); err != nil {
 			return fmt.Errorf("export collections: %w", err)
@@ -106,10 +102,10 @@ func (s *Store) Export(ctx context.Context, emit func(liaison.SnapshotPart) erro
 			return err
 		}
 		batch := make([]liaison.VersionRecord, 0, exportBatch)
-		if err := each(ctx, tx, `SELECT v.collection, v.id, v.type, v.spec_version, v.version_us, v.date_added_us, v.originator, v.default_marking,
+		if err := each(tx, `SELECT v.collection, v.id, v.type, v.spec_version, v.version_us, v.date_added_us, v.originator, v.default_marking,
 				l.markings, v.ends, v.granular_refs, a.key, v.raw
 			FROM versions v JOIN labels l ON l.id = v.label_id JOIN audiences a ON a.id = v.audience_id
-			ORDER BY v.collection, v.date_added_us`, func(r *sql.Rows) error {
+			ORDER BY v.collection, v.date_added_us`, func(r Rows) error {
 			var v liaison.VersionRecord
 			var ver, added int64
 			var marks, ends, granular, aud string
@@ -117,7 +113,7 @@ func (s *Store) Export(ctx context.Context, emit func(liaison.SnapshotPart) erro
 				&marks, &ends, &granular, &aud, &v.Raw); err != nil {
 				return err
 			}
-			v.Modified, v.DateAdded = fromMicros(ver), fromMicros(added)
+			v.Modified, v.DateAdded = FromMicros(ver), FromMicros(added)
 			v.Markings, v.Ends, v.GranularRefs = splitNonEmpty(marks), splitNonEmpty(ends), splitNonEmpty(granular)
 			v.Audience = liaison.ParseAudienceKey(aud)
 			batch = append(batch, v)
@@ -136,21 +132,21 @@ func (s *Store) Export(ctx context.Context, emit func(liaison.SnapshotPart) erro
 				return err
 			}
 		}
-		return s.exportRest(ctx, tx, emit)
+		return exportRest(tx, emit)
 	})
 }
 
 // rowWith scans a row into a scanner's targets plus extra ones.
 type rowWith struct {
-	r     *sql.Rows
+	r     Rows
 	extra *int64
 }
 
 func (rw rowWith) Scan(dest ...any) error { return rw.r.Scan(append(dest, rw.extra)...) }
 
 // each runs query and calls fn on every row.
-func each(ctx context.Context, tx *sql.Tx, query string, fn func(*sql.Rows) error) error {
-	rows, err := tx.QueryContext(ctx, query)
+func each(tx Tx, query string, fn func(Rows) error) error {
+	rows, err := tx.Query(query)
 	if err != nil {
 		return err
 	}
@@ -163,9 +159,9 @@ func each(ctx context.Context, tx *sql.Tx, query string, fn func(*sql.Rows) erro
 	return rows.Err()
 }
 
-func (s *Store) exportRest(ctx context.Context, tx *sql.Tx, emit func(liaison.SnapshotPart) error) error {
+func exportRest(tx Tx, emit func(liaison.SnapshotPart) error) error {
 	var p liaison.SnapshotPart
-	if err := each(ctx, tx, `SELECT body FROM statuses ORDER BY id`, func(r *sql.Rows) error {
+	if err := each(tx, `SELECT body FROM statuses ORDER BY id`, func(r Rows) error {
 		var body string
 		var st liaison.Status
 		if err := r.Scan(&body); err != nil {
@@ -179,7 +175,7 @@ func (s *Store) exportRest(ctx context.Context, tx *sql.Tx, emit func(liaison.Sn
 	}); err != nil {
 		return fmt.Errorf("export statuses: %w", err)
 	}
-	if err := each(ctx, tx, `SELECT id, body FROM consultations ORDER BY id`, func(r *sql.Rows) error {
+	if err := each(tx, `SELECT id, body FROM consultations ORDER BY id`, func(r Rows) error {
 		var id int64
 		var body string
 		if err := r.Scan(&id, &body); err != nil {
@@ -191,18 +187,18 @@ func (s *Store) exportRest(ctx context.Context, tx *sql.Tx, emit func(liaison.Sn
 	}); err != nil {
 		return fmt.Errorf("export consultations: %w", err)
 	}
-	if err := each(ctx, tx, `SELECT `+contributionCols+` FROM contributions k ORDER BY k.id`, func(r *sql.Rows) error {
+	if err := each(tx, `SELECT `+contributionCols+` FROM contributions k ORDER BY k.id`, func(r Rows) error {
 		k, err := scanContribution(r)
 		p.Contributions = append(p.Contributions, k)
 		return err
 	}); err != nil {
 		return fmt.Errorf("export contributions: %w", err)
 	}
-	if err := loadHistory(ctx, tx, p.Contributions); err != nil {
+	if err := loadHistory(tx, p.Contributions); err != nil {
 		return err
 	}
 	var ids []int64
-	if err := each(ctx, tx, `SELECT id, proposer, procedure, marking, created_us FROM proposals ORDER BY id`, func(r *sql.Rows) error {
+	if err := each(tx, `SELECT id, proposer, procedure, marking, created_us FROM proposals ORDER BY id`, func(r Rows) error {
 		var pr liaison.Proposal
 		var mk string
 		var created int64
@@ -212,14 +208,14 @@ func (s *Store) exportRest(ctx context.Context, tx *sql.Tx, emit func(liaison.Sn
 		if err := json.Unmarshal([]byte(mk), &pr.Marking); err != nil {
 			return err
 		}
-		pr.Created = fromMicros(created)
+		pr.Created = FromMicros(created)
 		p.Proposals = append(p.Proposals, pr)
 		ids = append(ids, pr.ID)
 		return nil
 	}); err != nil {
 		return fmt.Errorf("export proposals: %w", err)
 	}
-	recs, err := readRecords(ctx, tx, ids)
+	recs, err := readRecords(tx, ids)
 	if err != nil {
 		return err
 	}
@@ -234,21 +230,20 @@ func (s *Store) exportRest(ctx context.Context, tx *sql.Tx, emit func(liaison.Sn
 // originator and audience. ECONFLICT if the store holds any organisation,
 // user or collection already; if export or any part fails, nothing is
 // written.
-func (s *Store) Import(ctx context.Context, export func(emit func(liaison.SnapshotPart) error) error) error {
-	var w *wtx
-	err := s.inWrite(ctx, "sqlite.Import", func(tx *sql.Tx) error {
+func (o *Office) Import(ctx context.Context, export func(emit func(liaison.SnapshotPart) error) error) error {
+	var w *Write
+	err := o.inWrite(ctx, "Import", func(tx Tx) error {
 		var used bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM organisations) OR EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM collections)`).Scan(&used); err != nil {
+		if err := tx.QueryRow(`SELECT EXISTS (SELECT 1 FROM organisations) OR EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM collections)`).Scan(&used); err != nil {
 			return err
 		}
 		if used {
 			return liaison.Errorf(liaison.ECONFLICT, "the target store holds data already: copy only into an empty store")
 		}
 		var err error
-		if w, err = s.beginWrite(ctx, tx); err != nil {
+		if w, err = o.Begin(ctx, tx); err != nil {
 			return err
 		}
-		defer w.close()
 		im := &importer{w: w, users: map[string]int64{}}
 		if err := export(im.part); err != nil {
 			return err
@@ -258,13 +253,20 @@ func (s *Store) Import(ctx context.Context, export func(emit func(liaison.Snapsh
 	if err != nil {
 		return err
 	}
-	w.commit()
+	w.Committed()
 	return nil
+}
+
+// AfterImport is what a store may implement to put its own house in
+// order once an import has written every row with its ids (PostgreSQL
+// moves its identity sequences past them).
+type AfterImport interface {
+	AfterImport(tx Tx) error
 }
 
 // importer writes the parts of an export through one writer transaction.
 type importer struct {
-	w     *wtx
+	w     *Write
 	users map[string]int64
 	orgs  []liaison.Organisation
 	comms []liaison.Community
@@ -273,11 +275,7 @@ type importer struct {
 
 // exec runs one prepared statement of the transaction.
 func (im *importer) exec(what, q string, args ...any) error {
-	st, err := im.w.stmt(q)
-	if err != nil {
-		return err
-	}
-	if _, err := st.ExecContext(im.w.ctx, args...); err != nil {
+	if _, err := im.w.tx.Exec(q, args...); err != nil {
 		return fmt.Errorf("import %s: %w", what, err)
 	}
 	return nil
@@ -290,7 +288,7 @@ func jsonText(v any) string {
 
 func (im *importer) part(p liaison.SnapshotPart) error {
 	w := im.w
-	if err := w.done.Err(); err != nil {
+	if err := w.ctx.Err(); err != nil {
 		return err
 	}
 	for _, o := range p.Organisations {
@@ -299,15 +297,12 @@ func (im *importer) part(p liaison.SnapshotPart) error {
 		}
 	}
 	for _, c := range p.Communities {
-		if err := im.exec("community", `INSERT INTO communities (name, members) VALUES (?, ?)`, c.Name, jsonText(nonNil(c.Members))); err != nil {
+		if err := im.exec("community", `INSERT INTO communities (name, members) VALUES (?, ?)`, c.Name, Strings(nonNil(c.Members))); err != nil {
 			return err
 		}
 	}
 	for _, a := range p.Agreements {
-		args, err := agreementArgs(a)
-		if err != nil {
-			return err
-		}
+		args := agreementArgs(a)
 		if err := im.exec("agreement", `INSERT INTO agreements (id, partner, kind, name, max_classification, from_us, until_us, areas, objectives) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, append([]any{a.ID}, args...)...); err != nil {
 			return err
 		}
@@ -317,12 +312,12 @@ func (im *importer) part(p liaison.SnapshotPart) error {
 		im.comms = append(im.comms, p.Communities...)
 		im.agrs = append(im.agrs, p.Agreements...)
 		w.dir = liaison.NewDirectory(im.orgs, im.comms, im.agrs, w.now)
-		if _, err := w.tx.ExecContext(w.ctx, `UPDATE store_state SET directory_version = directory_version + 1 WHERE id = 1`); err != nil {
+		if _, err := w.tx.Exec(`UPDATE store_state SET directory_version = directory_version + 1 WHERE id = 1`); err != nil {
 			return fmt.Errorf("import: bump directory version: %w", err)
 		}
 	}
 	for _, u := range p.Users {
-		if err := im.exec("user", `INSERT INTO users (id, name, org, roles, password, created_us) VALUES (?, ?, ?, ?, ?, ?)`, u.ID, u.Name, u.Org, joinRoles(u.Roles), u.PasswordHash, micros(u.Created)); err != nil {
+		if err := im.exec("user", `INSERT INTO users (id, name, org, roles, password, created_us) VALUES (?, ?, ?, ?, ?, ?)`, u.ID, u.Name, u.Org, joinRoles(u.Roles), u.PasswordHash, Micros(u.Created)); err != nil {
 			return err
 		}
 		im.users[u.Name] = u.ID
@@ -332,7 +327,7 @@ func (im *importer) part(p liaison.SnapshotPart) error {
 		if !ok {
 			return liaison.Errorf(liaison.EINVALID, "import: token %s belongs to %q, who is not among the users", t.ID, t.User)
 		}
-		if err := im.exec("token", `INSERT INTO tokens (id, user_id, hash, created_us, revoked) VALUES (?, ?, ?, ?, ?)`, t.ID, uid, t.Hash, micros(t.Created), t.Revoked); err != nil {
+		if err := im.exec("token", `INSERT INTO tokens (id, user_id, hash, created_us, revoked) VALUES (?, ?, ?, ?, ?)`, t.ID, uid, t.Hash, Micros(t.Created), t.Revoked); err != nil {
 			return err
 		}
 	}
@@ -343,13 +338,14 @@ func (im *importer) part(p liaison.SnapshotPart) error {
 		w.newMarking[m.ID] = m
 	}
 	for _, c := range p.Collections {
-		if err := im.exec("collection", `INSERT INTO collections (`+collectionCols+`, last_added_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, c.Title, c.Description, c.Topic, jsonText(nonNil(c.Read)), jsonText(nonNil(c.Write)), c.DefaultMarking, micros(c.Created), micros(c.LastAdded)); err != nil {
+		if err := im.exec("collection", `INSERT INTO collections (`+CollectionCols+`, last_added_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, c.Title, c.Description, c.Topic, Strings(nonNil(c.Read)), Strings(nonNil(c.Write)), c.DefaultMarking, Micros(c.Created), Micros(c.LastAdded)); err != nil {
 			return err
 		}
 	}
+	rows := make([]VersionRow, 0, len(p.Versions))
 	for _, v := range p.Versions {
-		lab, err := w.label(v.Originator, sortedRefs(v.Markings))
+		lab, err := w.label(v.Originator, SortedRefs(v.Markings))
 		if err != nil {
 			return err
 		}
@@ -357,27 +353,21 @@ func (im *importer) part(p liaison.SnapshotPart) error {
 		if err != nil {
 			return err
 		}
-		st, err := w.stmt(`INSERT INTO versions (collection, id, version_us, date_added_us, type, spec_version, originator, default_marking, label_id, audience_id, ends, granular_refs, raw)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
+		rows = append(rows, VersionRow{Collection: v.Collection, ID: v.ID, Version: Micros(v.Modified), DateAdded: Micros(v.DateAdded),
+			Type: v.Type, SpecVersion: v.SpecVersion, Originator: v.Originator, DefaultMarking: v.DefaultMarking,
+			LabelID: lab.id, AudienceID: aid, Ends: strings.Join(v.Ends, ","), GranularRefs: SortedRefs(v.GranularRefs), Raw: v.Raw})
+	}
+	if err := w.insert(rows); err != nil {
+		return fmt.Errorf("import versions: %w", err)
+	}
+	var rels []VersionRow
+	for _, r := range rows {
+		if r.Ends != "" {
+			rels = append(rels, r)
 		}
-		res, err := st.ExecContext(w.ctx, v.Collection, v.ID, micros(v.Modified), micros(v.DateAdded), v.Type, v.SpecVersion, v.Originator, v.DefaultMarking,
-			lab.id, aid, strings.Join(v.Ends, ","), sortedRefs(v.GranularRefs), v.Raw)
-		if err != nil {
-			return fmt.Errorf("import version %s in %s: %w", v.ID, v.Collection, err)
-		}
-		if len(v.Ends) > 0 {
-			vid, err := res.LastInsertId()
-			if err != nil {
-				return err
-			}
-			for _, e := range v.Ends {
-				if err := im.exec("end", `INSERT OR IGNORE INTO ends (end_id, rel_vid) VALUES (?, ?)`, e, vid); err != nil {
-					return err
-				}
-			}
-		}
+	}
+	if err := w.insertEnds(rels); err != nil {
+		return err
 	}
 	for _, st := range p.Statuses {
 		if err := im.exec("status", `INSERT INTO statuses (id, org, body) VALUES (?, ?, ?)`, st.ID, st.Org, jsonText(st)); err != nil {
@@ -394,18 +384,18 @@ func (im *importer) part(p liaison.SnapshotPart) error {
 			return err
 		}
 		if err := im.exec("consultation", `INSERT INTO consultations (id, convenor, status, body, audience_id, created_us, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, c.Convenor, c.Status, body, aid, micros(c.Created), micros(c.Updated)); err != nil {
+			c.ID, c.Convenor, c.Status, body, aid, Micros(c.Created), Micros(c.Updated)); err != nil {
 			return err
 		}
 	}
 	for _, k := range p.Contributions {
 		if err := im.exec("contribution", `INSERT INTO contributions (id, consultation_id, agenda_item, author_id, author, org, text, refs, withdrawn, created_us, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			k.ID, k.Consultation, k.AgendaItem, k.AuthorID, k.Author, k.Org, k.Text, jsonText(k.Refs), k.Withdrawn, micros(k.Created), micros(k.Updated)); err != nil {
+			k.ID, k.Consultation, k.AgendaItem, k.AuthorID, k.Author, k.Org, k.Text, Strings(nonNil(k.Refs)), k.Withdrawn, Micros(k.Created), Micros(k.Updated)); err != nil {
 			return err
 		}
 		for i, h := range k.History {
 			if err := im.exec("contribution history", `INSERT INTO contribution_history (contribution_id, seq, text, refs, at_us, change, reason) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				k.ID, i+1, h.Text, jsonText(h.Refs), micros(h.At), h.Change, h.Reason); err != nil {
+				k.ID, i+1, h.Text, Strings(nonNil(h.Refs)), Micros(h.At), h.Change, h.Reason); err != nil {
 				return err
 			}
 		}
@@ -416,7 +406,7 @@ func (im *importer) part(p liaison.SnapshotPart) error {
 			return err
 		}
 		if err := im.exec("proposal", `INSERT INTO proposals (id, proposer, procedure, marking, audience_id, created_us) VALUES (?, ?, ?, ?, ?, ?)`,
-			pr.ID, pr.Proposer, pr.Procedure, jsonText(pr.Marking), aid, micros(pr.Created)); err != nil {
+			pr.ID, pr.Proposer, pr.Procedure, jsonText(pr.Marking), aid, Micros(pr.Created)); err != nil {
 			return err
 		}
 		for _, a := range pr.Record {
@@ -431,11 +421,16 @@ func (im *importer) part(p liaison.SnapshotPart) error {
 // finish records the directory the audiences were computed against.
 func (im *importer) finish() error {
 	w := im.w
-	until := micros(w.dir.NextChange())
-	if _, err := w.tx.ExecContext(w.ctx, `UPDATE store_state SET audiences_valid_until_us = ? WHERE id = 1`, until); err != nil {
+	if after, ok := w.o.db.(AfterImport); ok {
+		if err := after.AfterImport(w.tx); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+	}
+	until := Micros(w.dir.NextChange())
+	if _, err := w.tx.Exec(`UPDATE store_state SET audiences_valid_until_us = ? WHERE id = 1`, until); err != nil {
 		return fmt.Errorf("import: state: %w", err)
 	}
-	if _, err := w.tx.ExecContext(w.ctx, `UPDATE consult_state SET directory_version = (SELECT directory_version FROM store_state WHERE id = 1), valid_until_us = ? WHERE id = 1`, until); err != nil {
+	if _, err := w.tx.Exec(`UPDATE consult_state SET directory_version = (SELECT directory_version FROM store_state WHERE id = 1), valid_until_us = ? WHERE id = 1`, until); err != nil {
 		return fmt.Errorf("import: consult state: %w", err)
 	}
 	return nil

@@ -1,0 +1,190 @@
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"regexp"
+
+	"liaison"
+)
+
+var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
+}
+
+// CollectionCols are the columns ScanCollection reads.
+const CollectionCols = `id, title, description, topic, read_list, write_list, default_marking, created_us`
+
+// ScanCollection reads a row of CollectionCols.
+func ScanCollection(row Row) (liaison.Collection, error) {
+	var c liaison.Collection
+	var read, write Strings
+	var created int64
+	if err := row.Scan(&c.ID, &c.Title, &c.Description, &c.Topic, &read, &write, &c.DefaultMarking, &created); err != nil {
+		return c, err
+	}
+	c.Read, c.Write = nonNil(read), nonNil(write)
+	c.Created = FromMicros(created)
+	return c, nil
+}
+
+// loadCollection returns ErrNoRows when there is no such collection.
+func loadCollection(tx Tx, id string) (liaison.Collection, error) {
+	return ScanCollection(tx.QueryRow(`SELECT `+CollectionCols+` FROM collections WHERE id = ?`, id))
+}
+
+func loadCollections(tx Tx) ([]liaison.Collection, error) {
+	out := []liaison.Collection{}
+	err := eachRow(tx, func(rows Rows) error {
+		c, err := ScanCollection(rows)
+		out = append(out, c)
+		return err
+	}, `SELECT `+CollectionCols+` FROM collections ORDER BY title, id`)
+	return out, err
+}
+
+// CreateCollection adds a collection, setting c.ID to a random UUID if it
+// is empty and c.Created to the store's clock. EINVALID if the id is not a
+// UUID, a read or write entry names nobody known, or the default marking is
+// unknown; ECONFLICT if the id is taken.
+func (o *Office) CreateCollection(ctx context.Context, c *liaison.Collection) error {
+	if c == nil {
+		return liaison.Errorf(liaison.EINVALID, "collection is missing")
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	nc := *c
+	if nc.ID == "" {
+		id, err := newUUID()
+		if err != nil {
+			return o.Internal(o.op("CreateCollection"), err)
+		}
+		nc.ID = id
+	} else if !uuidRE.MatchString(nc.ID) {
+		return liaison.Errorf(liaison.EINVALID, "collection id %q is not a lower-case UUID", nc.ID)
+	}
+	nc.Created = o.Clock()
+	nc.Read, nc.Write = nonNil(nc.Read), nonNil(nc.Write)
+	err := o.inWrite(ctx, "CreateCollection", func(tx Tx) error {
+		d, _, err := o.ReadDirectory(tx, nc.Created)
+		if err != nil {
+			return err
+		}
+		for _, l := range []struct {
+			name  string
+			names []string
+		}{{"read", nc.Read}, {"write", nc.Write}} {
+			for i, n := range l.names {
+				if _, ok := d.Organisation(n); !ok && !d.HasCommunity(n) {
+					return liaison.Errorf(liaison.EINVALID, "collection %q: %s list entry %d (%q) is neither an organisation nor a community on the hub", nc.Title, l.name, i, n)
+				}
+			}
+		}
+		if nc.DefaultMarking != "" {
+			if _, ok := liaison.TLPByID[nc.DefaultMarking]; !ok {
+				var n int
+				if err := tx.QueryRow(`SELECT count(*) FROM markings WHERE id = ?`, nc.DefaultMarking).Scan(&n); err != nil {
+					return err
+				}
+				if n == 0 {
+					return liaison.Errorf(liaison.EINVALID, "collection %q: default marking %s is not known to this hub", nc.Title, nc.DefaultMarking)
+				}
+			}
+		}
+		_, err = tx.Exec(`INSERT INTO collections (`+CollectionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			nc.ID, nc.Title, nc.Description, nc.Topic, Strings(nc.Read), Strings(nc.Write), nc.DefaultMarking, nc.Created.UnixMicro())
+		return o.conflict(err, "collection %s exists already", nc.ID)
+	})
+	if err != nil {
+		return err
+	}
+	*c = nc
+	return nil
+}
+
+// AllCollections returns every collection, for operators, sorted by title.
+func (o *Office) AllCollections(ctx context.Context) ([]liaison.Collection, error) {
+	var out []liaison.Collection
+	err := o.inRead(ctx, "AllCollections", func(tx Tx) error {
+		var err error
+		out, err = loadCollections(tx)
+		return err
+	})
+	return out, err
+}
+
+// Collections returns the collections the reader may read or write, sorted
+// by title.
+func (o *Office) Collections(ctx context.Context, reader liaison.Principal) ([]liaison.CollectionAccess, error) {
+	out := []liaison.CollectionAccess{}
+	err := o.inRead(ctx, "Collections", func(tx Tx) error {
+		d, _, err := o.ReadDirectory(tx, o.Clock())
+		if err != nil {
+			return err
+		}
+		all, err := loadCollections(tx)
+		if err != nil {
+			return err
+		}
+		for _, c := range all {
+			if a := d.Access(reader, c); a.CanRead || a.CanWrite {
+				out = append(out, a)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Collection returns one collection as the reader sees it. ENOTFOUND if it
+// does not exist or the reader may neither read nor write it.
+func (o *Office) Collection(ctx context.Context, reader liaison.Principal, id string) (liaison.CollectionAccess, error) {
+	var out liaison.CollectionAccess
+	err := o.inRead(ctx, "Collection", func(tx Tx) error {
+		d, _, err := o.ReadDirectory(tx, o.Clock())
+		if err != nil {
+			return err
+		}
+		out, err = VisibleCollection(tx, d, reader, id)
+		return err
+	})
+	return out, err
+}
+
+// VisibleCollection returns the reader's access to a collection, or
+// NotFound if it does not exist or the reader may neither read nor write it.
+func VisibleCollection(tx Tx, d *liaison.Directory, p liaison.Principal, id string) (liaison.CollectionAccess, error) {
+	c, err := loadCollection(tx, id)
+	if err == ErrNoRows {
+		return liaison.CollectionAccess{}, liaison.NotFound("collection", id)
+	}
+	if err != nil {
+		return liaison.CollectionAccess{}, err
+	}
+	return AccessTo(c, d, p, id)
+}
+
+// AccessTo is the reader's access to c, or NotFound if the reader may
+// neither read nor write it.
+func AccessTo(c liaison.Collection, d *liaison.Directory, p liaison.Principal, id string) (liaison.CollectionAccess, error) {
+	a := d.Access(p, c)
+	if !a.CanRead && !a.CanWrite {
+		return liaison.CollectionAccess{}, liaison.NotFound("collection", id)
+	}
+	return a, nil
+}

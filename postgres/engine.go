@@ -1,0 +1,217 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+
+	"liaison"
+	"liaison/core"
+)
+
+// engine is the store as the core sees it: transactions on the pool, the
+// core's SQL turned into PostgreSQL's.
+type engine struct{ s *Store }
+
+var (
+	_ core.Engine          = engine{}
+	_ core.VersionInserter = engine{}
+	_ core.AfterImport     = engine{}
+)
+
+// Write runs fn in a READ COMMITTED transaction that first takes the
+// store's write lock, the store_state row, so that writes are serial
+// across every process sharing the database: date_added is assigned and
+// committed in order, and rule 9 sees every end it depends on.
+func (e engine) Write(ctx context.Context, fn func(core.Tx) error) error {
+	tx, err := e.s.pool.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	t := &pgTx{ctx: ctx, tx: tx}
+	var st core.State
+	if err := t.QueryRow(core.StateQuery+` FOR UPDATE`).Scan(&st.DirVersion, &st.ValidUntil); err != nil {
+		return fmt.Errorf("lock store state: %w", err)
+	}
+	if err := fn(t); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// Read runs fn in a read-only REPEATABLE READ transaction, so every query
+// in it sees one snapshot.
+func (e engine) Read(ctx context.Context, fn func(core.Tx) error) error {
+	tx, err := e.s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	return fn(&pgTx{ctx: ctx, tx: tx})
+}
+
+// ConstraintError maps a violated PostgreSQL constraint to a domain error.
+func (engine) ConstraintError(err error) *liaison.Error { return engineError(err) }
+
+// InsertVersions copies new versions in, with ids drawn from the
+// sequence first so relationships can name theirs.
+func (e engine) InsertVersions(t core.Tx, rows []core.VersionRow) error {
+	tx := t.(*pgTx)
+	next, err := tx.tx.Query(tx.ctx, `SELECT nextval(pg_get_serial_sequence('versions', 'vid')) FROM generate_series(1, $1)`, len(rows))
+	if err != nil {
+		return fmt.Errorf("version ids: %w", err)
+	}
+	ids, err := pgx.CollectRows(next, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("version ids: %w", err)
+	}
+	src := make([][]any, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		r.VID = ids[i]
+		src[i] = []any{r.VID, r.Collection, r.ID, r.Version, r.DateAdded, r.Type, r.SpecVersion, r.Originator, r.DefaultMarking,
+			r.LabelID, r.AudienceID, r.Ends, r.GranularRefs, r.Raw}
+	}
+	if _, err := tx.tx.CopyFrom(tx.ctx, pgx.Identifier{"versions"},
+		[]string{"vid", "collection", "id", "version_us", "date_added_us", "type", "spec_version", "originator", "default_marking", "label_id", "audience_id", "ends", "granular_refs", "raw"},
+		pgx.CopyFromRows(src)); err != nil {
+		return fmt.Errorf("copy versions: %w", err)
+	}
+	return nil
+}
+
+// AfterImport moves the identity sequences past the ids an import wrote.
+func (engine) AfterImport(t core.Tx) error {
+	for _, table := range []string{"agreements", "users", "consultations", "contributions", "proposals"} {
+		if _, err := t.Exec(`SELECT setval(pg_get_serial_sequence('` + table + `', 'id'), coalesce(max(id), 0) + 1, false) FROM ` + table); err != nil {
+			return fmt.Errorf("sequence of %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// pgTx is a core.Tx on a pgx transaction.
+type pgTx struct {
+	ctx context.Context
+	tx  pgx.Tx
+}
+
+// rewritten caches the core's queries in PostgreSQL's form.
+var rewritten sync.Map
+
+// rewrite turns the core's SQL into PostgreSQL's: a list bound to
+// IN (SELECT value FROM json_each(?)) becomes = ANY(?), and each ? a
+// numbered parameter. The core's queries hold no ? but placeholders.
+func rewrite(q string) string {
+	if r, ok := rewritten.Load(q); ok {
+		return r.(string)
+	}
+	s := strings.ReplaceAll(q, ` IN (SELECT value FROM json_each(?))`, ` = ANY(?)`)
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	rewritten.Store(q, b.String())
+	return b.String()
+}
+
+// args converts the core's list arguments to PostgreSQL arrays.
+func pgArgs(in []any) []any {
+	for i, a := range in {
+		switch v := a.(type) {
+		case core.Strings:
+			in[i] = []string(nonNilStrings(v))
+		case core.Int64s:
+			in[i] = []int64(v)
+		case core.Joined:
+			in[i] = []string(nonNilStrings(v))
+		}
+	}
+	return in
+}
+
+func nonNilStrings(xs []string) []string {
+	if xs == nil {
+		return []string{}
+	}
+	return xs
+}
+
+func (t *pgTx) Exec(q string, a ...any) (int64, error) {
+	tag, err := t.tx.Exec(t.ctx, rewrite(q), pgArgs(a)...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+func (t *pgTx) Query(q string, a ...any) (core.Rows, error) {
+	rows, err := t.tx.Query(t.ctx, rewrite(q), pgArgs(a)...)
+	if err != nil {
+		return nil, err
+	}
+	return pgRows{rows}, nil
+}
+
+func (t *pgTx) QueryRow(q string, a ...any) core.Row {
+	return pgRow{t.tx.QueryRow(t.ctx, rewrite(q), pgArgs(a)...)}
+}
+
+// pgRows is core.Rows on pgx.Rows.
+type pgRows struct{ r pgx.Rows }
+
+func (r pgRows) Next() bool             { return r.r.Next() }
+func (r pgRows) Err() error             { return r.r.Err() }
+func (r pgRows) Close() error           { r.r.Close(); return r.r.Err() }
+func (r pgRows) Scan(dest ...any) error { return scanInto(r.r.Scan, dest) }
+
+type pgRow struct{ r pgx.Row }
+
+func (r pgRow) Scan(dest ...any) error {
+	err := scanInto(r.r.Scan, dest)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return core.ErrNoRows
+	}
+	return err
+}
+
+// scanInto scans a row, reading the core's list types from text[].
+func scanInto(scan func(...any) error, dest []any) error {
+	orig := dest
+	var lists map[int]*[]string
+	for i, d := range orig {
+		switch d.(type) {
+		case *core.Strings, *core.Joined:
+			if lists == nil {
+				lists = map[int]*[]string{}
+				dest = append([]any(nil), orig...)
+			}
+			lists[i] = new([]string)
+			dest[i] = lists[i]
+		}
+	}
+	if err := scan(dest...); err != nil {
+		return err
+	}
+	for i, l := range lists {
+		switch d := orig[i].(type) {
+		case *core.Strings:
+			*d = *l
+		case *core.Joined:
+			*d = *l
+		}
+	}
+	return nil
+}
