@@ -60,9 +60,15 @@ func ParseTLP(s string) (TLP, error) {
 }
 
 // Marking returns the marking the spec stands for, ready for
-// Directory.AudienceOf. EINVALID if the classification or TLP is unknown.
+// Directory.AudienceOf. EINVALID if the classification or TLP is unknown,
+// or releasable_to is an empty list: it would name nobody, and a spec is
+// stored as JSON that cannot tell an empty list from none, which would
+// widen it to no list at all.
 func (m MarkingSpec) Marking() (Marking, error) {
 	var out Marking
+	if m.ReleasableTo != nil && len(m.ReleasableTo) == 0 {
+		return Marking{}, Errorf(EINVALID, "marking releasable_to is an empty list, which names nobody: leave it out, or name at least one organisation or community")
+	}
 	if m.Classification != "" {
 		c, err := ParseClassification(m.Classification)
 		if err != nil {

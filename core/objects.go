@@ -495,16 +495,14 @@ func (w *Write) takeBatchMarkings(objs []liaison.Candidate) (map[int]string, err
 	return conflicts, nil
 }
 
-// DeleteSelection is the versions of one object a delete removes, chosen
-// by each store's own query (from the reader-filtered page query).
-type DeleteSelection func(tx Tx, d *liaison.Directory) (vids []int64, originators []string, ends []string, err error)
-
-// DeleteObject deletes the versions that sel selects in a collection. It
-// needs write access and the originator's organisation. ENOTFOUND if the
-// writer cannot read the collection or sel finds nothing; EFORBIDDEN if
-// they may read but not delete it. It returns how many versions it
-// deleted.
-func (o *Office) DeleteObject(ctx context.Context, writer liaison.Principal, collection, id string, sel DeleteSelection) (int, error) {
+// DeleteObject deletes the versions of one object in a collection that
+// the store's reader-filtered query selects: from is its FROM and WHERE
+// clauses over versions v, with args, as the store's page queries write
+// them. It needs write access and the originator's organisation.
+// ENOTFOUND if the writer cannot read the collection or nothing is
+// selected; EFORBIDDEN if they may read but not delete it. It returns how
+// many versions it deleted.
+func (o *Office) DeleteObject(ctx context.Context, writer liaison.Principal, collection, id, from string, args []any) (int, error) {
 	var n int
 	err := o.write(ctx, "DeleteObject", func(w *Write) error {
 		acc, err := VisibleCollection(w.tx, w.dir, writer, collection)
@@ -514,17 +512,25 @@ func (o *Office) DeleteObject(ctx context.Context, writer liaison.Principal, col
 		if !acc.CanRead {
 			return liaison.NotFound("object", id)
 		}
-		vids, originators, ends, err := sel(w.tx, w.dir)
+		var vids []int64
+		var ends []string
+		err = eachRow(w.tx, func(rows Rows) error {
+			var vid int64
+			var org, e string
+			if err := rows.Scan(&vid, &org, &e); err != nil {
+				return err
+			}
+			if !acc.CanWrite || org != writer.Org {
+				return liaison.Errorf(liaison.EFORBIDDEN, "user %s (%s) may not delete object %s: only its originator's analysts with write access may", writer.Name, writer.Org, id)
+			}
+			vids, ends = append(vids, vid), append(ends, e)
+			return nil
+		}, `SELECT v.vid, v.originator, v.ends `+from, args...)
 		if err != nil {
 			return err
 		}
 		if len(vids) == 0 {
 			return liaison.NotFound("object", id)
-		}
-		for _, org := range originators {
-			if !acc.CanWrite || org != writer.Org {
-				return liaison.Errorf(liaison.EFORBIDDEN, "user %s (%s) may not delete object %s: only its originator's analysts with write access may", writer.Name, writer.Org, id)
-			}
 		}
 		for i, vid := range vids {
 			if _, err := w.tx.Exec(`DELETE FROM versions WHERE vid = ?`, vid); err != nil {

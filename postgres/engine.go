@@ -127,19 +127,19 @@ func rewrite(q string) string {
 	return b.String()
 }
 
-// args converts the core's list arguments to PostgreSQL arrays.
+// pgArgs converts the core's list arguments to PostgreSQL arrays.
 func pgArgs(in []any) []any {
-	for i, a := range in {
+	return core.ConvertArgs(in, func(a any) (any, bool) {
 		switch v := a.(type) {
 		case core.Strings:
-			in[i] = []string(nonNilStrings(v))
+			return nonNilStrings(v), true
 		case core.Int64s:
-			in[i] = []int64(v)
+			return []int64(v), true
 		case core.Joined:
-			in[i] = []string(nonNilStrings(v))
+			return nonNilStrings(v), true
 		}
-	}
-	return in
+		return nil, false
+	})
 }
 
 func nonNilStrings(xs []string) []string {
@@ -189,29 +189,13 @@ func (r pgRow) Scan(dest ...any) error {
 
 // scanInto scans a row, reading the core's list types from text[].
 func scanInto(scan func(...any) error, dest []any) error {
-	orig := dest
-	var lists map[int]*[]string
-	for i, d := range orig {
-		switch d.(type) {
-		case *core.Strings, *core.Joined:
-			if lists == nil {
-				lists = map[int]*[]string{}
-				dest = append([]any(nil), orig...)
-			}
-			lists[i] = new([]string)
-			dest[i] = lists[i]
-		}
-	}
-	if err := scan(dest...); err != nil {
-		return err
-	}
-	for i, l := range lists {
-		switch d := orig[i].(type) {
+	return core.ScanVia(scan, dest, func(d any) (any, func() error) {
+		switch d := d.(type) {
 		case *core.Strings:
-			*d = *l
+			return (*[]string)(d), func() error { return nil }
 		case *core.Joined:
-			*d = *l
+			return (*[]string)(d), func() error { return nil }
 		}
-	}
-	return nil
+		return nil, nil
+	})
 }

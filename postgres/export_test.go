@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"liaison/core"
 	"strings"
 	"testing"
 
@@ -22,11 +23,11 @@ func PagePlan(t *testing.T, s *Store, org, collection string, q liaison.ObjectQu
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := s.pool.Query(ctx, readableAudiencesSQL, org, s.arms+1)
+	rows, err := s.pool.Query(ctx, rewrite(core.ReadableAudiencesQuery), org, s.arms+1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	auds, all, err := scanAudiences(rows)
+	auds, all, err := core.ScanAudiences(pgRows{rows})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"sort"
-	"strings"
+	"liaison/core"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -19,20 +18,7 @@ import (
 var migrations embed.FS
 
 // Migrations names the embedded migrations in the order they apply.
-func Migrations() ([]string, error) {
-	entries, err := fs.ReadDir(migrations, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".sql") {
-			names = append(names, e.Name())
-		}
-	}
-	sort.Strings(names)
-	return names, nil
-}
+func Migrations() ([]string, error) { return core.MigrationNames(migrations) }
 
 // MigrationState is what a database records of its migrations.
 type MigrationState struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -15,25 +16,21 @@ import (
 	"liaison/internal/objquery"
 )
 
-// Page sizes of Objects, shared by every store.
-const (
-	DefaultPageSize = objquery.DefaultPageSize // when ObjectQuery.Limit is 0
-	MaxPageSize     = objquery.MaxPageSize     // larger limits are capped here
-)
+// MaxPageSize caps ObjectQuery.Limit, as in every store.
+const MaxPageSize = objquery.MaxPageSize
 
-// filter is a parsed ObjectQuery.
-type filter struct {
-	after             int64 // µs; versions added strictly after
-	limit             int
-	ids, types, specs []string
-	all, first, last  bool
-	stamps            []int64
-	manifest          bool
-}
+// filter is a parsed ObjectQuery, with the SQL PostgreSQL reads it with.
+type filter struct{ objquery.Filter }
 
 // text reports whether s can be stored as PostgreSQL text: valid UTF-8
 // without NUL.
 func text(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
+
+// parseDelete is parseQuery for a delete of object id (objquery.ParseDelete).
+func parseDelete(q liaison.ObjectQuery, id string) (filter, error) {
+	q.IDs, q.Types, q.AddedAfter, q.Next = []string{id}, nil, time.Time{}, ""
+	return parseQuery(q)
+}
 
 // parseQuery checks and parses q (objquery.Parse), and refuses text that
 // PostgreSQL cannot store. EINVALID names the bad part.
@@ -42,12 +39,11 @@ func parseQuery(q liaison.ObjectQuery) (filter, error) {
 	if err != nil {
 		return filter{}, err
 	}
-	f := filter{after: p.After, limit: p.Limit, ids: p.IDs, types: p.Types, specs: p.Specs,
-		all: p.All, first: p.First, last: p.Last, stamps: p.Stamps, manifest: p.Manifest}
+	f := filter{p}
 	for _, l := range []struct {
 		name string
 		vals []string
-	}{{"id", f.ids}, {"type", f.types}, {"spec_version", f.specs}} {
+	}{{"id", f.IDs}, {"type", f.Types}, {"spec_version", f.Specs}} {
 		for i, v := range l.vals {
 			if !text(v) {
 				return f, liaison.Errorf(liaison.EINVALID, "%s filter value %d is not valid UTF-8 text", l.name, i)
@@ -81,52 +77,25 @@ func (f filter) where(collection, org string) (string, []any) {
 	return w, a
 }
 
+// In binds vals as one array: col = ANY(…).
+func (a *args) In(col string, vals any) string { return col + ` = ANY(` + a.add(vals) + `)` }
+
+// Arg binds v.
+func (a *args) Arg(v any) string { return a.add(v) }
+
 // whereInto is where, numbering its placeholders after those already in
 // a. With aud set (an SQL expression), it selects versions of that
 // audience only, and its audience test is that org is a member of aud.
 func (f filter) whereInto(a *args, collection, org, aud string) string {
-	var b strings.Builder
-	b.WriteString(`v.collection = ` + a.add(collection))
-	orgP := a.add(org)
-	if aud != "" {
-		b.WriteString(` AND v.audience_id = ` + aud + ` AND EXISTS (SELECT 1 FROM audience_members m WHERE m.org = ` + orgP + ` AND m.audience_id = ` + aud + `)`)
-	} else {
-		b.WriteString(` AND ` + readableBy("v", orgP))
+	var orgP string
+	visible := func() string {
+		orgP = a.add(org)
+		if aud != "" {
+			return `v.audience_id = ` + aud + ` AND EXISTS (SELECT 1 FROM audience_members m WHERE m.org = ` + orgP + ` AND m.audience_id = ` + aud + `)`
+		}
+		return readableBy("v", orgP)
 	}
-	if f.after != 0 {
-		b.WriteString(` AND v.date_added_us > ` + a.add(f.after))
-	}
-	in := func(col string, vals []string) {
-		if len(vals) > 0 {
-			b.WriteString(` AND ` + col + ` = ANY(` + a.add(vals) + `)`)
-		}
-	}
-	in("v.id", f.ids)
-	in("v.type", f.types)
-	in("v.spec_version", f.specs)
-	if !f.all {
-		var alts []string
-		specs := ""
-		if len(f.specs) > 0 {
-			specs = ` AND n.spec_version = ANY(` + a.add(f.specs) + `)`
-		}
-		// first and last are relative to what this reader may read, among
-		// the spec versions asked for.
-		extreme := func(cmp string) {
-			alts = append(alts, `NOT EXISTS (SELECT 1 FROM versions n WHERE n.id = v.id AND n.collection = v.collection AND n.version_us `+cmp+` v.version_us AND `+readableBy("n", orgP)+specs+`)`)
-		}
-		if f.first {
-			extreme("<")
-		}
-		if f.last {
-			extreme(">")
-		}
-		if len(f.stamps) > 0 {
-			alts = append(alts, `v.version_us = ANY(`+a.add(f.stamps)+`)`)
-		}
-		b.WriteString(` AND (` + strings.Join(alts, ` OR `) + `)`)
-	}
-	return b.String()
+	return f.Where(a, collection, visible, func(alias string) string { return readableBy(alias, orgP) })
 }
 
 // maxAudienceArms is the most audiences a page query walks one by one
@@ -156,7 +125,7 @@ const maxAudienceArms = 8
 // and only the page's rows are then read (migrations 0003 and 0004).
 func (f filter) pageQuery(cols, collection, org string, auds []int64, all, arms int) (string, []any) {
 	var a args
-	lim := strconv.Itoa(f.limit + 1)
+	lim := strconv.Itoa(f.Limit + 1)
 	var inner string
 	if objquery.WalkAudiences(len(auds), all, arms) {
 		inner = `SELECT x.vid FROM unnest(` + a.add(auds) + `::bigint[]) aud(id) CROSS JOIN LATERAL (SELECT v.vid, v.date_added_us FROM versions v WHERE ` +
@@ -165,23 +134,6 @@ func (f filter) pageQuery(cols, collection, org string, auds []int64, all, arms 
 		inner = `SELECT v.vid FROM versions v WHERE ` + f.whereInto(&a, collection, org, "") + ` ORDER BY v.date_added_us LIMIT ` + lim
 	}
 	return `SELECT ` + cols + ` FROM versions v WHERE v.vid = ANY(ARRAY(` + inner + `)) ORDER BY v.date_added_us`, a
-}
-
-// readableAudiencesSQL selects, for the organisation $1, up to $2 of the
-// audiences it may read, each beside the number of audiences in the store.
-const readableAudiencesSQL = `SELECT (SELECT count(*) FROM audiences), m.audience_id FROM audience_members m WHERE m.org = $1 ORDER BY m.audience_id LIMIT $2`
-
-// scanAudiences reads the rows of readableAudiencesSQL and closes them.
-func scanAudiences(rows pgx.Rows) (readable []int64, all int, err error) {
-	defer rows.Close()
-	for rows.Next() {
-		var a int64
-		if err := rows.Scan(&all, &a); err != nil {
-			return nil, 0, err
-		}
-		readable = append(readable, a)
-	}
-	return readable, all, rows.Err()
 }
 
 // Objects reads one page of versions from a collection, ordered by
@@ -197,46 +149,22 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 	if err != nil {
 		return page, err
 	}
-	cols := `v.id, v.type, v.spec_version, v.version_us, v.date_added_us, v.originator, v.default_marking`
-	if !f.manifest {
-		cols += `, v.raw`
-	}
+	cols := core.PageCols(f.Manifest)
 	scan := func(br pgx.BatchResults) error {
 		rows, err := br.Query()
 		if err != nil {
 			return fmt.Errorf("read versions: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			if len(page.Versions) == f.limit {
-				page.More = true
-				break
-			}
-			v := liaison.Version{Collection: collection}
-			var ver, added int64
-			dest := []any{&v.ID, &v.Type, &v.SpecVersion, &ver, &added, &v.Originator, &v.DefaultMarking}
-			if !f.manifest {
-				dest = append(dest, &v.Raw)
-			}
-			if err := rows.Scan(dest...); err != nil {
-				return fmt.Errorf("read versions: %w", err)
-			}
-			v.Modified, v.DateAdded = core.FromMicros(ver), core.FromMicros(added)
-			page.Versions = append(page.Versions, v)
-		}
-		if page.More {
-			rows.Close()
-		}
-		return rows.Err()
+		return core.ScanPage(pgRows{rows}, collection, f.Manifest, f.Limit, &page)
 	}
 	// A page without ids may take the per-audience plan (pageQuery),
 	// which needs the reader's audiences first: a second round trip in
 	// the same snapshot.
-	plan := len(f.ids) == 0 && s.arms > 0
+	plan := len(f.IDs) == 0 && s.arms > 0
 	err = s.snapshotRead2(ctx, op, plan, func(b *pgx.Batch) {
 		b.Queue(`SELECT `+core.CollectionCols+` FROM collections WHERE id = $1`, collection)
 		if plan {
-			b.Queue(readableAudiencesSQL, reader.Org, s.arms+1)
+			b.Queue(rewrite(core.ReadableAudiencesQuery), reader.Org, s.arms+1)
 		} else {
 			query, args := f.pageQuery(cols, collection, reader.Org, nil, 0, 0)
 			b.Queue(query, args...)
@@ -265,7 +193,7 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 		if err != nil {
 			return nil, fmt.Errorf("read audiences of %s: %w", reader.Org, err)
 		}
-		auds, all, err := scanAudiences(rows)
+		auds, all, err := core.ScanAudiences(pgRows{rows})
 		if err != nil {
 			return nil, fmt.Errorf("read audiences of %s: %w", reader.Org, err)
 		}
@@ -281,8 +209,5 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 	if err != nil {
 		return liaison.ObjectPage{}, err
 	}
-	if n := len(page.Versions); n > 0 {
-		page.Next = objquery.EncodeCursor(page.Versions[n-1].DateAdded.UnixMicro())
-	}
-	return page, nil
+	return core.FinishPage(page), nil
 }

@@ -26,17 +26,17 @@ func FuzzParseQuery(f *testing.F) {
 			}
 			return
 		}
-		for _, v := range append(append(append([]string{}, f.ids...), f.types...), f.specs...) {
+		for _, v := range append(append(append([]string{}, f.IDs...), f.Types...), f.Specs...) {
 			if !text(v) {
 				t.Fatalf("accepted %q, which PostgreSQL text cannot hold", v)
 			}
 		}
-		if f.limit < 1 || f.limit > MaxPageSize {
-			t.Fatalf("limit %d", f.limit)
+		if f.Limit < 1 || f.Limit > MaxPageSize {
+			t.Fatalf("limit %d", f.Limit)
 		}
-		if f.after >= 0 {
-			if got, err := objquery.DecodeCursor(objquery.EncodeCursor(f.after)); err != nil || got != f.after {
-				t.Fatalf("cursor of %d reads back as %d, %v", f.after, got, err)
+		if f.After >= 0 {
+			if got, err := objquery.DecodeCursor(objquery.EncodeCursor(f.After)); err != nil || got != f.After {
+				t.Fatalf("cursor of %d reads back as %d, %v", f.After, got, err)
 			}
 		}
 	})

@@ -72,12 +72,7 @@ type Store struct {
 	}
 }
 
-var (
-	_ liaison.Store               = (*Store)(nil)
-	_ liaison.ConsultationService = (*Store)(nil)
-	_ liaison.DecisionService     = (*Store)(nil)
-	_ liaison.Snapshotter         = (*Store)(nil)
-)
+var _ liaison.Store = (*Store)(nil) // and the consultation, decision and snapshot services, by core.Office
 
 var schemaRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 

@@ -75,17 +75,17 @@ func (t *sqlTx) close() {
 // args converts the core's list arguments to SQLite's forms: JSON arrays
 // for Strings and Int64s, comma-joined text for Joined.
 func args(in []any) []any {
-	for i, a := range in {
+	return core.ConvertArgs(in, func(a any) (any, bool) {
 		switch v := a.(type) {
 		case core.Strings:
-			in[i] = jsonArray([]string(v))
+			return jsonArray([]string(v)), true
 		case core.Int64s:
-			in[i] = jsonArray([]int64(v))
+			return jsonArray([]int64(v)), true
 		case core.Joined:
-			in[i] = strings.Join(v, ",")
+			return strings.Join(v, ","), true
 		}
-	}
-	return in
+		return nil, false
+	})
 }
 
 func jsonArray[T any](xs []T) string {
@@ -182,37 +182,25 @@ func (r sqlRow) Scan(dest ...any) error {
 // scanInto scans a row, reading the core's list types from their SQLite
 // forms: a JSON array for Strings, comma-joined text for Joined.
 func scanInto(scan func(...any) error, dest []any) error {
-	orig := dest
-	var texts map[int]*string
-	for i, d := range orig {
-		switch d.(type) {
-		case *core.Strings, *core.Joined:
-			if texts == nil {
-				texts = map[int]*string{}
-				dest = append([]any(nil), orig...)
-			}
-			texts[i] = new(string)
-			dest[i] = texts[i]
-		}
-	}
-	if err := scan(dest...); err != nil {
-		return err
-	}
-	for i, t := range texts {
-		switch d := orig[i].(type) {
+	return core.ScanVia(scan, dest, func(d any) (any, func() error) {
+		t := new(string)
+		switch d := d.(type) {
 		case *core.Strings:
-			var xs []string
-			if err := json.Unmarshal([]byte(*t), &xs); err != nil {
-				return fmt.Errorf("column %d: a list: %w", i, err)
+			return t, func() error {
+				if err := json.Unmarshal([]byte(*t), (*[]string)(d)); err != nil {
+					return fmt.Errorf("a list column: %w", err)
+				}
+				return nil
 			}
-			*d = xs
 		case *core.Joined:
-			if *t == "" {
+			return t, func() error {
 				*d = nil
-			} else {
-				*d = strings.Split(*t, ",")
+				if *t != "" {
+					*d = strings.Split(*t, ",")
+				}
+				return nil
 			}
 		}
-	}
-	return nil
+		return nil, nil
+	})
 }

@@ -19,10 +19,10 @@ func FuzzParseQuery(f *testing.F) {
 			}
 			return
 		}
-		if fl.limit < 1 || fl.limit > MaxPageSize {
-			t.Fatalf("limit %d out of range", fl.limit)
+		if fl.Limit < 1 || fl.Limit > MaxPageSize {
+			t.Fatalf("limit %d out of range", fl.Limit)
 		}
-		if !fl.all && !fl.first && !fl.last && len(fl.stamps) == 0 {
+		if !fl.All && !fl.First && !fl.Last && len(fl.Stamps) == 0 {
 			t.Fatal("no version selector")
 		}
 	})

@@ -5,8 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"sort"
-	"strings"
+	"liaison/core"
 )
 
 // migrations holds the schema as ordered SQL files, NNNN_name.sql. Files
@@ -18,20 +17,7 @@ import (
 var migrations embed.FS
 
 // Migrations names the embedded migrations in the order they apply.
-func Migrations() ([]string, error) {
-	entries, err := fs.ReadDir(migrations, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".sql") {
-			names = append(names, e.Name())
-		}
-	}
-	sort.Strings(names)
-	return names, nil
-}
+func Migrations() ([]string, error) { return core.MigrationNames(migrations) }
 
 // migrate applies, in name order, every embedded migration that the
 // schema_migrations table does not record yet, each in its own transaction

@@ -2,10 +2,9 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 
 	"liaison"
-	"liaison/core"
+	"liaison/internal/objquery"
 )
 
 // AddObjects writes candidates into a collection as writer (see
@@ -21,28 +20,11 @@ func (s *Store) AddObjects(ctx context.Context, writer liaison.Principal, collec
 // cannot read any matching version; EFORBIDDEN if they may read but not
 // delete it. It returns how many versions it deleted.
 func (s *Store) DeleteObject(ctx context.Context, writer liaison.Principal, collection, id string, q liaison.ObjectQuery) (int, error) {
-	f, err := parseQuery(q)
+	p, err := objquery.ParseDelete(q, id)
 	if err != nil {
 		return 0, err
 	}
-	f.ids = []string{id}
-	f.types = nil
-	f.after = 0
-	return s.Office.DeleteObject(ctx, writer, collection, id, func(tx core.Tx, _ *liaison.Directory) (vids []int64, originators, ends []string, err error) {
-		from, args := f.source(collection, writer.Org)
-		rows, err := tx.Query(`SELECT v.vid, v.originator, v.ends `+from, args...)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("select versions: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var vid int64
-			var org, e string
-			if err := rows.Scan(&vid, &org, &e); err != nil {
-				return nil, nil, nil, err
-			}
-			vids, originators, ends = append(vids, vid), append(originators, org), append(ends, e)
-		}
-		return vids, originators, ends, rows.Err()
-	})
+	f := filter{p}
+	from, args := f.source(collection, writer.Org)
+	return s.Office.DeleteObject(ctx, writer, collection, id, from, args)
 }

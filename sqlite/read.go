@@ -18,25 +18,14 @@ const (
 	MaxPageSize     = objquery.MaxPageSize     // larger limits are capped here
 )
 
-// filter is a parsed ObjectQuery.
-type filter struct {
-	after             int64 // µs; versions added strictly after
-	limit             int
-	ids, types, specs []string
-	all, first, last  bool
-	stamps            []int64
-	manifest          bool
-}
+// filter is a parsed ObjectQuery, with the SQL SQLite reads it with.
+type filter struct{ objquery.Filter }
 
 // parseQuery checks and parses q (objquery.Parse). EINVALID names the bad
 // part.
 func parseQuery(q liaison.ObjectQuery) (filter, error) {
 	p, err := objquery.Parse(q)
-	if err != nil {
-		return filter{}, err
-	}
-	return filter{after: p.After, limit: p.Limit, ids: p.IDs, types: p.Types, specs: p.Specs,
-		all: p.All, first: p.First, last: p.Last, stamps: p.Stamps, manifest: p.Manifest}, nil
+	return filter{p}, err
 }
 
 // readableBy is the audience filter every read carries, for a version
@@ -45,53 +34,32 @@ func readableBy(alias string) string {
 	return alias + `.audience_id IN (SELECT audience_id FROM audience_members WHERE org = ?)`
 }
 
+// sqlArgs binds arguments as SQLite reads them: lists as one JSON array
+// each, so no filter can run into SQLite's limit on bound variables
+// however long it is.
+type sqlArgs []any
+
+func (a *sqlArgs) Arg(v any) string { *a = append(*a, v); return "?" }
+
+func (a *sqlArgs) In(col string, vals any) string {
+	switch v := vals.(type) {
+	case []string:
+		*a = append(*a, jsonArray(v))
+	case []int64:
+		*a = append(*a, jsonArray(v))
+	default:
+		panic(fmt.Sprintf("sqlite: a list of %T", vals))
+	}
+	return col + ` IN (SELECT value FROM json_each(?))`
+}
+
 // where returns the WHERE clause (without ORDER or LIMIT) of versions v in
 // the collection that org may read and f selects, and its arguments.
 func (f filter) where(collection, org string) (string, []any) {
-	var b strings.Builder
-	args := []any{collection, org}
-	b.WriteString(`v.collection = ? AND ` + readableBy("v"))
-	if f.after != 0 {
-		b.WriteString(` AND v.date_added_us > ?`)
-		args = append(args, f.after)
-	}
-	// Lists bind as one JSON array each, so no filter can run into
-	// SQLite's limit on bound variables however long it is.
-	in := func(col string, vals []string) {
-		if len(vals) > 0 {
-			b.WriteString(` AND ` + col + ` IN (SELECT value FROM json_each(?))`)
-			args = append(args, jsonArray(vals))
-		}
-	}
-	in("v.id", f.ids)
-	in("v.type", f.types)
-	in("v.spec_version", f.specs)
-	if !f.all {
-		var alts []string
-		// first and last are relative to what this reader may read, among
-		// the spec versions asked for.
-		extreme := func(cmp string) {
-			s := `NOT EXISTS (SELECT 1 FROM versions n WHERE n.id = v.id AND n.collection = v.collection AND n.version_us ` + cmp + ` v.version_us AND ` + readableBy("n")
-			args = append(args, org)
-			if len(f.specs) > 0 {
-				s += ` AND n.spec_version IN (SELECT value FROM json_each(?))`
-				args = append(args, jsonArray(f.specs))
-			}
-			alts = append(alts, s+`)`)
-		}
-		if f.first {
-			extreme("<")
-		}
-		if f.last {
-			extreme(">")
-		}
-		if len(f.stamps) > 0 {
-			alts = append(alts, `v.version_us IN (SELECT value FROM json_each(?))`)
-			args = append(args, jsonArray(f.stamps))
-		}
-		b.WriteString(` AND (` + strings.Join(alts, ` OR `) + `)`)
-	}
-	return b.String(), args
+	var a sqlArgs
+	readable := func(alias string) string { a.Arg(org); return readableBy(alias) }
+	w := f.Where(&a, collection, func() string { return readable("v") }, readable)
+	return w, a
 }
 
 // source returns the FROM and WHERE clauses (without ORDER or LIMIT) of
@@ -104,15 +72,15 @@ func (f filter) where(collection, org string) (string, []any) {
 // looking each id up along (collection, date_added) when added_after
 // bounds the date.
 func (f filter) source(collection, org string) (string, []any) {
-	if len(f.ids) == 0 {
+	if len(f.IDs) == 0 {
 		where, args := f.where(collection, org)
 		return `FROM versions v WHERE ` + where, args
 	}
 	g := f
-	g.ids = nil // the join below selects them
+	g.IDs = nil // the join below selects them
 	where, args := g.where(collection, org)
 	return `FROM (SELECT DISTINCT value AS id FROM json_each(?)) j CROSS JOIN versions v INDEXED BY versions_key ON v.id = j.id WHERE ` + where,
-		append([]any{jsonArray(f.ids)}, args...)
+		append([]any{jsonArray(f.IDs)}, args...)
 }
 
 // Objects reads one page of versions from a collection, ordered by
@@ -147,10 +115,7 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 	if err != nil {
 		return liaison.ObjectPage{}, err
 	}
-	if n := len(page.Versions); n > 0 {
-		page.Next = objquery.EncodeCursor(page.Versions[n-1].DateAdded.UnixMicro())
-	}
-	return page, nil
+	return core.FinishPage(page), nil
 }
 
 // readPage reads one page in tx, the reader's snapshot. It returns
@@ -174,11 +139,7 @@ func (s *Store) readPage(ctx context.Context, tx *sql.Tx, reader liaison.Princip
 	if !acc.CanRead {
 		return liaison.NotFound("collection", collection)
 	}
-	cols := `v.id, v.type, v.spec_version, v.version_us, v.date_added_us, v.originator, v.default_marking`
-	if !f.manifest {
-		cols += `, v.raw`
-	}
-	query, args, err := f.pageQuery(ctx, tx, s.arms, cols, collection, reader.Org)
+	query, args, err := f.pageQuery(ctx, tx, s.arms, core.PageCols(f.Manifest), collection, reader.Org)
 	if err != nil || query == "" {
 		return err
 	}
@@ -186,25 +147,7 @@ func (s *Store) readPage(ctx context.Context, tx *sql.Tx, reader liaison.Princip
 	if err != nil {
 		return fmt.Errorf("read versions: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		if len(page.Versions) == f.limit {
-			page.More = true
-			break
-		}
-		v := liaison.Version{Collection: collection}
-		var ver, added int64
-		dest := []any{&v.ID, &v.Type, &v.SpecVersion, &ver, &added, &v.Originator, &v.DefaultMarking}
-		if !f.manifest {
-			dest = append(dest, &v.Raw)
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return fmt.Errorf("read versions: %w", err)
-		}
-		v.Modified, v.DateAdded = core.FromMicros(ver), core.FromMicros(added)
-		page.Versions = append(page.Versions, v)
-	}
-	return rows.Err()
+	return core.ScanPage(sqlRows{rows}, collection, f.Manifest, f.Limit, page)
 }
 
 // maxAudienceArms is the most audiences a page query walks one by one
@@ -233,7 +176,7 @@ const maxAudienceArms = 32
 // filter allows, and "first"/"last" are still the extremes among the
 // versions this reader may read.
 func (f filter) pageQuery(ctx context.Context, tx *sql.Tx, arms int, cols, collection, org string) (string, []any, error) {
-	if len(f.ids) == 0 && arms > 0 {
+	if len(f.IDs) == 0 && arms > 0 {
 		auds, all, err := readableAudiences(ctx, tx, org, arms+1)
 		if err != nil {
 			return "", nil, err
@@ -249,11 +192,11 @@ func (f filter) pageQuery(ctx context.Context, tx *sql.Tx, arms int, cols, colle
 				selects[i] = `SELECT ` + cols + ` FROM versions v INDEXED BY versions_audience_added WHERE v.audience_id = ? AND ` + where
 				args = append(append(args, a), wargs...)
 			}
-			return strings.Join(selects, ` UNION ALL `) + ` ORDER BY date_added_us LIMIT ?`, append(args, f.limit+1), nil
+			return strings.Join(selects, ` UNION ALL `) + ` ORDER BY date_added_us LIMIT ?`, append(args, f.Limit+1), nil
 		}
 	}
 	from, args := f.source(collection, org)
-	return `SELECT ` + cols + ` ` + from + ` ORDER BY v.date_added_us LIMIT ?`, append(args, f.limit+1), nil
+	return `SELECT ` + cols + ` ` + from + ` ORDER BY v.date_added_us LIMIT ?`, append(args, f.Limit+1), nil
 }
 
 // readableAudiences returns up to max of the audiences org may read, and
@@ -261,18 +204,12 @@ func (f filter) pageQuery(ctx context.Context, tx *sql.Tx, arms int, cols, colle
 // bounds any one collection's). Both come from small tables, in one
 // statement: a page read does this before choosing its plan.
 func readableAudiences(ctx context.Context, tx *sql.Tx, org string, max int) (readable []int64, all int, err error) {
-	rows, err := tx.QueryContext(ctx, `SELECT (SELECT count(*) FROM audiences), m.audience_id
-		FROM audience_members m WHERE m.org = ? ORDER BY m.audience_id LIMIT ?`, org, max)
+	rows, err := tx.QueryContext(ctx, core.ReadableAudiencesQuery, org, max)
+	if err == nil {
+		readable, all, err = core.ScanAudiences(sqlRows{rows})
+	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("read audiences of %s: %w", org, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var a int64
-		if err := rows.Scan(&all, &a); err != nil {
-			return nil, 0, fmt.Errorf("read audiences of %s: %w", org, err)
-		}
-		readable = append(readable, a)
-	}
-	return readable, all, rows.Err()
+	return readable, all, nil
 }

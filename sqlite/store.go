@@ -70,12 +70,12 @@ type Store struct {
 	gw     *groupWriter
 }
 
-var (
-	_ liaison.Store               = (*Store)(nil)
-	_ liaison.ConsultationService = (*Store)(nil)
-	_ liaison.DecisionService     = (*Store)(nil)
-	_ liaison.Snapshotter         = (*Store)(nil)
-)
+var _ interface {
+	liaison.Store
+	liaison.ConsultationService
+	liaison.DecisionService
+	liaison.Snapshotter
+} = (*Store)(nil)
 
 // Exists reports whether dir holds a store's database file.
 func Exists(dir string) bool {

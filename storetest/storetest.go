@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) liaison.Sto
 		{"AudienceFiltering", testAudienceFiltering},
 		{"LastPerReader", testLastPerReader},
 		{"RelationshipEnds", testRelationshipEnds},
+		{"RelationshipChains", testRelationshipChains},
 		{"AgreementExpiry", testAgreementExpiry},
 		{"CommunityChange", testCommunityChange},
 		{"NewOrganisation", testNewOrganisation},

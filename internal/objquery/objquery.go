@@ -120,3 +120,64 @@ func DecodeCursor(s string) (int64, error) {
 func WalkAudiences(readable, all, arms int) bool {
 	return readable > 0 && readable <= arms && readable < all && (readable <= 4 || 2*readable <= all)
 }
+
+// ParseDelete parses the query of a delete of object id: q's versions and
+// spec versions select among the object's versions, whatever it says of
+// ids, types and dates.
+func ParseDelete(q liaison.ObjectQuery, id string) (Filter, error) {
+	f, err := Parse(q)
+	f.IDs, f.Types, f.After = []string{id}, nil, 0
+	return f, err
+}
+
+// SQL is how a store writes a query's arguments: Arg binds a value and
+// returns its placeholder; In returns the test that col is one of vals (a
+// []string or []int64), bound as one argument.
+type SQL interface {
+	Arg(v any) string
+	In(col string, vals any) string
+}
+
+// Where returns the WHERE clause (without ORDER or LIMIT) of versions v
+// in the collection that f selects, binding through q. visible returns
+// the audience test of v, readable that of another version aliased as
+// alias: both test that the reader's organisation may read it. first and
+// last are relative to what the reader may read, among the spec versions
+// asked for.
+func (f Filter) Where(q SQL, collection string, visible func() string, readable func(alias string) string) string {
+	var b strings.Builder
+	b.WriteString(`v.collection = ` + q.Arg(collection) + ` AND ` + visible())
+	if f.After != 0 {
+		b.WriteString(` AND v.date_added_us > ` + q.Arg(f.After))
+	}
+	for _, l := range []struct {
+		col  string
+		vals []string
+	}{{"v.id", f.IDs}, {"v.type", f.Types}, {"v.spec_version", f.Specs}} {
+		if len(l.vals) > 0 {
+			b.WriteString(` AND ` + q.In(l.col, l.vals))
+		}
+	}
+	if f.All {
+		return b.String()
+	}
+	var alts []string
+	extreme := func(cmp string) {
+		s := `NOT EXISTS (SELECT 1 FROM versions n WHERE n.id = v.id AND n.collection = v.collection AND n.version_us ` + cmp + ` v.version_us AND ` + readable("n")
+		if len(f.Specs) > 0 {
+			s += ` AND ` + q.In("n.spec_version", f.Specs)
+		}
+		alts = append(alts, s+`)`)
+	}
+	if f.First {
+		extreme("<")
+	}
+	if f.Last {
+		extreme(">")
+	}
+	if len(f.Stamps) > 0 {
+		alts = append(alts, q.In("v.version_us", f.Stamps))
+	}
+	b.WriteString(` AND (` + strings.Join(alts, ` OR `) + `)`)
+	return b.String()
+}
