@@ -71,3 +71,9 @@ func Setting(t *testing.T, s *Store, name string) string {
 	}
 	return v
 }
+
+// StartAnalyze starts the background VACUUM ANALYZE as enough writes would.
+func StartAnalyze(s *Store) { s.stats.since.Store(1 << 40); s.wrote(1) }
+
+// AnalyzeRunning reports whether a background ANALYZE is running.
+func AnalyzeRunning(s *Store) bool { return s.stats.running.Load() }
