@@ -67,16 +67,16 @@ var commands = []command{
 	{name: "community set", args: "NAME MEMBER...", summary: "replace the members of a community",
 		example: `liaison community set FIVE-EYES USA GBR CAN AUS NZL JPN`,
 		flags:   func() runner { return &communitySetCmd{} }},
-	{name: "consult cancel", summary: "cancel a consultation, as an officer of its convenor",
+	{name: "consult cancel", args: "ID", summary: "cancel a consultation, as an officer of its convenor",
 		example: "liaison consult cancel 1 --as natois-officer",
 		flags:   func() runner { return &consultStatusCmd{to: liaison.ConsultationCancelled} }},
 	{name: "consult list", summary: "list the consultations a user can see",
 		example: "liaison consult list --as jpn-analyst",
 		flags:   func() runner { return &consultListCmd{} }},
-	{name: "consult open", summary: "open a consultation, as an officer of its convenor",
+	{name: "consult open", args: "ID", summary: "open a consultation, as an officer of its convenor",
 		example: "liaison consult open 1 --as natois-officer",
 		flags:   func() runner { return &consultStatusCmd{to: liaison.ConsultationOpen} }},
-	{name: "consult show", summary: "show one consultation and its contributions as a user sees them (JSON)",
+	{name: "consult show", args: "ID", summary: "show one consultation and its contributions as a user sees them (JSON)",
 		example: "liaison consult show 1 --as jpn-analyst",
 		flags:   func() runner { return &consultShowCmd{} }},
 	{name: "consult slots", summary: "propose meeting slots across the participants' time zones",
@@ -86,7 +86,7 @@ var commands = []command{
 		example: "liaison copy --from /var/lib/liaison --to postgres://liaison@db:5432/office?sslmode=disable\n" +
 			"liaison copy --from postgres://liaison@db:5432/office --to ./office-backup",
 		flags: func() runner { return &copyCmd{} }},
-	{name: "decide act", summary: "act on a draft decision: circulate, break-silence, concur, object, revise, withdraw or comment",
+	{name: "decide act", args: "ID ACTION", summary: "act on a draft decision: circulate, break-silence, concur, object, revise, withdraw or comment",
 		example: `liaison decide act 1 break-silence --as fra-officer --reason "NATO's scope is the North Atlantic area (Articles 5 and 6)"`,
 		flags:   func() runner { return &decideActCmd{} }},
 	{name: "decide list", summary: "list the draft decisions a user can see, settled now",
@@ -95,7 +95,7 @@ var commands = []command{
 	{name: "decide propose", summary: "table a draft decision of the North Atlantic Council",
 		example: `liaison decide propose --as natois-officer --title "Open a NATO liaison office in Tokyo" --text "..." --procedure silence --releasable-to NATO,IP4`,
 		flags:   func() runner { return &decideProposeCmd{} }},
-	{name: "decide show", summary: "show a draft decision with its rounds and its record (JSON)",
+	{name: "decide show", args: "ID", summary: "show a draft decision with its rounds and its record (JSON)",
 		example: "liaison decide show 1 --as fra-officer",
 		flags:   func() runner { return &decideShowCmd{} }},
 	{name: "demo", summary: "run the Tokyo liaison office with a sample world, ready to click through",
@@ -200,8 +200,13 @@ func printCommandList(w io.Writer, prefix string) {
 	}
 }
 
+// usage is the command's usage line, positional arguments included.
+func (c *command) usage() string {
+	return strings.TrimSpace("Usage: liaison " + c.name + " [flags] " + c.args)
+}
+
 func printCommandHelp(w io.Writer, c *command, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "Usage: liaison %s [flags] %s\n\n%s\n\nFlags:\n", c.name, c.args, c.summary)
+	fmt.Fprintf(w, "%s\n\n%s\n\nFlags:\n", c.usage(), c.summary)
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 	fs.SetOutput(io.Discard)

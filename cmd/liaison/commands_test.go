@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestCommandTable checks what register used to check at start-up, and
 // what help needs of every command.
@@ -14,5 +17,64 @@ func TestCommandTable(t *testing.T) {
 		if c.summary == "" || c.example == "" || c.flags == nil {
 			t.Errorf("command %q lacks a summary, an example or its flags", c.name)
 		}
+	}
+}
+
+// TestUsageShowsArguments checks that -h and `liaison help COMMAND` give
+// each command's usage line with its positional arguments.
+func TestUsageShowsArguments(t *testing.T) {
+	usage := map[string]string{
+		"agreement add":   "Usage: liaison agreement add [flags]",
+		"agreement end":   "Usage: liaison agreement end [flags] ID",
+		"agreement list":  "Usage: liaison agreement list [flags]",
+		"bench":           "Usage: liaison bench [flags]",
+		"collection add":  "Usage: liaison collection add [flags]",
+		"collection list": "Usage: liaison collection list [flags]",
+		"community add":   "Usage: liaison community add [flags] NAME MEMBER...",
+		"community list":  "Usage: liaison community list [flags]",
+		"community set":   "Usage: liaison community set [flags] NAME MEMBER...",
+		"consult cancel":  "Usage: liaison consult cancel [flags] ID",
+		"consult list":    "Usage: liaison consult list [flags]",
+		"consult open":    "Usage: liaison consult open [flags] ID",
+		"consult show":    "Usage: liaison consult show [flags] ID",
+		"consult slots":   "Usage: liaison consult slots [flags]",
+		"copy":            "Usage: liaison copy [flags]",
+		"decide act":      "Usage: liaison decide act [flags] ID ACTION",
+		"decide list":     "Usage: liaison decide list [flags]",
+		"decide propose":  "Usage: liaison decide propose [flags]",
+		"decide show":     "Usage: liaison decide show [flags] ID",
+		"demo":            "Usage: liaison demo [flags]",
+		"export":          "Usage: liaison export [flags]",
+		"import":          "Usage: liaison import [flags] FILE...",
+		"init":            "Usage: liaison init [flags]",
+		"migrate":         "Usage: liaison migrate [flags]",
+		"org add":         "Usage: liaison org add [flags] CODE",
+		"org list":        "Usage: liaison org list [flags]",
+		"serve":           "Usage: liaison serve [flags]",
+		"token create":    "Usage: liaison token create [flags]",
+		"token list":      "Usage: liaison token list [flags]",
+		"token revoke":    "Usage: liaison token revoke [flags] TOKEN-ID",
+		"user add":        "Usage: liaison user add [flags] NAME",
+		"user list":       "Usage: liaison user list [flags]",
+	}
+	c := newCLI(t)
+	for _, cmd := range commands {
+		want, ok := usage[cmd.name]
+		if !ok {
+			t.Errorf("command %q has no usage line in this test: add it", cmd.name)
+			continue
+		}
+		delete(usage, cmd.name)
+		words := strings.Fields(cmd.name)
+		for _, argv := range [][]string{append(words, "-h"), append([]string{"help"}, words...)} {
+			r := c.run("", argv...)
+			first, _, _ := strings.Cut(r.stdout, "\n")
+			if r.code != 0 || first != want {
+				t.Errorf("liaison %s: exit %d, first line %q; want 0 and %q", strings.Join(argv, " "), r.code, first, want)
+			}
+		}
+	}
+	for name := range usage {
+		t.Errorf("this test expects a command %q, which is not in the table", name)
 	}
 }
