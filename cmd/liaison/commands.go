@@ -164,6 +164,52 @@ func lookup(argv []string) (*command, []string) {
 	return found, argv[words:]
 }
 
+// groupOf returns the longest run of argv's first words that begins the
+// names of longer commands, such as "org" for "org add" and "org list";
+// "" if there is none.
+func groupOf(argv []string) string {
+	group := ""
+	for n := 1; n <= len(argv); n++ {
+		prefix := strings.Join(argv[:n], " ") + " "
+		if !slices.ContainsFunc(commands, func(c command) bool { return strings.HasPrefix(c.name, prefix) }) {
+			break
+		}
+		group = strings.TrimSpace(prefix)
+	}
+	return group
+}
+
+// runGroup answers a command line that names no command. A group alone,
+// such as `liaison org`, lists the group's commands: on stdout with -h,
+// else on stderr with exit 2, as a usage mistake. Anything else is an
+// unknown command.
+func runGroup(e *env, argv []string) int {
+	group := groupOf(argv)
+	if group == "" {
+		fmt.Fprintf(e.stderr, "liaison: unknown command %q; run 'liaison help'\n", strings.Join(argv[:min(2, len(argv))], " "))
+		return 2
+	}
+	words := len(strings.Fields(group))
+	if words < len(argv) && !strings.HasPrefix(argv[words], "-") {
+		fmt.Fprintf(e.stderr, "liaison: unknown command %q; run 'liaison help %s'\n", strings.Join(argv[:words+1], " "), group)
+		return 2
+	}
+	if words < len(argv) && isHelpFlag(argv[words]) {
+		printGroupHelp(e.stdout, group)
+		return 0
+	}
+	printGroupHelp(e.stderr, group)
+	return 2
+}
+
+func isHelpFlag(arg string) bool {
+	switch arg {
+	case "-h", "--h", "-help", "--help":
+		return true
+	}
+	return false
+}
+
 // printHelp prints the help for `liaison help [COMMAND]`: a command's
 // help, a group's commands, or every command.
 func printHelp(e *env, argv []string) {
@@ -171,6 +217,10 @@ func printHelp(e *env, argv []string) {
 		if c, _ := lookup(argv[1:]); c != nil {
 			fs, _, _ := c.flagSet(e.getenv)
 			printCommandHelp(e.stdout, c, fs)
+			return
+		}
+		if g := groupOf(argv[1:]); g != "" {
+			printGroupHelp(e.stdout, g)
 			return
 		}
 	}
@@ -188,6 +238,13 @@ or --db postgres://user@host:5432/db (or $LIAISON_DB) to keep the office in
 PostgreSQL instead.
 Run 'liaison COMMAND -h' for a command's flags and an example.
 `)
+}
+
+// printGroupHelp lists the commands of a group, such as "org".
+func printGroupHelp(w io.Writer, group string) {
+	fmt.Fprintf(w, "Usage: liaison %s COMMAND [flags] [args]\n\nCommands:\n", group)
+	printCommandList(w, group+" ")
+	fmt.Fprintf(w, "\nRun 'liaison %s COMMAND -h' for a command's flags and an example.\n", group)
 }
 
 // printCommandList prints a line for each command whose name starts with

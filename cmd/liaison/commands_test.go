@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -76,5 +79,67 @@ func TestUsageShowsArguments(t *testing.T) {
 	}
 	for name := range usage {
 		t.Errorf("this test expects a command %q, which is not in the table", name)
+	}
+}
+
+// runExactly runs a command line as given, without the --data that cli
+// adds.
+func runExactly(args ...string) result {
+	var out, errb bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	code := run(context.Background(), e, args)
+	return result{code, out.String(), errb.String()}
+}
+
+// TestGroupAloneListsItsCommands checks that a group's name alone, such as
+// `liaison org`, lists the group's commands with their summaries: on
+// stderr with exit 2, as a usage mistake, and on stdout with exit 0 when
+// asked for with -h or help.
+func TestGroupAloneListsItsCommands(t *testing.T) {
+	groups := []string{"agreement", "collection", "community", "consult", "decide", "org", "token", "user"}
+	for _, c := range commands {
+		if g, _, ok := strings.Cut(c.name, " "); ok && !slices.Contains(groups, g) {
+			t.Errorf("command %q is of a group this test does not know: add %q", c.name, g)
+		}
+	}
+	for _, g := range groups {
+		t.Run(g, func(t *testing.T) {
+			var members []command
+			for _, c := range commands {
+				if strings.HasPrefix(c.name, g+" ") {
+					members = append(members, c)
+				}
+			}
+			lists := func(what, out string) {
+				t.Helper()
+				for _, c := range members {
+					if !strings.Contains(out, c.name) || !strings.Contains(out, c.summary) {
+						t.Errorf("%s does not list %q with its summary:\n%s", what, c.name, out)
+					}
+				}
+				if !strings.Contains(out, "liaison "+g+" COMMAND") {
+					t.Errorf("%s has no usage line:\n%s", what, out)
+				}
+			}
+			for _, argv := range [][]string{{g}, {g, "--data", t.TempDir()}} {
+				r := runExactly(argv...)
+				if r.code != 2 || r.stdout != "" {
+					t.Errorf("liaison %s: exit %d, stdout %q; want 2 and the list on stderr", strings.Join(argv, " "), r.code, r.stdout)
+				}
+				lists("liaison "+strings.Join(argv, " "), r.stderr)
+			}
+			for _, argv := range [][]string{{g, "-h"}, {g, "--help"}, {"help", g}} {
+				r := runExactly(argv...)
+				if r.code != 0 || r.stderr != "" {
+					t.Errorf("liaison %s: exit %d, stderr %q; want 0 and the list on stdout", strings.Join(argv, " "), r.code, r.stderr)
+				}
+				lists("liaison "+strings.Join(argv, " "), r.stdout)
+			}
+			r := runExactly(g, "frobnicate")
+			want := "liaison: unknown command \"" + g + " frobnicate\"; run 'liaison help " + g + "'\n"
+			if r.code != 2 || r.stderr != want {
+				t.Errorf("liaison %s frobnicate: exit %d, stderr %q; want 2 and %q", g, r.code, r.stderr, want)
+			}
+		})
 	}
 }

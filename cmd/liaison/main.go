@@ -97,8 +97,7 @@ func run(ctx context.Context, e *env, argv []string) int {
 	}
 	cmd, rest := lookup(argv)
 	if cmd == nil {
-		fmt.Fprintf(e.stderr, "liaison: unknown command %q; run 'liaison help'\n", strings.Join(argv[:min(2, len(argv))], " "))
-		return 2
+		return runGroup(e, argv)
 	}
 	fs, st, r := cmd.flagSet(e.getenv)
 	args, err := parseInterleaved(fs, rest)
