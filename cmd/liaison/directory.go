@@ -148,12 +148,41 @@ func (o *agreementAddCmd) run(ctx context.Context, e *env, st *storeFlags, args 
 		return err
 	}
 	return withStore(ctx, e, st, func(s liaison.Store) error {
+		if err := checkPartner(ctx, s, a.Partner); err != nil {
+			return err
+		}
 		if err := s.CreateAgreement(withCLIProgress(ctx, e, "recomputing audiences"), &a); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stderr, "added %s agreement %d with %s\n", a.Kind, a.ID, a.Partner)
 		return nil
 	})
+}
+
+// checkPartner refuses an agreement with an organisation that is not a
+// partner, saying what it is: "FRA is an ally". The stores refuse it too,
+// but their message reads "is a ally". An organisation not on the hub is
+// left to the store, whose message says so.
+func checkPartner(ctx context.Context, s liaison.Store, code string) error {
+	o, err := s.Organisation(ctx, code)
+	if liaison.ErrorCode(err) == liaison.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("agreement add: look up partner %s: %w", code, err)
+	}
+	if o.Kind == liaison.Partner {
+		return nil
+	}
+	return liaison.Errorf(liaison.EINVALID, "agreement partner %s is %s, not a partner", code, withArticle(string(o.Kind)))
+}
+
+// withArticle puts "a" or "an" before a word: "an ally", "a nato-body".
+func withArticle(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }
 
 type agreementEndCmd struct{ at string }
