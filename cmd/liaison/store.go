@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"os"
 	"runtime/debug"
@@ -91,7 +92,7 @@ func newStore(ctx context.Context, e *env, where string) (s liaison.Store, disca
 		return nil, nil, true, nil
 	}
 	_, statErr := os.Stat(where)
-	madeDir := os.IsNotExist(statErr)
+	madeDir := errors.Is(statErr, os.ErrNotExist)
 	ss, err := sqlite.Open(ctx, where, sqlite.Options{Logger: e.log})
 	if err != nil {
 		return nil, nil, false, err
