@@ -18,55 +18,49 @@ import (
 	"liaison/sqlite"
 )
 
-func benchFlags(fs *flag.FlagSet, o *options) {
-	o.defString(fs, "sizes", "10k,100k,1m", "store sizes at which reads are measured, ascending (such as 10k,100k,1m)")
-	o.defBool(fs, "quick", "a run of under a minute at small sizes (2k,10k unless --sizes), for CI")
-	o.defString(fs, "json", "", "also write the results as JSON to this file")
-	o.defString(fs, "write-bundle", "", "only write a generated bundle to this file (see --objects) and exit")
-	o.defInt(fs, "objects", 100000, "objects in the bundle --write-bundle writes")
-	o.defInt(fs, "seed", 1, "the generator's seed: the same seed gives the same objects")
-	o.defInt(fs, "clients", 4, "concurrent clients posting envelopes")
-	o.defInt(fs, "readers", 16, "concurrent readers of the throughput measurement")
-	o.defInt(fs, "samples", 0, "requests per latency measurement (default 200, 30 with --quick)")
-	// --db may be a flag every command takes; bench reads it either way.
-	if f := fs.Lookup("db"); f != nil {
-		o.vals["db"] = f
-	} else {
-		o.defString(fs, "db", "", "benchmark PostgreSQL at this URL (postgres://…) instead of SQLite")
-	}
-	o.defString(fs, "cpuprofile", "", "write a CPU profile of the whole run (server included) to this file, for go tool pprof")
-	o.defString(fs, "workdir", "", "where the benchmark's stores and bundle go (default a new temporary folder, removed afterwards)")
+type benchCmd struct {
+	sizes, jsonOut, writeBundle, cpuprofile, workdir string
+	quick                                            bool
+	objects, seed, clients, readers, samples         int
+	fs                                               *flag.FlagSet // to tell whether --sizes was given
 }
 
-func init() {
-	register(&command{
-		name: "bench", summary: "measure ingest, import and reads on this machine, over real HTTP on loopback, against a fresh store",
-		example: "liaison bench --sizes 10k,100k,1m --json bench.json\nliaison bench --quick\nliaison bench --write-bundle feed.json --objects 1000000",
-		flags:   benchFlags,
-		run:     runBench,
-	})
+func (o *benchCmd) declare(fs *flag.FlagSet) {
+	o.fs = fs
+	fs.StringVar(&o.sizes, "sizes", "10k,100k,1m", "store sizes at which reads are measured, ascending (such as 10k,100k,1m)")
+	fs.BoolVar(&o.quick, "quick", false, "a run of under a minute at small sizes (2k,10k unless --sizes), for CI")
+	fs.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file")
+	fs.StringVar(&o.writeBundle, "write-bundle", "", "only write a generated bundle to this file (see --objects) and exit")
+	fs.IntVar(&o.objects, "objects", 100000, "objects in the bundle --write-bundle writes")
+	fs.IntVar(&o.seed, "seed", 1, "the generator's seed: the same seed gives the same objects")
+	fs.IntVar(&o.clients, "clients", 4, "concurrent clients posting envelopes")
+	fs.IntVar(&o.readers, "readers", 16, "concurrent readers of the throughput measurement")
+	fs.IntVar(&o.samples, "samples", 0, "requests per latency measurement (default 200, 30 with --quick)")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run (server included) to this file, for go tool pprof")
+	fs.StringVar(&o.workdir, "workdir", "", "where the benchmark's stores and bundle go (default a new temporary folder, removed afterwards)")
 }
 
-func runBench(ctx context.Context, e *env, o *options, args []string) error {
+// run benchmarks SQLite, or PostgreSQL at --db when it is given.
+func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
 	if len(args) != 0 {
 		return usagef("takes no arguments, only flags")
 	}
-	if o.integer("seed") < 0 {
+	if o.seed < 0 {
 		return usagef("--seed must not be negative")
 	}
-	if out := o.str("write-bundle"); out != "" {
-		return writeBenchBundle(e, out, uint64(o.integer("seed")), o.integer("objects"))
+	if out := o.writeBundle; out != "" {
+		return writeBenchBundle(e, out, uint64(o.seed), o.objects)
 	}
 	cfg := bench.Config{
-		Seed:    uint64(o.integer("seed")),
-		Clients: o.integer("clients"),
-		Readers: o.integer("readers"),
-		Samples: o.integer("samples"),
+		Seed:    uint64(o.seed),
+		Clients: o.clients,
+		Readers: o.readers,
+		Samples: o.samples,
 		Log:     e.log,
 	}
-	sizes := o.str("sizes")
-	if o.boolean("quick") {
-		if !o.set["sizes"] {
+	sizes := o.sizes
+	if o.quick {
+		if !given(o.fs, "sizes") {
 			sizes = "2k,10k"
 		}
 		if cfg.Samples == 0 {
@@ -86,7 +80,7 @@ func runBench(ctx context.Context, e *env, o *options, args []string) error {
 			return usagef("--sizes must ascend, got %s", sizes)
 		}
 	}
-	work := o.str("workdir")
+	work := o.workdir
 	if work == "" {
 		tmp, err := os.MkdirTemp("", "liaison-bench-")
 		if err != nil {
@@ -105,7 +99,7 @@ func runBench(ctx context.Context, e *env, o *options, args []string) error {
 	cfg.Engine = bench.SQLite(work, func(ctx context.Context, dir string) (liaison.Store, error) {
 		return sqlite.Open(ctx, dir, sqlite.Options{Logger: quiet})
 	})
-	if db := benchDB(o); db != "" {
+	if db := st.db; db != "" {
 		if !postgres.IsURL(db) {
 			return usagef("--db %q is not a postgres:// URL", db)
 		}
@@ -133,7 +127,7 @@ func runBench(ctx context.Context, e *env, o *options, args []string) error {
 		return sum.added + sum.present, nil
 	}
 
-	if path := o.str("cpuprofile"); path != "" {
+	if path := o.cpuprofile; path != "" {
 		f, err := os.Create(path)
 		if err != nil {
 			return usagef("cannot create --cpuprofile file: %v", err)
@@ -151,7 +145,7 @@ func runBench(ctx context.Context, e *env, o *options, args []string) error {
 	if err := rep.WriteMarkdown(e.stdout); err != nil {
 		return err
 	}
-	if path := o.str("json"); path != "" {
+	if path := o.jsonOut; path != "" {
 		f, err := os.Create(path)
 		if err != nil {
 			return usagef("cannot create --json file: %v", err)
@@ -165,17 +159,6 @@ func runBench(ctx context.Context, e *env, o *options, args []string) error {
 		}
 	}
 	return nil
-}
-
-// benchDB returns the PostgreSQL URL given with --db, if any.
-func benchDB(o *options) string {
-	switch v := o.vals["db"].(type) {
-	case *string:
-		return *v
-	case *flag.Flag:
-		return v.Value.String()
-	}
-	return ""
 }
 
 // writeBenchBundle streams a generated bundle to a file.

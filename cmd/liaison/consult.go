@@ -14,10 +14,16 @@ import (
 	"liaison/consult"
 )
 
-// asUser resolves the --as flag to a principal: consultations and
-// decisions are always read and acted on as somebody.
-func asUser(ctx context.Context, s liaison.Store, o *options) (liaison.Principal, error) {
-	name := o.str("as")
+// asFlag is the --as flag of the consultation and decision commands,
+// which are always read and acted on as somebody.
+type asFlag struct{ as string }
+
+func (o *asFlag) declare(fs *flag.FlagSet) {
+	fs.StringVar(&o.as, "as", "", "the user to act or read as (required)")
+}
+
+// asUser resolves the --as flag to a principal.
+func asUser(ctx context.Context, s liaison.Store, name string) (liaison.Principal, error) {
 	if name == "" {
 		return liaison.Principal{}, usagef("--as USER is required: consultations and decisions are read and acted on as a user")
 	}
@@ -49,155 +55,155 @@ func printJSON(e *env, v any) error {
 	return enc.Encode(v)
 }
 
-func init() {
-	asFlag := func(fs *flag.FlagSet, o *options) { o.defString(fs, "as", "", "the user to act or read as (required)") }
-	register(&command{
-		name: "consult list", summary: "list the consultations a user can see",
-		example: "liaison consult list --as jpn-analyst",
-		flags:   asFlag,
-		run: func(ctx context.Context, e *env, o *options, args []string) error {
-			return withStore(ctx, e, o, func(s liaison.Store) error {
-				p, err := asUser(ctx, s, o)
-				if err != nil {
-					return err
-				}
-				cs, err := consultations(s)
-				if err != nil {
-					return err
-				}
-				list, err := cs.Consultations(ctx, p, liaison.ConsultationFilter{})
-				if err != nil {
-					return err
-				}
-				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tSTATUS\tCONVENOR\tFORMAT\tWHEN\tTITLE")
-				for _, c := range list {
-					when := c.Start
-					if c.Format == liaison.FormatWritten {
-						when = c.Deadline
-					}
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Status, c.Convenor, c.Format, when.UTC().Format(time.RFC3339), c.Title)
-				}
-				return tw.Flush()
-			})
-		},
-	})
-	register(&command{
-		name: "consult show", summary: "show one consultation and its contributions as a user sees them (JSON)",
-		example: "liaison consult show 1 --as jpn-analyst",
-		flags:   asFlag,
-		run: func(ctx context.Context, e *env, o *options, args []string) error {
-			id, err := parseID(args, "consultation")
-			if err != nil {
-				return err
+type consultListCmd struct{ asFlag }
+
+func (o *consultListCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
+	return withStore(ctx, e, st, func(s liaison.Store) error {
+		p, err := asUser(ctx, s, o.as)
+		if err != nil {
+			return err
+		}
+		cs, err := consultations(s)
+		if err != nil {
+			return err
+		}
+		list, err := cs.Consultations(ctx, p, liaison.ConsultationFilter{})
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tSTATUS\tCONVENOR\tFORMAT\tWHEN\tTITLE")
+		for _, c := range list {
+			when := c.Start
+			if c.Format == liaison.FormatWritten {
+				when = c.Deadline
 			}
-			return withStore(ctx, e, o, func(s liaison.Store) error {
-				p, err := asUser(ctx, s, o)
-				if err != nil {
-					return err
-				}
-				cs, err := consultations(s)
-				if err != nil {
-					return err
-				}
-				c, err := cs.Consultation(ctx, p, id)
-				if err != nil {
-					return err
-				}
-				ks, err := cs.Contributions(ctx, p, id)
-				if err != nil {
-					return err
-				}
-				return printJSON(e, map[string]any{"consultation": c, "duration_minutes": c.DurationMinutes(), "contributions": ks})
-			})
-		},
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Status, c.Convenor, c.Format, when.UTC().Format(time.RFC3339), c.Title)
+		}
+		return tw.Flush()
 	})
-	for _, st := range []liaison.ConsultationStatus{liaison.ConsultationOpen, liaison.ConsultationCancelled} {
-		verb := map[liaison.ConsultationStatus]string{liaison.ConsultationOpen: "open", liaison.ConsultationCancelled: "cancel"}[st]
-		register(&command{
-			name: "consult " + verb, summary: verb + " a consultation, as an officer of its convenor",
-			example: "liaison consult " + verb + " 1 --as natois-officer",
-			flags: func(fs *flag.FlagSet, o *options) {
-				asFlag(fs, o)
-				o.defString(fs, "reason", "", "why (cancel)")
-			},
-			run: func(ctx context.Context, e *env, o *options, args []string) error {
-				id, err := parseID(args, "consultation")
-				if err != nil {
-					return err
-				}
-				return withStore(ctx, e, o, func(s liaison.Store) error {
-					p, err := asUser(ctx, s, o)
-					if err != nil {
-						return err
-					}
-					cs, err := consultations(s)
-					if err != nil {
-						return err
-					}
-					c, err := cs.SetConsultationStatus(ctx, p, id, st, o.str("reason"))
-					if err != nil {
-						return err
-					}
-					fmt.Fprintf(e.stdout, "consultation %d is %s\n", c.ID, c.Status)
-					return nil
-				})
-			},
-		})
+}
+
+type consultShowCmd struct{ asFlag }
+
+func (o *consultShowCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
+	id, err := parseID(args, "consultation")
+	if err != nil {
+		return err
 	}
-	register(&command{
-		name: "consult slots", summary: "propose meeting slots across the participants' time zones",
-		example: "liaison consult slots --participants NATO-IS,USA,JPN,AUS --duration 60 --from 2026-03-02 --to 2026-03-14",
-		flags: func(fs *flag.FlagSet, o *options) {
-			o.defList(fs, "participants", "organisations and communities (required)")
-			o.defInt(fs, "duration", 60, "meeting length in minutes")
-			o.defString(fs, "from", "", "start of the range: YYYY-MM-DD or RFC 3339 (required)")
-			o.defString(fs, "to", "", "end of the range: YYYY-MM-DD or RFC 3339 (required)")
-			o.defString(fs, "work-start", "08:00", "local start of the working day")
-			o.defString(fs, "work-end", "18:00", "local end of the working day")
-			o.defString(fs, "days", "mon-fri", "working days")
-			o.defInt(fs, "limit", 5, "how many proposals")
-		},
-		run: func(ctx context.Context, e *env, o *options, args []string) error {
-			req := liaison.SlotRequest{Participants: o.list("participants"), Duration: time.Duration(o.integer("duration")) * time.Minute, Limit: o.integer("limit")}
-			var err error
-			if req.From, err = parseWhen(o.str("from"), "from"); err != nil {
-				return err
-			}
-			if req.To, err = parseWhen(o.str("to"), "to"); err != nil {
-				return err
-			}
-			if req.Hours.Start, err = consult.ParseClock(o.str("work-start")); err != nil {
-				return usagef("%s", liaison.ErrorMessage(err))
-			}
-			if req.Hours.End, err = consult.ParseClock(o.str("work-end")); err != nil {
-				return usagef("%s", liaison.ErrorMessage(err))
-			}
-			if req.Hours.Days, err = consult.ParseDays(o.str("days")); err != nil {
-				return usagef("%s", liaison.ErrorMessage(err))
-			}
-			return withStore(ctx, e, o, func(s liaison.Store) error {
-				d, err := s.Directory(ctx)
-				if err != nil {
-					return err
+	return withStore(ctx, e, st, func(s liaison.Store) error {
+		p, err := asUser(ctx, s, o.as)
+		if err != nil {
+			return err
+		}
+		cs, err := consultations(s)
+		if err != nil {
+			return err
+		}
+		c, err := cs.Consultation(ctx, p, id)
+		if err != nil {
+			return err
+		}
+		ks, err := cs.Contributions(ctx, p, id)
+		if err != nil {
+			return err
+		}
+		return printJSON(e, map[string]any{"consultation": c, "duration_minutes": c.DurationMinutes(), "contributions": ks})
+	})
+}
+
+// consultStatusCmd is consult open and consult cancel: it moves a
+// consultation to the status to.
+type consultStatusCmd struct {
+	to liaison.ConsultationStatus
+	asFlag
+	reason string
+}
+
+func (o *consultStatusCmd) declare(fs *flag.FlagSet) {
+	o.asFlag.declare(fs)
+	fs.StringVar(&o.reason, "reason", "", "why (cancel)")
+}
+
+func (o *consultStatusCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
+	id, err := parseID(args, "consultation")
+	if err != nil {
+		return err
+	}
+	return withStore(ctx, e, st, func(s liaison.Store) error {
+		p, err := asUser(ctx, s, o.as)
+		if err != nil {
+			return err
+		}
+		cs, err := consultations(s)
+		if err != nil {
+			return err
+		}
+		c, err := cs.SetConsultationStatus(ctx, p, id, o.to, o.reason)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "consultation %d is %s\n", c.ID, c.Status)
+		return nil
+	})
+}
+
+type consultSlotsCmd struct {
+	participants                 listFlag
+	duration, limit              int
+	from, to                     string
+	workStart, workEnd, workDays string
+}
+
+func (o *consultSlotsCmd) declare(fs *flag.FlagSet) {
+	fs.Var(&o.participants, "participants", "organisations and communities (required)")
+	fs.IntVar(&o.duration, "duration", 60, "meeting length in minutes")
+	fs.StringVar(&o.from, "from", "", "start of the range: YYYY-MM-DD or RFC 3339 (required)")
+	fs.StringVar(&o.to, "to", "", "end of the range: YYYY-MM-DD or RFC 3339 (required)")
+	fs.StringVar(&o.workStart, "work-start", "08:00", "local start of the working day")
+	fs.StringVar(&o.workEnd, "work-end", "18:00", "local end of the working day")
+	fs.StringVar(&o.workDays, "days", "mon-fri", "working days")
+	fs.IntVar(&o.limit, "limit", 5, "how many proposals")
+}
+
+func (o *consultSlotsCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
+	req := liaison.SlotRequest{Participants: o.participants, Duration: time.Duration(o.duration) * time.Minute, Limit: o.limit}
+	var err error
+	if req.From, err = parseWhen(o.from, "from"); err != nil {
+		return err
+	}
+	if req.To, err = parseWhen(o.to, "to"); err != nil {
+		return err
+	}
+	if req.Hours.Start, err = consult.ParseClock(o.workStart); err != nil {
+		return usagef("%s", liaison.ErrorMessage(err))
+	}
+	if req.Hours.End, err = consult.ParseClock(o.workEnd); err != nil {
+		return usagef("%s", liaison.ErrorMessage(err))
+	}
+	if req.Hours.Days, err = consult.ParseDays(o.workDays); err != nil {
+		return usagef("%s", liaison.ErrorMessage(err))
+	}
+	return withStore(ctx, e, st, func(s liaison.Store) error {
+		d, err := s.Directory(ctx)
+		if err != nil {
+			return err
+		}
+		slots, err := consult.ProposeSlots(req, d)
+		if err != nil {
+			return err
+		}
+		for i, sl := range slots {
+			fmt.Fprintf(e.stdout, "%d. %s  (%d out of hours, worst %d min)\n", i+1, sl.Start.Format("Mon 2006-01-02 15:04Z"), sl.OutOfHours, sl.WorstMinutesOut)
+			for _, l := range sl.Local {
+				mark := ""
+				if !l.InHours {
+					mark = fmt.Sprintf("  ← %d min out of hours", l.MinutesOut)
 				}
-				slots, err := consult.ProposeSlots(req, d)
-				if err != nil {
-					return err
-				}
-				for i, sl := range slots {
-					fmt.Fprintf(e.stdout, "%d. %s  (%d out of hours, worst %d min)\n", i+1, sl.Start.Format("Mon 2006-01-02 15:04Z"), sl.OutOfHours, sl.WorstMinutesOut)
-					for _, l := range sl.Local {
-						mark := ""
-						if !l.InHours {
-							mark = fmt.Sprintf("  ← %d min out of hours", l.MinutesOut)
-						}
-						fmt.Fprintf(e.stdout, "     %-8s %s %s%s\n", l.Org, l.Weekday, strings.Replace(l.Start, "T", " ", 1), mark)
-					}
-				}
-				return nil
-			})
-		},
+				fmt.Fprintf(e.stdout, "     %-8s %s %s%s\n", l.Org, l.Weekday, strings.Replace(l.Start, "T", " ", 1), mark)
+			}
+		}
+		return nil
 	})
 }
 

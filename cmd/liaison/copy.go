@@ -9,29 +9,24 @@ import (
 	"liaison"
 )
 
-func init() {
-	register(&command{
-		name: "copy", summary: "copy a whole office from one store to an empty one: SQLite to PostgreSQL or back",
-		example: "liaison copy --from /var/lib/liaison --to postgres://liaison@db:5432/office?sslmode=disable\n" +
-			"liaison copy --from postgres://liaison@db:5432/office --to ./office-backup",
-		flags: func(fs *flag.FlagSet, o *options) {
-			o.defString(fs, "from", "", "the store to copy: a data folder or a postgres:// URL")
-			o.defString(fs, "to", "", "the empty store to copy into: a data folder (made if missing) or a postgres:// URL")
-		},
-		run: func(ctx context.Context, e *env, o *options, args []string) error {
-			if len(args) != 0 {
-				return usagef("takes no arguments, only --from and --to")
-			}
-			from, to := o.str("from"), o.str("to")
-			if from == "" || to == "" {
-				return usagef("needs --from and --to: a data folder or a postgres:// URL each")
-			}
-			if from == to {
-				return usagef("--from and --to name the same store")
-			}
-			return copyOffice(ctx, e, from, to)
-		},
-	})
+type copyCmd struct{ from, to string }
+
+func (o *copyCmd) declare(fs *flag.FlagSet) {
+	fs.StringVar(&o.from, "from", "", "the store to copy: a data folder or a postgres:// URL")
+	fs.StringVar(&o.to, "to", "", "the empty store to copy into: a data folder (made if missing) or a postgres:// URL")
+}
+
+func (o *copyCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
+	if len(args) != 0 {
+		return usagef("takes no arguments, only --from and --to")
+	}
+	if o.from == "" || o.to == "" {
+		return usagef("needs --from and --to: a data folder or a postgres:// URL each")
+	}
+	if o.from == o.to {
+		return usagef("--from and --to name the same store")
+	}
+	return copyOffice(ctx, e, o.from, o.to)
 }
 
 // copyOffice copies everything from the store at from into the empty

@@ -58,42 +58,37 @@ var demoLoads = []struct{ file, collection, user string }{
 // their share of the sample world after the STIX data is loaded.
 var demoHooks []func(ctx context.Context, s liaison.Store, users map[string]liaison.Principal) error
 
-func init() {
-	register(&command{
-		name: "demo", summary: "run the Tokyo liaison office with a sample world, ready to click through",
-		example: "liaison demo                      # a fresh office in a temporary folder\nliaison demo --data ./demo-office  # keep it",
-		flags:   serveFlags,
-		run: func(ctx context.Context, e *env, o *options, args []string) error {
-			if len(args) != 0 {
-				return usagef("takes no arguments, only flags")
-			}
-			if o.db == "" && !o.set["data"] && e.getenv("LIAISON_DATA") == "" {
-				dir, err := os.MkdirTemp("", "liaison-demo-")
-				if err != nil {
-					return fmt.Errorf("demo: temporary folder: %w", err)
-				}
-				defer os.RemoveAll(dir)
-				o.data = dir
-			}
-			s, discard, exists, err := newStore(ctx, e, o.location())
-			if exists {
-				return usagef("a store exists already at %s: the demo builds a fresh office; pick an empty folder or database, or leave out --data", displayLocation(o.location()))
-			}
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			start := time.Now()
-			tokens, err := buildDemo(ctx, s)
-			if err != nil {
-				discard()
-				return fmt.Errorf("demo: build the sample world: %w", err)
-			}
-			e.log.Info("demo world ready", "store", displayLocation(o.location()), "took", time.Since(start).Round(time.Millisecond))
-			return serve(ctx, e, o, s, func(addr string) {
-				printDemoLogins(e, addr, tokens)
-			})
-		},
+type demoCmd struct{ serveFlags }
+
+func (o *demoCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
+	if len(args) != 0 {
+		return usagef("takes no arguments, only flags")
+	}
+	if st.db == "" && !st.dataGiven && e.getenv("LIAISON_DATA") == "" {
+		dir, err := os.MkdirTemp("", "liaison-demo-")
+		if err != nil {
+			return fmt.Errorf("demo: temporary folder: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		st.data = dir
+	}
+	s, discard, exists, err := newStore(ctx, e, st.location())
+	if exists {
+		return usagef("a store exists already at %s: the demo builds a fresh office; pick an empty folder or database, or leave out --data", displayLocation(st.location()))
+	}
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	start := time.Now()
+	tokens, err := buildDemo(ctx, s)
+	if err != nil {
+		discard()
+		return fmt.Errorf("demo: build the sample world: %w", err)
+	}
+	e.log.Info("demo world ready", "store", displayLocation(st.location()), "took", time.Since(start).Round(time.Millisecond))
+	return serve(ctx, e, o.serveFlags, s, func(addr string) {
+		printDemoLogins(e, addr, tokens)
 	})
 }
 

@@ -10,52 +10,52 @@ import (
 	"liaison"
 )
 
-func init() {
-	register(&command{
-		name: "init", summary: "create the store with the office's organisation and its first admin; prints the admin's API token alone on stdout",
-		example: "TOKEN=$(liaison init --data /var/lib/liaison --org NATO-LO-TOKYO --org-name \"NATO Liaison Office Tokyo\" --nations)",
-		flags: func(fs *flag.FlagSet, o *options) {
-			o.defString(fs, "org", "NATO-LO-TOKYO", "the office's own organisation code (a NATO body)")
-			o.defString(fs, "org-name", "NATO Liaison Office Tokyo", "the office's name")
-			o.defString(fs, "tz", "Asia/Tokyo", "the office's time zone")
-			o.defString(fs, "admin", "admin", "the first admin's user name")
-			o.defBool(fs, "nations", "also add the 32 allies, the IP4 partners and the NATO bodies")
-		},
-		run: func(ctx context.Context, e *env, o *options, args []string) error {
-			if len(args) != 0 {
-				return usagef("takes no arguments, only flags")
-			}
-			office := liaison.Organisation{Code: o.str("org"), Name: o.str("org-name"), Kind: liaison.NATOBody, TimeZone: o.str("tz")}
-			if err := office.Validate(); err != nil {
-				return err
-			}
-			admin := liaison.Principal{Name: o.str("admin"), Org: office.Code, Roles: []liaison.Role{liaison.RoleAdmin}}
-			if err := admin.Validate(); err != nil {
-				return err
-			}
-			where := o.location()
-			s, discard, exists, err := newStore(ctx, e, where)
-			if exists {
-				return usagef("a store exists already at %s: init only creates new stores", displayLocation(where))
-			}
-			if err != nil {
-				return err
-			}
-			secret, err := initOffice(ctx, s, office, admin, o.boolean("nations"))
-			if err != nil {
-				// Never leave a half-made store behind: the next init
-				// would refuse it and every other command would use it.
-				discard()
-				return err
-			}
-			if err := s.Close(); err != nil {
-				return fmt.Errorf("init: close store: %w", err)
-			}
-			fmt.Fprintln(e.stdout, secret)
-			fmt.Fprintf(e.stderr, "created the store at %s for %s; the token above is %s's, shown once\n", displayLocation(where), office.Name, admin.Name)
-			return nil
-		},
-	})
+type initCmd struct {
+	org, orgName, tz, admin string
+	nations                 bool
+}
+
+func (o *initCmd) declare(fs *flag.FlagSet) {
+	fs.StringVar(&o.org, "org", "NATO-LO-TOKYO", "the office's own organisation code (a NATO body)")
+	fs.StringVar(&o.orgName, "org-name", "NATO Liaison Office Tokyo", "the office's name")
+	fs.StringVar(&o.tz, "tz", "Asia/Tokyo", "the office's time zone")
+	fs.StringVar(&o.admin, "admin", "admin", "the first admin's user name")
+	fs.BoolVar(&o.nations, "nations", false, "also add the 32 allies, the IP4 partners and the NATO bodies")
+}
+
+func (o *initCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
+	if len(args) != 0 {
+		return usagef("takes no arguments, only flags")
+	}
+	office := liaison.Organisation{Code: o.org, Name: o.orgName, Kind: liaison.NATOBody, TimeZone: o.tz}
+	if err := office.Validate(); err != nil {
+		return err
+	}
+	admin := liaison.Principal{Name: o.admin, Org: office.Code, Roles: []liaison.Role{liaison.RoleAdmin}}
+	if err := admin.Validate(); err != nil {
+		return err
+	}
+	where := st.location()
+	s, discard, exists, err := newStore(ctx, e, where)
+	if exists {
+		return usagef("a store exists already at %s: init only creates new stores", displayLocation(where))
+	}
+	if err != nil {
+		return err
+	}
+	secret, err := initOffice(ctx, s, office, admin, o.nations)
+	if err != nil {
+		// Never leave a half-made store behind: the next init
+		// would refuse it and every other command would use it.
+		discard()
+		return err
+	}
+	if err := s.Close(); err != nil {
+		return fmt.Errorf("init: close store: %w", err)
+	}
+	fmt.Fprintln(e.stdout, secret)
+	fmt.Fprintf(e.stderr, "created the store at %s for %s; the token above is %s's, shown once\n", displayLocation(where), office.Name, admin.Name)
+	return nil
 }
 
 // initOffice fills a new store with the office, optionally the nations, and

@@ -12,50 +12,27 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
 
 	"liaison"
 )
 
-// command is one CLI command, such as "org add". Each file registers its
-// commands with register in an init function.
-type command struct {
-	name    string // words as typed: "org add"
-	args    string // positional arguments, for the usage line
-	summary string
-	example string
-	flags   func(fs *flag.FlagSet, o *options) // declares the command's own flags
-	run     func(ctx context.Context, e *env, o *options, args []string) error
+// storeFlags are the flags every command takes: where the office is kept.
+type storeFlags struct {
+	data      string // the data folder of a SQLite store
+	db        string // a PostgreSQL URL; when set, the store is there instead of in data
+	dataGiven bool   // --data was on the command line, not taken from the default
 }
 
-// options holds every flag a command may declare; each command reads the
-// fields it declared.
-type options struct {
-	data string
-	db   string // a PostgreSQL URL; when set, the store is there instead of in data
-	vals map[string]any
-	set  map[string]bool // flags given on the command line
-}
-
-func (o *options) str(name string) string    { return *o.vals[name].(*string) }
-func (o *options) boolean(name string) bool  { return *o.vals[name].(*bool) }
-func (o *options) list(name string) []string { return []string(*o.vals[name].(*listFlag)) }
-func (o *options) integer(name string) int   { return *o.vals[name].(*int) }
-func (o *options) defString(fs *flag.FlagSet, name, def, usage string) {
-	o.vals[name] = fs.String(name, def, usage)
-}
-func (o *options) defBool(fs *flag.FlagSet, name string, usage string) {
-	o.vals[name] = fs.Bool(name, false, usage)
-}
-func (o *options) defInt(fs *flag.FlagSet, name string, def int, usage string) {
-	o.vals[name] = fs.Int(name, def, usage)
-}
-func (o *options) defList(fs *flag.FlagSet, name, usage string) {
-	l := &listFlag{}
-	o.vals[name] = l
-	fs.Var(l, name, usage)
+// declare binds --data and --db, whose defaults come from the environment.
+func (st *storeFlags) declare(fs *flag.FlagSet, getenv func(string) string) {
+	def := getenv("LIAISON_DATA")
+	if def == "" {
+		def = "./liaison-data"
+	}
+	fs.StringVar(&st.data, "data", def, "the data folder (env LIAISON_DATA)")
+	fs.StringVar(&st.db, "db", getenv("LIAISON_DB"), dbUsage)
 }
 
 // listFlag collects a repeatable flag; each value may also hold commas.
@@ -73,15 +50,6 @@ func (l *listFlag) Set(v string) error {
 
 // dbUsage describes the --db flag every command takes.
 const dbUsage = "a PostgreSQL URL such as postgres://user@host:5432/db?sslmode=disable (add &search_path=SCHEMA for a schema of its own); when set, the office is kept there instead of in --data (env LIAISON_DB)"
-
-var commands = map[string]*command{}
-
-func register(c *command) {
-	if _, dup := commands[c.name]; dup {
-		panic("liaison: command registered twice: " + c.name)
-	}
-	commands[c.name] = c
-}
 
 // env is what a command may touch of the outside world, so that tests run
 // commands in-process exactly as a user would.
@@ -120,7 +88,7 @@ func run(ctx context.Context, e *env, argv []string) int {
 		e.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
 	if len(argv) == 0 || argv[0] == "help" || argv[0] == "-h" || argv[0] == "--help" {
-		printHelp(e.stdout, argv)
+		printHelp(e, argv)
 		return 0
 	}
 	if argv[0] == "version" || argv[0] == "--version" {
@@ -129,21 +97,9 @@ func run(ctx context.Context, e *env, argv []string) int {
 	}
 	cmd, rest := lookup(argv)
 	if cmd == nil {
-		fmt.Fprintf(e.stderr, "liaison: unknown command %q; run 'liaison help'\n", strings.Join(argv[:min(2, len(argv))], " "))
-		return 2
+		return runGroup(e, argv)
 	}
-	fs := flag.NewFlagSet("liaison "+cmd.name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	o := &options{vals: map[string]any{}, set: map[string]bool{}}
-	def := e.getenv("LIAISON_DATA")
-	if def == "" {
-		def = "./liaison-data"
-	}
-	fs.StringVar(&o.data, "data", def, "the data folder (env LIAISON_DATA)")
-	fs.StringVar(&o.db, "db", e.getenv("LIAISON_DB"), dbUsage)
-	if cmd.flags != nil {
-		cmd.flags(fs, o)
-	}
+	fs, st, r := cmd.flagSet(e.getenv)
 	args, err := parseInterleaved(fs, rest)
 	if errors.Is(err, flag.ErrHelp) {
 		printCommandHelp(e.stdout, cmd, fs)
@@ -153,8 +109,8 @@ func run(ctx context.Context, e *env, argv []string) int {
 		fmt.Fprintf(e.stderr, "liaison %s: %v (see 'liaison %s -h')\n", cmd.name, err, cmd.name)
 		return 2
 	}
-	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
-	if err := cmd.run(ctx, e, o, args); err != nil {
+	st.dataGiven = given(fs, "data")
+	if err := r.run(ctx, e, st, args); err != nil {
 		return reportError(e, cmd.name, err)
 	}
 	return 0
@@ -177,14 +133,11 @@ func reportError(e *env, name string, err error) int {
 	}
 }
 
-// lookup finds the longest registered command that argv starts with.
-func lookup(argv []string) (*command, []string) {
-	for n := min(3, len(argv)); n > 0; n-- {
-		if c, ok := commands[strings.Join(argv[:n], " ")]; ok {
-			return c, argv[n:]
-		}
-	}
-	return nil, nil
+// given reports whether the command line set fs's flag name.
+func given(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // parseInterleaved parses flags that may stand before, between or after the
@@ -205,53 +158,5 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		pos = append(pos, args[0])
 		args = args[1:]
-	}
-}
-
-func printHelp(w io.Writer, argv []string) {
-	if len(argv) > 1 {
-		if c, _ := lookup(argv[1:]); c != nil {
-			fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-			o := &options{vals: map[string]any{}}
-			fs.String("data", "./liaison-data", "the data folder (env LIAISON_DATA)")
-			fs.String("db", "", dbUsage)
-			if c.flags != nil {
-				c.flags(fs, o)
-			}
-			printCommandHelp(w, c, fs)
-			return
-		}
-	}
-	fmt.Fprint(w, `liaison runs an alliance liaison office: STIX 2.1 store, TAXII 2.1 server,
-consultations and consensus decisions, releasability enforced for every reader.
-
-Usage: liaison COMMAND [flags] [args]
-
-Commands:
-`)
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		c := commands[n]
-		fmt.Fprintf(w, "  %-22s %s\n", n, c.summary)
-	}
-	fmt.Fprint(w, `
-Every command takes --data DIR (default ./liaison-data, or $LIAISON_DATA),
-or --db postgres://user@host:5432/db (or $LIAISON_DB) to keep the office in
-PostgreSQL instead.
-Run 'liaison COMMAND -h' for a command's flags and an example.
-`)
-}
-
-func printCommandHelp(w io.Writer, c *command, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "Usage: liaison %s [flags] %s\n\n%s\n\nFlags:\n", c.name, c.args, c.summary)
-	fs.SetOutput(w)
-	fs.PrintDefaults()
-	fs.SetOutput(io.Discard)
-	if c.example != "" {
-		fmt.Fprintf(w, "\nExample:\n  %s\n", strings.ReplaceAll(c.example, "\n", "\n  "))
 	}
 }

@@ -212,7 +212,8 @@ func TestHelp(t *testing.T) {
 			t.Errorf("help lacks %q", want)
 		}
 	}
-	for name := range commands {
+	for _, cmd := range commands {
+		name := cmd.name
 		args := append(strings.Fields(name), "-h")
 		r := c.run("", args...)
 		if r.code != 0 || !strings.Contains(r.stdout, "Usage: liaison "+name) || !strings.Contains(r.stdout, "Example:") {

@@ -10,52 +10,48 @@ import (
 	"liaison/sqlite"
 )
 
-func init() {
-	register(&command{
-		name: "migrate", summary: "upgrade a store's schema to this version of liaison and report its version",
-		example: "liaison migrate --data /var/lib/liaison\nliaison migrate --db postgres://liaison@db:5432/office?sslmode=disable",
-		run: func(ctx context.Context, e *env, o *options, args []string) error {
-			if len(args) != 0 {
-				return usagef("takes no arguments, only flags")
-			}
-			where := o.location()
-			// Both stores migrate when they open and log each migration
-			// they apply; the recorder keeps the names.
-			rec := &migrationRecorder{next: e.log.Handler(), mu: &sync.Mutex{}, ran: &[]string{}}
-			log := slog.New(rec)
-			var names []string
-			var err error
-			if postgres.IsURL(where) {
-				var s *postgres.Store
-				if s, err = postgres.Open(ctx, where, postgres.Options{Logger: log}); err != nil {
-					return err
-				}
-				defer s.Close()
-				names, err = postgres.Migrations()
-			} else {
-				if !sqlite.Exists(where) {
-					return usagef("no store at %s: run 'liaison init --data %s' to make one", where, where)
-				}
-				var s *sqlite.Store
-				if s, err = sqlite.Open(ctx, where, sqlite.Options{Logger: log}); err != nil {
-					return err
-				}
-				defer s.Close()
-				names, err = sqlite.Migrations()
-			}
-			if err != nil {
-				return fmt.Errorf("migrate: %w", err)
-			}
-			ran := rec.names()
-			if len(ran) == 0 {
-				fmt.Fprintf(e.stdout, "%s is up to date: %d migrations applied, latest %s\n", displayLocation(where), len(names), names[len(names)-1])
-				return nil
-			}
-			fmt.Fprintf(e.stdout, "upgraded %s: applied %d of %d migrations (%s … %s), latest %s\n",
-				displayLocation(where), len(ran), len(names), ran[0], ran[len(ran)-1], names[len(names)-1])
-			return nil
-		},
-	})
+type migrateCmd struct{ noFlags }
+
+func (*migrateCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
+	if len(args) != 0 {
+		return usagef("takes no arguments, only flags")
+	}
+	where := st.location()
+	// Both stores migrate when they open and log each migration
+	// they apply; the recorder keeps the names.
+	rec := &migrationRecorder{next: e.log.Handler(), mu: &sync.Mutex{}, ran: &[]string{}}
+	log := slog.New(rec)
+	var names []string
+	var err error
+	if postgres.IsURL(where) {
+		var s *postgres.Store
+		if s, err = postgres.Open(ctx, where, postgres.Options{Logger: log}); err != nil {
+			return err
+		}
+		defer s.Close()
+		names, err = postgres.Migrations()
+	} else {
+		if !sqlite.Exists(where) {
+			return usagef("no store at %s: run 'liaison init --data %s' to make one", where, where)
+		}
+		var s *sqlite.Store
+		if s, err = sqlite.Open(ctx, where, sqlite.Options{Logger: log}); err != nil {
+			return err
+		}
+		defer s.Close()
+		names, err = sqlite.Migrations()
+	}
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	ran := rec.names()
+	if len(ran) == 0 {
+		fmt.Fprintf(e.stdout, "%s is up to date: %d migrations applied, latest %s\n", displayLocation(where), len(names), names[len(names)-1])
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "upgraded %s: applied %d of %d migrations (%s … %s), latest %s\n",
+		displayLocation(where), len(ran), len(names), ran[0], ran[len(ran)-1], names[len(names)-1])
+	return nil
 }
 
 // migrationRecorder is a log handler that records the names of the

@@ -31,25 +31,24 @@ const (
 	taxiiAPIRoot      = taxiiDiscovery + taxiiRootName + "/"
 )
 
-func serveFlags(fs *flag.FlagSet, o *options) {
-	o.defString(fs, "addr", "127.0.0.1:8080", "the address to listen on, HOST:PORT")
-	o.defString(fs, "tls-cert", "", "serve HTTPS with this certificate file (PEM)")
-	o.defString(fs, "tls-key", "", "the private key for --tls-cert (PEM)")
+// serveFlags are the flags of serve and demo, the commands that run the
+// office.
+type serveFlags struct{ addr, tlsCert, tlsKey string }
+
+func (o *serveFlags) declare(fs *flag.FlagSet) {
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "the address to listen on, HOST:PORT")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate file (PEM)")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "the private key for --tls-cert (PEM)")
 }
 
-func init() {
-	register(&command{
-		name: "serve", summary: "run the office: TAXII 2.1, the JSON API and the pages",
-		example: "liaison serve --data /var/lib/liaison --addr 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem",
-		flags:   serveFlags,
-		run: func(ctx context.Context, e *env, o *options, args []string) error {
-			if len(args) != 0 {
-				return usagef("takes no arguments, only flags")
-			}
-			return withStore(ctx, e, o, func(s liaison.Store) error {
-				return serve(ctx, e, o, s, nil)
-			})
-		},
+type serveCmd struct{ serveFlags }
+
+func (o *serveCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
+	if len(args) != 0 {
+		return usagef("takes no arguments, only flags")
+	}
+	return withStore(ctx, e, st, func(s liaison.Store) error {
+		return serve(ctx, e, o.serveFlags, s, nil)
 	})
 }
 
@@ -74,18 +73,18 @@ func newHandler(s liaison.Store, office liaison.Organisation, log *slog.Logger) 
 
 // serve runs the HTTP server until ctx ends, then shuts down gracefully.
 // ready, if not nil, is called with the bound address once listening.
-func serve(ctx context.Context, e *env, o *options, s liaison.Store, ready func(addr string)) error {
+func serve(ctx context.Context, e *env, o serveFlags, s liaison.Store, ready func(addr string)) error {
 	office, err := officeOf(ctx, s)
 	if err != nil {
 		return err
 	}
-	cert, key := o.str("tls-cert"), o.str("tls-key")
+	cert, key := o.tlsCert, o.tlsKey
 	if (cert == "") != (key == "") {
 		return usagef("--tls-cert and --tls-key go together")
 	}
-	ln, err := net.Listen("tcp", o.str("addr"))
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		return usagef("cannot listen on %s: %v", o.str("addr"), err)
+		return usagef("cannot listen on %s: %v", o.addr, err)
 	}
 	srv := &http.Server{
 		Handler:           newHandler(s, office, e.log),

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"os"
 	"runtime/debug"
@@ -13,11 +14,11 @@ import (
 
 // location is where a command's store lives: the PostgreSQL URL from --db
 // (or $LIAISON_DB) when one is given, else the data folder.
-func (o *options) location() string {
-	if o.db != "" {
-		return o.db
+func (st *storeFlags) location() string {
+	if st.db != "" {
+		return st.db
 	}
-	return o.data
+	return st.data
 }
 
 // displayLocation is a location fit for messages: a URL's password is
@@ -36,8 +37,8 @@ func displayLocation(where string) string {
 // openStore opens the existing store the command names: PostgreSQL when
 // --db (or LIAISON_DB) is set, else the SQLite store in the data folder. A
 // missing store is the caller's mistake: the message says how to make one.
-func openStore(ctx context.Context, e *env, o *options) (liaison.Store, error) {
-	return openAt(ctx, e, o.location())
+func openStore(ctx context.Context, e *env, st *storeFlags) (liaison.Store, error) {
+	return openAt(ctx, e, st.location())
 }
 
 // openAt opens the existing store at a data folder or a PostgreSQL URL.
@@ -91,7 +92,7 @@ func newStore(ctx context.Context, e *env, where string) (s liaison.Store, disca
 		return nil, nil, true, nil
 	}
 	_, statErr := os.Stat(where)
-	madeDir := os.IsNotExist(statErr)
+	madeDir := errors.Is(statErr, os.ErrNotExist)
 	ss, err := sqlite.Open(ctx, where, sqlite.Options{Logger: e.log})
 	if err != nil {
 		return nil, nil, false, err
@@ -100,8 +101,8 @@ func newStore(ctx context.Context, e *env, where string) (s liaison.Store, disca
 }
 
 // withStore runs fn with the opened store and closes it afterwards.
-func withStore(ctx context.Context, e *env, o *options, fn func(liaison.Store) error) error {
-	s, err := openStore(ctx, e, o)
+func withStore(ctx context.Context, e *env, st *storeFlags, fn func(liaison.Store) error) error {
+	s, err := openStore(ctx, e, st)
 	if err != nil {
 		return err
 	}

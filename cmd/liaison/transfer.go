@@ -25,28 +25,24 @@ const (
 	firstReasons     = 10
 )
 
-func init() {
-	register(&command{
-		name: "import", args: "FILE...", summary: "import STIX 2.1 bundles (streamed; FILE may be - for stdin)",
-		example: "liaison import --as usa-analyst --collection e55813c7-0446-4478-ae9d-76dc5d955e28 ics-attack-18.1.json",
-		flags: func(fs *flag.FlagSet, o *options) {
-			o.defString(fs, "as", "", "the user importing: the originator is their organisation (required)")
-			o.defString(fs, "collection", "", "the collection id; default the only collection the user may write")
-		},
-		run: runImport,
-	})
-	register(&command{
-		name: "export", summary: "export what a user may read as one STIX 2.1 bundle (streamed)",
-		example: "liaison export --as jpn-analyst --type indicator --added-after 2024-01-01T00:00:00Z --output jpn.json",
-		flags: func(fs *flag.FlagSet, o *options) {
-			o.defString(fs, "as", "", "the user whose view is exported (required)")
-			o.defString(fs, "collection", "", "the collection id; default every collection the user may read")
-			o.defList(fs, "type", "only objects of this STIX type (repeatable)")
-			o.defString(fs, "added-after", "", "only versions added after this RFC 3339 timestamp")
-			o.defString(fs, "output", "", "write to this file instead of stdout")
-		},
-		run: runExport,
-	})
+type importCmd struct{ as, collection string }
+
+func (o *importCmd) declare(fs *flag.FlagSet) {
+	fs.StringVar(&o.as, "as", "", "the user importing: the originator is their organisation (required)")
+	fs.StringVar(&o.collection, "collection", "", "the collection id; default the only collection the user may write")
+}
+
+type exportCmd struct {
+	as, collection, addedAfter, output string
+	types                              listFlag
+}
+
+func (o *exportCmd) declare(fs *flag.FlagSet) {
+	fs.StringVar(&o.as, "as", "", "the user whose view is exported (required)")
+	fs.StringVar(&o.collection, "collection", "", "the collection id; default every collection the user may read")
+	fs.Var(&o.types, "type", "only objects of this STIX type (repeatable)")
+	fs.StringVar(&o.addedAfter, "added-after", "", "only versions added after this RFC 3339 timestamp")
+	fs.StringVar(&o.output, "output", "", "write to this file instead of stdout")
 }
 
 // importSummary counts what an import did.
@@ -56,19 +52,19 @@ type importSummary struct {
 	warnings       []string
 }
 
-func runImport(ctx context.Context, e *env, o *options, args []string) error {
-	if o.str("as") == "" {
+func (o *importCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
+	if o.as == "" {
 		return usagef("want --as USER: the originator of what you import is that user's organisation")
 	}
 	if len(args) == 0 {
 		return usagef("want at least one FILE (or - for stdin)")
 	}
-	return withStore(ctx, e, o, func(s liaison.Store) error {
-		p, err := s.User(ctx, o.str("as"))
+	return withStore(ctx, e, st, func(s liaison.Store) error {
+		p, err := s.User(ctx, o.as)
 		if err != nil {
 			return err
 		}
-		coll, err := pickCollection(ctx, s, p, o.str("collection"), true)
+		coll, err := pickCollection(ctx, s, p, o.collection, true)
 		if err != nil {
 			return err
 		}
@@ -260,40 +256,40 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func runExport(ctx context.Context, e *env, o *options, args []string) error {
-	if o.str("as") == "" {
+func (o *exportCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
+	if o.as == "" {
 		return usagef("want --as USER: export holds only what that user may read")
 	}
 	if len(args) != 0 {
 		return usagef("takes no arguments, only flags")
 	}
 	var after time.Time
-	if v := o.str("added-after"); v != "" {
+	if v := o.addedAfter; v != "" {
 		t, err := time.Parse(time.RFC3339Nano, v)
 		if err != nil {
 			return usagef("--added-after %q is not an RFC 3339 timestamp such as 2024-01-01T00:00:00Z", v)
 		}
 		after = t
 	}
-	return withStore(ctx, e, o, func(s liaison.Store) error {
-		p, err := s.User(ctx, o.str("as"))
+	return withStore(ctx, e, st, func(s liaison.Store) error {
+		p, err := s.User(ctx, o.as)
 		if err != nil {
 			return err
 		}
-		colls, err := exportCollections(ctx, s, p, o.str("collection"))
+		colls, err := exportCollections(ctx, s, p, o.collection)
 		if err != nil {
 			return err
 		}
 		w := e.stdout
 		var f *os.File
-		if out := o.str("output"); out != "" {
+		if out := o.output; out != "" {
 			if f, err = os.Create(out); err != nil {
 				return usagef("cannot create --output: %v", err)
 			}
 			defer f.Close()
 			w = f
 		}
-		n, err := exportBundle(ctx, s, p, colls, liaison.ObjectQuery{AddedAfter: after, Types: o.list("type")}, w)
+		n, err := exportBundle(ctx, s, p, colls, liaison.ObjectQuery{AddedAfter: after, Types: o.types}, w)
 		if err != nil {
 			return err
 		}

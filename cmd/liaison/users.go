@@ -12,128 +12,128 @@ import (
 	"liaison"
 )
 
-func init() {
-	register(&command{
-		name: "user add", args: "NAME", summary: "add a user of an organisation; the password comes from --password-file or stdin",
-		example: `echo 's3cret-passphrase' | liaison user add akiko --org JPN --role analyst`,
-		flags: func(fs *flag.FlagSet, o *options) {
-			o.defString(fs, "org", "", "the user's organisation code (required)")
-			o.defList(fs, "role", "reader, analyst, officer or admin (repeatable; default reader)")
-			o.defString(fs, "password-file", "", "read the password from this file (first line)")
-			o.defBool(fs, "no-password", "create a token-only user")
-		},
-		run: func(ctx context.Context, e *env, o *options, args []string) error {
-			if len(args) != 1 {
-				return usagef("want one user name; got %d arguments", len(args))
-			}
-			roles := o.list("role")
-			if len(roles) == 0 {
-				roles = []string{string(liaison.RoleReader)}
-			}
-			p := liaison.Principal{Name: args[0], Org: o.str("org")}
-			for _, r := range roles {
-				p.Roles = append(p.Roles, liaison.Role(r))
-			}
-			if err := p.Validate(); err != nil {
-				return err
-			}
-			password := ""
-			if !o.boolean("no-password") {
-				var err error
-				if password, err = readPassword(e, o.str("password-file")); err != nil {
-					return err
-				}
-			}
-			return withStore(ctx, e, o, func(s liaison.Store) error {
-				if err := s.CreateUser(ctx, &p, password); err != nil {
-					return err
-				}
-				fmt.Fprintf(e.stderr, "added user %s of %s with roles %s\n", p.Name, p.Org, joinRoles(p.Roles))
-				return nil
-			})
-		},
+type userAddCmd struct {
+	org          string
+	roles        listFlag
+	passwordFile string
+	noPassword   bool
+}
+
+func (o *userAddCmd) declare(fs *flag.FlagSet) {
+	fs.StringVar(&o.org, "org", "", "the user's organisation code (required)")
+	fs.Var(&o.roles, "role", "reader, analyst, officer or admin (repeatable; default reader)")
+	fs.StringVar(&o.passwordFile, "password-file", "", "read the password from this file (first line)")
+	fs.BoolVar(&o.noPassword, "no-password", false, "create a token-only user")
+}
+
+func (o *userAddCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
+	if len(args) != 1 {
+		return usagef("want one user name; got %d arguments", len(args))
+	}
+	roles := []string(o.roles)
+	if len(roles) == 0 {
+		roles = []string{string(liaison.RoleReader)}
+	}
+	p := liaison.Principal{Name: args[0], Org: o.org}
+	for _, r := range roles {
+		p.Roles = append(p.Roles, liaison.Role(r))
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	password := ""
+	if !o.noPassword {
+		var err error
+		if password, err = readPassword(e, o.passwordFile); err != nil {
+			return err
+		}
+	}
+	return withStore(ctx, e, st, func(s liaison.Store) error {
+		if err := s.CreateUser(ctx, &p, password); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "added user %s of %s with roles %s\n", p.Name, p.Org, joinRoles(p.Roles))
+		return nil
 	})
-	register(&command{
-		name: "user list", summary: "list users",
-		example: `liaison user list`,
-		run: func(ctx context.Context, e *env, o *options, args []string) error {
-			return withStore(ctx, e, o, func(s liaison.Store) error {
-				us, err := s.Users(ctx)
-				if err != nil {
-					return err
-				}
-				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "NAME\tORG\tROLES")
-				for _, u := range us {
-					fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Name, u.Org, joinRoles(u.Roles))
-				}
-				return tw.Flush()
-			})
-		},
+}
+
+type userListCmd struct{ noFlags }
+
+func (*userListCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
+	return withStore(ctx, e, st, func(s liaison.Store) error {
+		us, err := s.Users(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tORG\tROLES")
+		for _, u := range us {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Name, u.Org, joinRoles(u.Roles))
+		}
+		return tw.Flush()
 	})
-	register(&command{
-		name: "token create", summary: "create an API token for a user; prints the token alone on stdout, once",
-		example: `TOKEN=$(liaison token create --user akiko)`,
-		flags: func(fs *flag.FlagSet, o *options) {
-			o.defString(fs, "user", "", "the user's name (required)")
-		},
-		run: func(ctx context.Context, e *env, o *options, args []string) error {
-			if len(args) != 0 || o.str("user") == "" {
-				return usagef("want --user NAME and no arguments")
-			}
-			return withStore(ctx, e, o, func(s liaison.Store) error {
-				t, secret, err := s.CreateToken(ctx, o.str("user"))
-				if err != nil {
-					return err
-				}
-				fmt.Fprintln(e.stdout, secret)
-				fmt.Fprintf(e.stderr, "token %s for %s: store it now, it is not shown again\n", t.ID, t.User)
-				return nil
-			})
-		},
+}
+
+type tokenCreateCmd struct{ user string }
+
+func (o *tokenCreateCmd) declare(fs *flag.FlagSet) {
+	fs.StringVar(&o.user, "user", "", "the user's name (required)")
+}
+
+func (o *tokenCreateCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
+	if len(args) != 0 || o.user == "" {
+		return usagef("want --user NAME and no arguments")
+	}
+	return withStore(ctx, e, st, func(s liaison.Store) error {
+		t, secret, err := s.CreateToken(ctx, o.user)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout, secret)
+		fmt.Fprintf(e.stderr, "token %s for %s: store it now, it is not shown again\n", t.ID, t.User)
+		return nil
 	})
-	register(&command{
-		name: "token revoke", args: "TOKEN-ID", summary: "revoke an API token by its id",
-		example: `liaison token revoke 4f1c2a9b`,
-		run: func(ctx context.Context, e *env, o *options, args []string) error {
-			if len(args) != 1 {
-				return usagef("want one token id (see 'liaison token list --user NAME')")
-			}
-			return withStore(ctx, e, o, func(s liaison.Store) error {
-				if err := s.RevokeToken(ctx, args[0]); err != nil {
-					return err
-				}
-				fmt.Fprintf(e.stderr, "revoked token %s\n", args[0])
-				return nil
-			})
-		},
+}
+
+type tokenRevokeCmd struct{ noFlags }
+
+func (*tokenRevokeCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
+	if len(args) != 1 {
+		return usagef("want one token id (see 'liaison token list --user NAME')")
+	}
+	return withStore(ctx, e, st, func(s liaison.Store) error {
+		if err := s.RevokeToken(ctx, args[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "revoked token %s\n", args[0])
+		return nil
 	})
-	register(&command{
-		name: "token list", summary: "list a user's tokens (ids only; secrets are never stored)",
-		example: `liaison token list --user akiko`,
-		flags: func(fs *flag.FlagSet, o *options) {
-			o.defString(fs, "user", "", "the user's name (required)")
-		},
-		run: func(ctx context.Context, e *env, o *options, args []string) error {
-			if o.str("user") == "" {
-				return usagef("want --user NAME")
-			}
-			return withStore(ctx, e, o, func(s liaison.Store) error {
-				if _, err := s.User(ctx, o.str("user")); err != nil {
-					return err
-				}
-				ts, err := s.Tokens(ctx, o.str("user"))
-				if err != nil {
-					return err
-				}
-				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tCREATED\tREVOKED")
-				for _, t := range ts {
-					fmt.Fprintf(tw, "%s\t%s\t%v\n", t.ID, t.Created.UTC().Format("2006-01-02T15:04:05Z"), t.Revoked)
-				}
-				return tw.Flush()
-			})
-		},
+}
+
+type tokenListCmd struct{ user string }
+
+func (o *tokenListCmd) declare(fs *flag.FlagSet) {
+	fs.StringVar(&o.user, "user", "", "the user's name (required)")
+}
+
+func (o *tokenListCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
+	if o.user == "" {
+		return usagef("want --user NAME")
+	}
+	return withStore(ctx, e, st, func(s liaison.Store) error {
+		if _, err := s.User(ctx, o.user); err != nil {
+			return err
+		}
+		ts, err := s.Tokens(ctx, o.user)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tCREATED\tREVOKED")
+		for _, t := range ts {
+			fmt.Fprintf(tw, "%s\t%s\t%v\n", t.ID, t.Created.UTC().Format("2006-01-02T15:04:05Z"), t.Revoked)
+		}
+		return tw.Flush()
 	})
 }
 
