@@ -29,6 +29,8 @@ func TestSQLiteConsultInvariant(t *testing.T) {
 // (leaktest.Env.SeesConsultation, SeesProposal, ReadableIDs), which
 // decides from the rules without the code under test.
 type consultPath struct {
+	opt leaktest.ConsultOptions
+
 	once    sync.Once
 	cw      *leaktest.ConsultWorld
 	err     error
@@ -54,6 +56,9 @@ func (cp *consultPath) mustHaveRun(t *testing.T) {
 	drafts, never := cp.cw.Count(liaison.ConsultationDraft)
 	t.Logf("consult/decide: %d consultations (%d left as drafts), %d proposals (%d never circulated); %d LEAKs, %d missing",
 		len(cp.cw.Consultations), drafts, len(cp.cw.Proposals), never, cp.leaks.Load(), cp.missing.Load())
+	if cp.cw.EmptyListsRefused > 0 {
+		t.Logf("consult/decide: %d consultations and proposals refused for an empty releasable_to list", cp.cw.EmptyListsRefused)
+	}
 	t.Logf("consult/decide: contribution refs kept %d, removed %d; in history kept %d, removed %d",
 		cp.refsKept.Load(), cp.refsHidden.Load(), cp.historyKept.Load(), cp.historyHidden.Load())
 	for what, n := range map[string]int64{"a ref kept": cp.refsKept.Load(), "a ref removed": cp.refsHidden.Load(), "a history ref kept": cp.historyKept.Load(), "a history ref removed": cp.historyHidden.Load()} {
@@ -113,7 +118,7 @@ func sameAsMissing(e *leaktest.Env, r *leaktest.User, what string, id int64, err
 }
 
 func (cp *consultPath) Check(e *leaktest.Env, r *leaktest.User) {
-	cp.once.Do(func() { cp.cw, cp.err = e.WriteConsultations() })
+	cp.once.Do(func() { cp.cw, cp.err = e.WriteConsultations(cp.opt) })
 	if cp.err != nil {
 		e.Errorf(r, "writing consultations and proposals: %v", cp.err)
 		return
@@ -130,7 +135,7 @@ func (cp *consultPath) Check(e *leaktest.Env, r *leaktest.User) {
 }
 
 func describeConsultation(c *leaktest.Consultation) string {
-	return fmt.Sprintf("consultation %d (%s, convened by %s for %v, marked %q)", c.ID, c.Status, c.Convenor, c.Participants, c.Marking.Name())
+	return fmt.Sprintf("consultation %d (%s, convened by %s for %v, marked %q)", c.ID, c.Status, c.Convenor, c.Participants, leaktest.SpecText(c.Marking))
 }
 
 func (cp *consultPath) checkConsultations(e *leaktest.Env, r *leaktest.User, cs liaison.ConsultationService) {
@@ -252,7 +257,7 @@ func describeProposal(p *leaktest.Proposal) string {
 	if p.Circulated {
 		circ = "circulated"
 	}
-	return fmt.Sprintf("proposal %d (%s, %s, proposed by %s, marked %q)", p.ID, p.Status, circ, p.Proposer, p.Marking.Name())
+	return fmt.Sprintf("proposal %d (%s, %s, proposed by %s, marked %q)", p.ID, p.Status, circ, p.Proposer, leaktest.SpecText(p.Marking))
 }
 
 func (cp *consultPath) checkProposals(e *leaktest.Env, r *leaktest.User, ds liaison.DecisionService) {

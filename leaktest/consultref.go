@@ -217,3 +217,26 @@ func VisibleRefs(written []string, readable map[string]bool) []string {
 	}
 	return out
 }
+
+// SpecText shows a marking spec, telling an empty releasable_to list
+// (released to nobody but the originator) from none.
+func SpecText(m liaison.MarkingSpec) string {
+	var parts []string
+	if m.Classification != "" {
+		parts = append(parts, m.Classification)
+	}
+	switch {
+	case m.ReleasableTo == nil:
+	case len(m.ReleasableTo) == 0:
+		parts = append(parts, "REL TO nobody (empty list)")
+	default:
+		parts = append(parts, "REL TO "+strings.Join(m.ReleasableTo, ", "))
+	}
+	if m.TLP != "" {
+		parts = append(parts, "TLP "+m.TLP)
+	}
+	if len(parts) == 0 {
+		return "unmarked"
+	}
+	return strings.Join(parts, " ")
+}

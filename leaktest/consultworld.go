@@ -10,6 +10,13 @@ import (
 	"liaison"
 )
 
+// ConsultOptions tune what WriteConsultations writes.
+type ConsultOptions struct {
+	// NoEmptyLists leaves out markings whose releasable_to list is
+	// present but empty, which release to the originator alone.
+	NoEmptyLists bool
+}
+
 // ConsultWorld is what WriteConsultations wrote: the consultations with
 // their contributions and the proposals, as the reference reads them.
 type ConsultWorld struct {
@@ -19,7 +26,14 @@ type ConsultWorld struct {
 	// reference predicts, such as a proposal circulated although its
 	// marking does not release it to every ally.
 	Disagreements []string
+	// EmptyListsRefused counts consultations and proposals that the
+	// store refused because their releasable_to list is empty: refusing
+	// is as right as honouring the list (STIX hub markings refuse it).
+	EmptyListsRefused int
 }
+
+// emptyList reports whether m has a releasable_to list naming nobody.
+func emptyList(m liaison.MarkingSpec) bool { return m.ReleasableTo != nil && len(m.ReleasableTo) == 0 }
 
 // Count returns how many consultations have status s, and how many
 // proposals were never circulated.
@@ -59,13 +73,13 @@ type consultStore interface {
 // late, rejected, stored nowhere), and proposals left as drafts that are
 // never circulated (also commented or withdrawn), circulated, blocked and
 // revised, concurred with, and withdrawn.
-func (e *Env) WriteConsultations() (*ConsultWorld, error) {
+func (e *Env) WriteConsultations(opt ConsultOptions) (*ConsultWorld, error) {
 	s, ok := e.Store.(consultStore)
 	if !ok {
 		return nil, fmt.Errorf("the store keeps no consultations or decisions")
 	}
 	g := &consultGen{
-		e: e, s: s, ctx: e.Ctx(), cw: &ConsultWorld{},
+		e: e, s: s, ctx: e.Ctx(), opt: opt, cw: &ConsultWorld{},
 		r:     rand.New(rand.NewPCG(uint64(e.World.Seed), 0xc0515e17)),
 		users: map[string]*liaison.Principal{},
 	}
@@ -86,6 +100,7 @@ type consultGen struct {
 	e   *Env
 	s   consultStore
 	ctx context.Context
+	opt ConsultOptions
 	cw  *ConsultWorld
 	r   *rand.Rand
 	// users holds the principal of each organisation that writes: an
@@ -178,7 +193,13 @@ func (g *consultGen) marking() liaison.MarkingSpec {
 	if g.r.IntN(5) < 2 {
 		m.Classification = g.pick(classSpellings)
 	}
-	if g.r.IntN(5) >= 2 {
+	switch k := g.r.IntN(20); {
+	case k < 8:
+	case k < 9 && !g.opt.NoEmptyLists:
+		// A list naming nobody: for the originator alone. (Nil is no
+		// list at all.)
+		m.ReleasableTo = []string{}
+	default:
 		m.ReleasableTo = g.someOf(g.names, 1, 3)
 		// Often with NATO, so that many proposals can circulate.
 		if g.r.IntN(2) == 0 && !slices.Contains(m.ReleasableTo, liaison.CommunityNATO) {
@@ -210,11 +231,12 @@ func (g *consultGen) consultations() error {
 	// Fixed cases: each branch of the reference runs in every world,
 	// seen by principals that every sample of readers holds (partners,
 	// NLO-TYO, principals off the hub).
-	fixed := []struct {
+	type fixedCase struct {
 		parts []string
 		m     liaison.MarkingSpec
 		plan  consultPlan
-	}{
+	}
+	fixed := []fixedCase{
 		{[]string{"ALL"}, liaison.MarkingSpec{}, leaveDraft},
 		{[]string{"IP4", "NATO"}, liaison.MarkingSpec{ReleasableTo: []string{"NATO", "IP4"}}, leaveDraft},
 		{[]string{"ALL"}, liaison.MarkingSpec{}, openIt},
@@ -223,6 +245,9 @@ func (g *consultGen) consultations() error {
 		{[]string{"IP4"}, liaison.MarkingSpec{Classification: "NATO SECRET", ReleasableTo: []string{"NATO", "IP4"}}, conclude},
 		{[]string{"ALL"}, liaison.MarkingSpec{}, cancelDraft},
 		{[]string{"PACIFIC", "OUTREACH"}, liaison.MarkingSpec{TLP: "red"}, cancelOpen},
+	}
+	if !g.opt.NoEmptyLists {
+		fixed = append(fixed, fixedCase{[]string{"ALL"}, liaison.MarkingSpec{ReleasableTo: []string{}}, openIt})
 	}
 	for i, f := range fixed {
 		if err := g.consultation(i, "NLO-TYO", f.parts, f.m, f.plan); err != nil {
@@ -253,7 +278,11 @@ func (g *consultGen) consultation(i int, convenor string, parts []string, m liai
 		c.Agenda = append(c.Agenda, liaison.AgendaItem{Title: fmt.Sprintf("item %d", j+1)})
 	}
 	if err := g.s.CreateConsultation(g.ctx, by, &c); err != nil {
-		return fmt.Errorf("consultation %d (%s, %v, %s): %w", i, convenor, parts, m.Name(), err)
+		if emptyList(m) && liaison.ErrorCode(err) == liaison.EINVALID {
+			g.cw.EmptyListsRefused++
+			return nil
+		}
+		return fmt.Errorf("consultation %d (%s, %v, %s): %w", i, convenor, parts, SpecText(m), err)
 	}
 	rc := &Consultation{ID: c.ID, Title: c.Title, Convenor: convenor, Participants: parts, Topics: c.Topics, Marking: m, Status: liaison.ConsultationDraft}
 	g.cw.Consultations = append(g.cw.Consultations, rc)
@@ -348,10 +377,11 @@ var proposalPlans = []proposalPlan{stayDraft, stayDraft, commentDraft, withdrawD
 func (g *consultGen) proposals() error {
 	// Fixed cases: drafts never circulated whose markings would release
 	// them to every reader, and circulated ones released to some.
-	fixed := []struct {
+	type fixedCase struct {
 		m    liaison.MarkingSpec
 		plan proposalPlan
-	}{
+	}
+	fixed := []fixedCase{
 		{liaison.MarkingSpec{}, stayDraft},
 		{liaison.MarkingSpec{ReleasableTo: []string{"ALL"}}, commentDraft},
 		{liaison.MarkingSpec{TLP: "amber"}, withdrawDraft},
@@ -360,6 +390,10 @@ func (g *consultGen) proposals() error {
 		{liaison.MarkingSpec{Classification: "NATO SECRET", ReleasableTo: []string{"NATO", "IP4"}}, concur},
 		{liaison.MarkingSpec{}, blockRevise},
 		{liaison.MarkingSpec{TLP: "red"}, circulate}, // refused: for the proposer alone
+	}
+	if !g.opt.NoEmptyLists {
+		// Refused too: a list naming nobody releases to no ally.
+		fixed = append(fixed, fixedCase{liaison.MarkingSpec{ReleasableTo: []string{}}, circulate})
 	}
 	for i, f := range fixed {
 		if err := g.proposal(i, "NLO-TYO", f.m, f.plan); err != nil {
@@ -384,7 +418,11 @@ func (g *consultGen) proposal(i int, proposer string, m liaison.MarkingSpec, pla
 		p.Procedure = liaison.ConcurrenceProcedure
 	}
 	if err := g.s.CreateProposal(g.ctx, by, &p); err != nil {
-		return fmt.Errorf("proposal %d (%s, %s): %w", i, proposer, m.Name(), err)
+		if emptyList(m) && liaison.ErrorCode(err) == liaison.EINVALID {
+			g.cw.EmptyListsRefused++
+			return nil
+		}
+		return fmt.Errorf("proposal %d (%s, %s): %w", i, proposer, SpecText(m), err)
 	}
 	rp := &Proposal{ID: p.ID, Title: p.Title, Proposer: proposer, Marking: m, Status: p.Status}
 	g.cw.Proposals = append(g.cw.Proposals, rp)
@@ -420,12 +458,12 @@ func (g *consultGen) proposal(i int, proposer string, m liaison.MarkingSpec, pla
 	case err == nil:
 		rp.Circulated = true
 		if len(outside) > 0 {
-			g.cw.Disagreements = append(g.cw.Disagreements, fmt.Sprintf("proposal %d marked %q circulated, though its marking does not release it to the allies %v", p.ID, m.Name(), outside))
+			g.cw.Disagreements = append(g.cw.Disagreements, fmt.Sprintf("proposal %d marked %q circulated, though its marking does not release it to the allies %v", p.ID, SpecText(m), outside))
 			return nil // those allies cannot take part
 		}
 	case liaison.ErrorCode(err) == liaison.EINVALID:
 		if len(outside) == 0 {
-			g.cw.Disagreements = append(g.cw.Disagreements, fmt.Sprintf("proposal %d marked %q may not circulate (%v), though its marking releases it to every ally", p.ID, m.Name(), err))
+			g.cw.Disagreements = append(g.cw.Disagreements, fmt.Sprintf("proposal %d marked %q may not circulate (%v), though its marking releases it to every ally", p.ID, SpecText(m), err))
 		}
 		return nil
 	default:
