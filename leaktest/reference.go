@@ -116,9 +116,6 @@ func (r *ref) markingsRelease(org, originator string, markings []string) bool {
 	if org == originator {
 		return true // rule 3: the originator always reads its own
 	}
-	if !r.onHub(org) {
-		return false
-	}
 	var lists [][]string
 	red := false
 	level := liaison.NoClassification
@@ -134,6 +131,16 @@ func (r *ref) markingsRelease(org, originator string, markings []string) bool {
 				level = m.Classification
 			}
 		}
+	}
+	return r.release(org, lists, red, level)
+}
+
+// release applies rules 4 to 7 to org, which is not the originator:
+// the releasable_to lists, whether any marking is TLP:RED, and the
+// highest classification.
+func (r *ref) release(org string, lists [][]string, red bool, level liaison.Classification) bool {
+	if !r.onHub(org) {
+		return false
 	}
 	// Rule 4: every releasable_to list must name org.
 	for _, l := range lists {
