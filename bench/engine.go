@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -125,7 +126,7 @@ func (r *sqliteRaw) prepareLabels(ctx context.Context) error {
 		aud := dir.AudienceOf(WriterOrg, ms)
 		var aid int64
 		err := tx.QueryRowContext(ctx, `SELECT id FROM audiences WHERE key = ?`, aud.Key()).Scan(&aid)
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			res, err := tx.ExecContext(ctx, `INSERT INTO audiences (key) VALUES (?)`, aud.Key())
 			if err != nil {
 				return fmt.Errorf("bench: raw: audience: %w", err)

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -98,7 +99,7 @@ func (r *pgRaw) prepareLabels(ctx context.Context) error {
 		aud := dir.AudienceOf(WriterOrg, ms)
 		var aid int64
 		err := tx.QueryRow(ctx, `SELECT id FROM audiences WHERE key = $1`, aud.Key()).Scan(&aid)
-		if err == pgx.ErrNoRows {
+		if errors.Is(err, pgx.ErrNoRows) {
 			if err := tx.QueryRow(ctx, `INSERT INTO audiences (key) VALUES ($1) RETURNING id`, aud.Key()).Scan(&aid); err != nil {
 				return fmt.Errorf("bench: raw: audience: %w", err)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"regexp"
 
 	"liaison"
@@ -170,7 +171,7 @@ func (o *Office) Collection(ctx context.Context, reader liaison.Principal, id st
 // NotFound if it does not exist or the reader may neither read nor write it.
 func VisibleCollection(tx Tx, d *liaison.Directory, p liaison.Principal, id string) (liaison.CollectionAccess, error) {
 	c, err := loadCollection(tx, id)
-	if err == ErrNoRows {
+	if errors.Is(err, ErrNoRows) {
 		return liaison.CollectionAccess{}, liaison.NotFound("collection", id)
 	}
 	if err != nil {

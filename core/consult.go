@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -211,7 +212,7 @@ func (o *Office) CreateConsultation(ctx context.Context, by liaison.Principal, c
 func visibleConsultation(tx Tx, org string, id int64) (liaison.Consultation, error) {
 	var body string
 	err := tx.QueryRow(`SELECT c.body FROM consultations c WHERE c.id = ? AND `+readableBy("c"), id, org).Scan(&body)
-	if err == ErrNoRows {
+	if errors.Is(err, ErrNoRows) {
 		return liaison.Consultation{}, liaison.NotFound("consultation", fmt.Sprint(id))
 	}
 	if err != nil {
@@ -463,7 +464,7 @@ func (o *Office) changeContribution(ctx context.Context, name string, by liaison
 	err := o.writeConsult(ctx, name, func(w *Write) error {
 		var err error
 		k, err = scanContribution(w.tx.QueryRow(`SELECT `+contributionCols+` FROM contributions k JOIN consultations c ON c.id = k.consultation_id WHERE k.id = ? AND `+readableBy("c"), id, by.Org))
-		if err == ErrNoRows {
+		if errors.Is(err, ErrNoRows) {
 			return liaison.NotFound("contribution", fmt.Sprint(id))
 		}
 		if err != nil {

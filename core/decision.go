@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"liaison"
@@ -74,7 +75,7 @@ func readProposal(tx Tx, org string, id int64) (liaison.Proposal, error) {
 // the proposal with its record.
 func loadProposal(tx Tx, id int64, query string, args ...any) (liaison.Proposal, error) {
 	p, err := scanProposal(tx.QueryRow(query, args...))
-	if err == ErrNoRows {
+	if errors.Is(err, ErrNoRows) {
 		return p, liaison.NotFound("proposal", fmt.Sprint(id))
 	}
 	if err != nil {

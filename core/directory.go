@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -240,7 +241,7 @@ func (o *Office) Organisation(ctx context.Context, code string) (liaison.Organis
 	var org liaison.Organisation
 	err := o.inRead(ctx, "Organisation", func(tx Tx) error {
 		err := tx.QueryRow(`SELECT code, name, kind, time_zone FROM organisations WHERE code = ?`, code).Scan(&org.Code, &org.Name, &org.Kind, &org.TimeZone)
-		if err == ErrNoRows {
+		if errors.Is(err, ErrNoRows) {
 			return liaison.NotFound("organisation", code)
 		}
 		return err

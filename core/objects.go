@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -311,11 +312,22 @@ func (w *Write) insert(rows []VersionRow) error {
 	if w.o.ins != nil {
 		return w.o.ins.InsertVersions(w.tx, rows)
 	}
+	const ins = `INSERT INTO versions (collection, id, version_us, date_added_us, type, spec_version, originator, default_marking, label_id, audience_id, ends, granular_refs, raw)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	for i := range rows {
 		r := &rows[i]
-		if err := w.tx.QueryRow(`INSERT INTO versions (collection, id, version_us, date_added_us, type, spec_version, originator, default_marking, label_id, audience_id, ends, granular_refs, raw)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING vid`, r.Collection, r.ID, r.Version, r.DateAdded, r.Type, r.SpecVersion, r.Originator,
-			r.DefaultMarking, r.LabelID, r.AudienceID, r.Ends, r.GranularRefs, r.Raw).Scan(&r.VID); err != nil {
+		args := []any{r.Collection, r.ID, r.Version, r.DateAdded, r.Type, r.SpecVersion, r.Originator, r.DefaultMarking, r.LabelID, r.AudienceID, r.Ends, r.GranularRefs, r.Raw}
+		var err error
+		if r.Ends == "" {
+			// Only relationships need their vid (for their ends); a plain
+			// insert is cheaper than one that returns a row.
+			_, err = w.tx.Exec(ins, args...)
+		} else if li, ok := w.tx.(LastInserter); ok {
+			r.VID, err = li.ExecLastID(ins, args...)
+		} else {
+			err = w.tx.QueryRow(ins+` RETURNING vid`, args...).Scan(&r.VID)
+		}
+		if err != nil {
 			return fmt.Errorf("insert version %s: %w", r.ID, err)
 		}
 	}
@@ -476,7 +488,7 @@ func (w *Write) takeBatchMarkings(objs []liaison.Candidate) (map[int]string, err
 		var stored string
 		err = w.tx.QueryRow(`SELECT body FROM markings WHERE id = ?`, c.ID).Scan(&stored)
 		switch {
-		case err == ErrNoRows:
+		case errors.Is(err, ErrNoRows):
 			if _, err := w.tx.Exec(`INSERT INTO markings (id, body) VALUES (?, ?)`, c.ID, string(body)); err != nil {
 				return nil, fmt.Errorf("store marking: %w", err)
 			}

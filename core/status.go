@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"errors"
 
 	"liaison"
 )
@@ -34,7 +35,7 @@ func (o *Office) Status(ctx context.Context, reader liaison.Principal, id string
 	err := o.inRead(ctx, "Status", func(tx Tx) error {
 		var org, body string
 		err := tx.QueryRow(`SELECT org, body FROM statuses WHERE id = ?`, id).Scan(&org, &body)
-		if err == ErrNoRows || (err == nil && (reader.Org == "" || org != reader.Org)) {
+		if errors.Is(err, ErrNoRows) || (err == nil && (reader.Org == "" || org != reader.Org)) {
 			return liaison.NotFound("status", id)
 		}
 		if err != nil {

@@ -29,6 +29,12 @@ type Tx interface {
 	QueryRow(query string, args ...any) Row
 }
 
+// LastInserter is a Tx that can run an INSERT and give the rowid it made
+// more cheaply than INSERT … RETURNING (SQLite).
+type LastInserter interface {
+	ExecLastID(query string, args ...any) (int64, error)
+}
+
 // Rows is the result of Tx.Query.
 type Rows interface {
 	Next() bool

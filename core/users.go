@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -87,7 +88,7 @@ func (o *Office) User(ctx context.Context, name string) (liaison.Principal, erro
 	err := o.inRead(ctx, "User", func(tx Tx) error {
 		var err error
 		p, err = scanUser(tx.QueryRow(`SELECT `+userCols+` FROM users WHERE name = ?`, name))
-		if err == ErrNoRows {
+		if errors.Is(err, ErrNoRows) {
 			return liaison.NotFound("user", name)
 		}
 		return err
@@ -128,7 +129,7 @@ func (o *Office) Authenticate(ctx context.Context, name, password string) (liais
 	err := o.inRead(ctx, "Authenticate", func(tx Tx) error {
 		var err error
 		p, err = scanUser(tx.QueryRow(`SELECT `+userCols+`, password FROM users WHERE name = ?`, name), &hash)
-		if err == ErrNoRows {
+		if errors.Is(err, ErrNoRows) {
 			found = false
 			return nil
 		}
@@ -192,7 +193,7 @@ func (o *Office) CreateToken(ctx context.Context, user string) (liaison.Token, s
 func userID(tx Tx, user string) (int64, error) {
 	var uid int64
 	err := tx.QueryRow(`SELECT id FROM users WHERE name = ?`, user).Scan(&uid)
-	if err == ErrNoRows {
+	if errors.Is(err, ErrNoRows) {
 		return 0, liaison.NotFound("user", user)
 	}
 	return uid, err
@@ -249,7 +250,7 @@ func (o *Office) PrincipalByToken(ctx context.Context, secret string) (liaison.P
 	err := o.inRead(ctx, "PrincipalByToken", func(tx Tx) error {
 		var err error
 		p, err = scanUser(tx.QueryRow(`SELECT u.id, u.name, u.org, u.roles FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ? AND t.revoked = ?`, tokenHash(secret), false))
-		if err == ErrNoRows {
+		if errors.Is(err, ErrNoRows) {
 			return bad
 		}
 		return err

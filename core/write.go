@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -95,7 +96,7 @@ func (w *Write) audienceID(a liaison.Audience) (int64, error) {
 	}
 	err := w.tx.QueryRow(`SELECT id FROM audiences WHERE key = ?`, key).Scan(&id)
 	switch {
-	case err == ErrNoRows:
+	case errors.Is(err, ErrNoRows):
 		if err := w.tx.QueryRow(`INSERT INTO audiences (key) VALUES (?) RETURNING id`, key).Scan(&id); err != nil {
 			return 0, fmt.Errorf("add audience: %w", err)
 		}
@@ -167,7 +168,7 @@ func (o *Office) storedMarking(tx Tx, id string) (liaison.Marking, bool, error) 
 	}
 	var body string
 	switch err := tx.QueryRow(`SELECT body FROM markings WHERE id = ?`, id).Scan(&body); {
-	case err == ErrNoRows:
+	case errors.Is(err, ErrNoRows):
 		return liaison.Marking{}, false, nil
 	case err != nil:
 		return liaison.Marking{}, false, fmt.Errorf("marking %s: %w", id, err)
@@ -209,7 +210,7 @@ func (w *Write) label(originator, refs string) (labelRef, error) {
 	var l labelRef
 	err := w.tx.QueryRow(`SELECT id, audience_id FROM labels WHERE originator = ? AND markings = ?`, originator, refs).Scan(&l.id, &l.audience)
 	switch {
-	case err == ErrNoRows:
+	case errors.Is(err, ErrNoRows):
 		aud, err := w.labelAudience(originator, refs)
 		if err != nil {
 			return l, err
@@ -233,7 +234,7 @@ func (w *Write) collection(id string) (liaison.Collection, bool, error) {
 		return c, true, nil
 	}
 	c, err := loadCollection(w.tx, id)
-	if err == ErrNoRows {
+	if errors.Is(err, ErrNoRows) {
 		return c, false, nil
 	}
 	if err != nil {

@@ -113,6 +113,23 @@ func (t *sqlTx) stmt(q string) (*sql.Stmt, error) {
 }
 
 func (t *sqlTx) Exec(q string, a ...any) (int64, error) {
+	res, err := t.exec(q, a)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// ExecLastID runs an INSERT and returns the rowid it made.
+func (t *sqlTx) ExecLastID(q string, a ...any) (int64, error) {
+	res, err := t.exec(q, a)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+func (t *sqlTx) exec(q string, a []any) (sql.Result, error) {
 	var res sql.Result
 	var err error
 	if t.stmts == nil {
@@ -120,14 +137,11 @@ func (t *sqlTx) Exec(q string, a ...any) (int64, error) {
 	} else {
 		var st *sql.Stmt
 		if st, err = t.stmt(q); err != nil {
-			return 0, err
+			return nil, err
 		}
 		res, err = st.ExecContext(t.ctx, args(a)...)
 	}
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
+	return res, err
 }
 
 func (t *sqlTx) Query(q string, a ...any) (core.Rows, error) {

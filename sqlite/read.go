@@ -203,8 +203,8 @@ func (f filter) pageQuery(ctx context.Context, tx *sql.Tx, arms int, cols, colle
 // how many audiences the store has in all (every collection's, which
 // bounds any one collection's). Both come from small tables, in one
 // statement: a page read does this before choosing its plan.
-func readableAudiences(ctx context.Context, tx *sql.Tx, org string, max int) (readable []int64, all int, err error) {
-	rows, err := tx.QueryContext(ctx, core.ReadableAudiencesQuery, org, max)
+func readableAudiences(ctx context.Context, tx *sql.Tx, org string, limit int) (readable []int64, all int, err error) {
+	rows, err := tx.QueryContext(ctx, core.ReadableAudiencesQuery, org, limit)
 	if err == nil {
 		readable, all, err = core.ScanAudiences(sqlRows{rows})
 	}

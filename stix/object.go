@@ -163,8 +163,8 @@ func (o *object) boolean(prop string) (v, ok bool, err error) {
 	return false, true, o.errf(prop, "must be a boolean, not %s", kind(raw))
 }
 
-// integer checks an optional integer property against [min, max].
-func (o *object) integer(prop string, min, max int64) error {
+// integer checks an optional integer property against [lo, hi].
+func (o *object) integer(prop string, lo, hi int64) error {
 	raw, ok := o.get(prop)
 	if !ok {
 		return nil
@@ -176,8 +176,8 @@ func (o *object) integer(prop string, min, max int64) error {
 	if !good {
 		return o.errf(prop, "must be an integer, not %s", string(clip(raw)))
 	}
-	if n < min || n > max {
-		return o.errf(prop, "%d is out of range [%d, %d]", n, min, max)
+	if n < lo || n > hi {
+		return o.errf(prop, "%d is out of range [%d, %d]", n, lo, hi)
 	}
 	return nil
 }

@@ -143,7 +143,7 @@ func (r *Reader) truncated() error {
 // expectByte skips white space and consumes c.
 func (r *Reader) expectByte(c byte, what string) error {
 	got, err := r.peek()
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return r.truncated()
 	}
 	if err != nil {
@@ -161,7 +161,7 @@ func (r *Reader) expectByte(c byte, what string) error {
 // strings and brackets; their contents are checked later by the caller.
 func (r *Reader) value() ([]byte, int64, error) {
 	c, err := r.peek()
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return nil, 0, r.truncated()
 	}
 	if err != nil {
@@ -245,7 +245,7 @@ func (r *Reader) next() ([]byte, error) {
 		switch r.state {
 		case 0:
 			c, err := r.peek()
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				return nil, liaison.Errorf(liaison.EINVALID, "bundle: byte 0: the input is empty, want a bundle or envelope object")
 			}
 			if err != nil {
@@ -266,7 +266,7 @@ func (r *Reader) next() ([]byte, error) {
 			}
 		case 1:
 			c, err := r.peek()
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				return nil, r.truncated()
 			}
 			if err != nil {
@@ -286,7 +286,7 @@ func (r *Reader) next() ([]byte, error) {
 			}
 		case 2:
 			c, err := r.peek()
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				return nil, r.truncated()
 			}
 			if err != nil {
@@ -322,7 +322,7 @@ func (r *Reader) next() ([]byte, error) {
 func (r *Reader) end() error {
 	r.state = 3
 	_, err := r.peek()
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return io.EOF
 	}
 	if err != nil {

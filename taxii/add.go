@@ -94,7 +94,7 @@ func (s *Server) readEnvelope(body io.Reader) ([]liaison.Candidate, []liaison.Re
 	rd := stix.NewReader(body)
 	for {
 		raw, err := rd.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

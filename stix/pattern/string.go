@@ -16,8 +16,8 @@ func obsPrec(e Expression) int {
 	return 3
 }
 
-func wrapObs(e Expression, min int) string {
-	if obsPrec(e) < min {
+func wrapObs(e Expression, least int) string {
+	if obsPrec(e) < least {
 		return "(" + e.String() + ")"
 	}
 	return e.String()
@@ -55,8 +55,8 @@ func compPrec(c Comparison) int {
 	return 2
 }
 
-func wrapComp(c Comparison, min int) string {
-	if compPrec(c) < min {
+func wrapComp(c Comparison, least int) string {
+	if compPrec(c) < least {
 		return "(" + c.String() + ")"
 	}
 	return c.String()
