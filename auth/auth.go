@@ -168,21 +168,25 @@ func (a *Authenticator) Principal(r *http.Request) (liaison.Principal, error) {
 	if code := liaison.ErrorCode(err); code != liaison.EUNAUTHORIZED && code != liaison.ENOTFOUND {
 		return liaison.Principal{}, liaison.Internal("auth: check token", err)
 	}
+	// Every other attempt is paid for up front with a token of the
+	// address's failed-login allowance, taken atomically before anything
+	// is checked, so that concurrent requests cannot all pass on the same
+	// token. Success gives it back.
 	addr := a.opts.ClientAddr(r)
-	now := a.opts.Now()
-	if ok, wait := a.limiter.allowed(addr, now); !ok {
+	if ok, wait := a.limiter.reserve(addr, a.opts.Now()); !ok {
 		a.opts.Logger.Warn("auth: login rate-limited", "addr", addr, "retry_after", wait)
 		return liaison.Principal{}, &RateLimitedError{RetryAfter: wait}
 	}
 	p, err = a.checkPassword(r.Context(), user, secret)
 	if err == nil {
+		a.limiter.refund(addr, a.opts.Now())
 		return p, nil
 	}
 	if liaison.ErrorCode(err) != liaison.EUNAUTHORIZED {
 		// Our fault, not the caller's: do not count it against them.
+		a.limiter.refund(addr, a.opts.Now())
 		return liaison.Principal{}, liaison.Internal("auth: check credentials", err)
 	}
-	a.limiter.fail(addr, a.opts.Now())
 	a.opts.Logger.Info("auth: failed login", "addr", addr, "user", truncate(user, 64))
 	return liaison.Principal{}, errBadCredentials
 }
