@@ -6,11 +6,13 @@ import (
 )
 
 // limiter is a token bucket of failed-login allowances per source address.
-// Only a failed check takes a token; while the bucket is empty the address
-// gets no password check at all. Successful requests never touch it, so
-// any number of concurrent valid requests from one address pass. Buckets
-// that have refilled completely carry no information and are dropped when
-// the map grows.
+// A password check must first take a token (reserve), under the lock, so
+// that requests in flight at the same time cannot all pass on the same
+// token; a check that succeeds gives its token back (refund). So an
+// address never has more password checks run than it has tokens, however
+// many it sends at once, and while its bucket is empty it gets no check at
+// all. Buckets that have refilled completely carry no information and are
+// dropped when the map grows.
 type limiter struct {
 	mu      sync.Mutex
 	burst   float64
@@ -39,24 +41,10 @@ func (l *limiter) level(b *bucket, now time.Time) {
 	}
 }
 
-// allowed reports whether addr may have its credentials checked now, and
-// if not, how long until it may.
-func (l *limiter) allowed(addr string, now time.Time) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.buckets[addr]
-	if !ok {
-		return true, 0
-	}
-	l.level(b, now)
-	if b.tokens < 1 {
-		return false, time.Duration((1 - b.tokens) * float64(l.refill))
-	}
-	return true, 0
-}
-
-// fail records a failed check from addr, taking one token.
-func (l *limiter) fail(addr string, now time.Time) {
+// reserve takes one token from addr's bucket for a password check. If the
+// bucket has no whole token it takes nothing and reports how long until it
+// will have one.
+func (l *limiter) reserve(addr string, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b, ok := l.buckets[addr]
@@ -68,7 +56,25 @@ func (l *limiter) fail(addr string, now time.Time) {
 		l.buckets[addr] = b
 	}
 	l.level(b, now)
-	b.tokens = max(b.tokens-1, 0)
+	if b.tokens < 1 {
+		return false, time.Duration((1 - b.tokens) * float64(l.refill))
+	}
+	b.tokens--
+	return true, 0
+}
+
+// refund gives back the token that reserve took, when the check it paid
+// for succeeded or could not be made through no fault of the caller. A
+// bucket pruned meanwhile was (nearly) full and stays dropped.
+func (l *limiter) refund(addr string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[addr]
+	if !ok {
+		return
+	}
+	l.level(b, now)
+	b.tokens = min(b.tokens+1, l.burst)
 }
 
 // prune drops the buckets that are full again. If every bucket is still

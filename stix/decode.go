@@ -60,6 +60,11 @@ func IsSCO(typ string) bool { return scoTypes[typ] }
 // accepted and kept. Every fault is a *liaison.Error with code EINVALID
 // whose message names the object's index, its id when known, the property
 // and what is wrong.
+//
+// On a fault the candidate still carries what a failure entry may name:
+// Index, Raw, ID and, when they could be read, Created and Modified. ID is
+// then the first "id" member's value, the one the message names, even when
+// the fault is a second "id" member (other JSON parsers keep the last).
 func Decode(index int, raw []byte) (liaison.Candidate, error) {
 	o := object{index: index}
 	c := liaison.Candidate{Index: index, Raw: raw}
@@ -84,12 +89,40 @@ func Decode(index int, raw []byte) (liaison.Candidate, error) {
 				o.id = id
 			}
 		}
-		return c, o.errf("", "is not valid JSON: %v", err)
+		return o.rejected(c), o.errf("", "is not valid JSON: %v", err)
 	}
 	if err := o.decode(&c); err != nil {
-		return c, err
+		return o.rejected(c), err
 	}
 	return c, nil
+}
+
+// maxRejectedID bounds the id that a rejected candidate carries when its
+// "id" member is not a STIX identifier.
+const maxRejectedID = 300
+
+// rejected returns what a failure entry names of an object that failed:
+// its index and bytes, the first "id" member's string value (cut to
+// maxRejectedID bytes) and its timestamps where they parse. o.ms holds the
+// members read before any fault, so a duplicate never replaces the first.
+func (o *object) rejected(c liaison.Candidate) liaison.Candidate {
+	out := liaison.Candidate{Index: c.Index, Raw: c.Raw, ID: o.id}
+	if out.ID == "" {
+		if raw, ok := o.get("id"); ok && raw[0] == '"' {
+			id := unquote(raw)
+			if len(id) > maxRejectedID {
+				id = strings.ToValidUTF8(id[:maxRejectedID], "")
+			}
+			out.ID = id
+		}
+	}
+	if t, ok, err := o.ts("created"); ok && err == nil {
+		out.Created = t
+	}
+	if t, ok, err := o.ts("modified"); ok && err == nil {
+		out.Modified = t
+	}
+	return out
 }
 
 func (o *object) decode(c *liaison.Candidate) error {

@@ -2,13 +2,11 @@ package taxii
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"sort"
-	"time"
 
 	"liaison"
 	"liaison/stix"
@@ -114,34 +112,14 @@ func (s *Server) readEnvelope(body io.Reader) ([]liaison.Candidate, []liaison.Re
 			if liaison.ErrorCode(err) == liaison.EINTERNAL {
 				return nil, nil, err
 			}
-			id, version := peekIdentity(raw)
-			failures = append(failures, liaison.Rejection{Index: idx, ID: id, Version: version, Message: liaison.ErrorMessage(err)})
+			// The decoder's candidate names the object as its message
+			// does: by the first "id" member, even if a duplicate follows.
+			failures = append(failures, liaison.Rejection{Index: idx, ID: cand.ID, Version: cand.Version(), Message: liaison.ErrorMessage(err)})
 			continue
 		}
 		cands = append(cands, cand)
 	}
 	return cands, failures, nil
-}
-
-// peekIdentity reads what it can of an object's id and version for a
-// failure entry; malformed parts come back empty.
-func peekIdentity(raw []byte) (string, time.Time) {
-	var o struct {
-		ID       any    `json:"id"`
-		Modified string `json:"modified"`
-		Created  string `json:"created"`
-	}
-	_ = json.Unmarshal(raw, &o)
-	id, _ := o.ID.(string)
-	if len(id) > 300 {
-		id = id[:300]
-	}
-	for _, v := range []string{o.Modified, o.Created} {
-		if t, err := parseTimestamp(v); err == nil {
-			return id, t
-		}
-	}
-	return id, time.Time{}
 }
 
 func tooLarge(limit int64) error {

@@ -57,7 +57,9 @@ type Server struct {
 	auth  *auth.Authenticator
 	cfg   Config
 	mux   *http.ServeMux
-	root  string // "/taxii2/<APIRoot>/"
+	// handler is mux behind the checks every request passes.
+	handler http.Handler
+	root    string // "/taxii2/<APIRoot>/"
 }
 
 // NewServer returns a TAXII 2.1 server over store. Every request must
@@ -85,6 +87,7 @@ func NewServer(store liaison.Store, a *auth.Authenticator, cfg Config) *Server {
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	s := &Server{store: store, auth: a, cfg: cfg, mux: http.NewServeMux(), root: Prefix + cfg.APIRoot + "/"}
 	s.routes()
+	s.handler = s.guard(s.mux)
 	return s
 }
 
@@ -142,9 +145,15 @@ func (s *Server) routes() {
 	s.mux.Handle("/", http.HandlerFunc(s.fallback))
 }
 
-// ServeHTTP serves TAXII requests.
+// ServeHTTP serves TAXII requests. Every response forbids MIME sniffing;
+// one to a request with credentials holds what that reader may read, and
+// no cache may store it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mux.ServeHTTP(w, r)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.Header.Get("Authorization") != "" {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	s.handler.ServeHTTP(w, r)
 }
 
 // fallback answers what no route matched: a path of the specification

@@ -32,6 +32,7 @@ func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 type office struct {
 	t      *testing.T
 	srv    *httptest.Server
+	web    *Server
 	store  *sqlite.Store
 	clk    *clock
 	tokens map[string]string
@@ -39,6 +40,13 @@ type office struct {
 }
 
 func newOffice(t *testing.T) *office {
+	t.Helper()
+	return newOfficeWith(t, auth.Options{MaxFailures: 1 << 20})
+}
+
+// newOfficeWith is newOffice with these authentication options; users get
+// the password "<name>-password" besides their token.
+func newOfficeWith(t *testing.T, opts auth.Options) *office {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
@@ -72,7 +80,7 @@ func newOffice(t *testing.T) *office {
 		{"kor", "KOR", liaison.RoleAnalyst}, {"nzl", "NZL", liaison.RoleAnalyst},
 	} {
 		p := liaison.Principal{Name: u.name, Org: u.org, Roles: []liaison.Role{u.role}}
-		if err := st.CreateUser(ctx, &p, ""); err != nil {
+		if err := st.CreateUser(ctx, &p, u.name+"-password"); err != nil {
 			t.Fatal(err)
 		}
 		_, secret, err := st.CreateToken(ctx, u.name)
@@ -81,8 +89,14 @@ func newOffice(t *testing.T) *office {
 		}
 		o.tokens[u.name], o.users[u.name] = secret, p
 	}
-	a := auth.New(st, auth.Options{MaxFailures: 1 << 20, Logger: logger})
-	o.srv = httptest.NewServer(NewServer(st, a, Config{Logger: logger, Now: clk.Now}))
+	opts.Logger = logger
+	a := auth.New(st, opts)
+	srv, err := NewServer(Services{Store: st, Consultations: st, Decisions: st}, a, Config{Logger: logger, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.web = srv
+	o.srv = httptest.NewServer(srv)
 	t.Cleanup(o.srv.Close)
 	return o
 }
@@ -97,7 +111,7 @@ func (o *office) call(user, method, path string, body any, wantStatus int) map[s
 	}
 	req, _ := http.NewRequest(method, o.srv.URL+path, rd)
 	req.Header.Set("Authorization", "Bearer "+o.tokens[user])
-	if body != nil {
+	if method != "GET" {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	res, err := http.DefaultClient.Do(req)

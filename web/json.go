@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"liaison"
+	"liaison/auth"
 )
 
 // MaxJSONBody bounds a JSON API request body.
@@ -36,28 +37,43 @@ type apiError struct {
 // are logged with their detail; the caller sees only "internal error".
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := liaison.ErrorCode(err)
-	if code == liaison.EINTERNAL {
+	status := auth.Status(err)
+	switch {
+	case status == http.StatusTooManyRequests:
+		s.auth.SetHeaders(w, err)
+		code = "rate_limited"
+	case code == liaison.EINTERNAL:
 		s.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	if code == liaison.EUNAUTHORIZED {
+	case code == liaison.EUNAUTHORIZED:
 		w.Header().Set("WWW-Authenticate", `Basic realm="liaison", Bearer realm="liaison"`)
 	}
 	var body apiError
 	body.Error.Code = code
 	body.Error.Message = liaison.ErrorMessage(err)
-	writeJSON(w, liaison.HTTPStatus(code), body)
+	writeJSON(w, status, body)
 }
 
 // decodeJSON reads a JSON request body into v, strictly: unknown fields,
 // trailing data, a wrong type or an oversized body are EINVALID or
-// ETOOLARGE errors that say what and where.
+// ETOOLARGE errors that say what and where. (guard has checked that the
+// body is declared as JSON.)
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return liaison.Errorf(liaison.EINVALID, "Content-Type %q is not application/json", ct)
-	}
+	return decodeBody(w, r, v, false)
+}
+
+// decodeOptionalJSON is decodeJSON for a body that may be left out: an
+// empty body leaves v as it is.
+func decodeOptionalJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	return decodeBody(w, r, v, true)
+}
+
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxJSONBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if optional && err == io.EOF {
+			return nil
+		}
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {

@@ -109,7 +109,7 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 			return postgres.Open(ctx, url, postgres.Options{Logger: quiet, Schema: schema})
 		})
 	}
-	cfg.Handler = func(s liaison.Store) http.Handler {
+	cfg.Handler = func(s liaison.Store) (http.Handler, error) {
 		office, err := officeOf(context.Background(), s)
 		if err != nil {
 			office = liaison.Organisation{Code: "LIAISON", Name: "Liaison office", Kind: liaison.NATOBody}
