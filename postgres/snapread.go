@@ -16,17 +16,6 @@ import (
 // version, the read's own queries and COMMIT go to the server as one
 // pipelined batch, so they all see one snapshot.
 
-// snapshotRead runs queue's queries in one round trip and one snapshot
-// together with the directory, and calls use with the directory at the
-// store's clock and the results of queue's queries, in order. When the
-// audiences' validity has lapsed it brings them up to date first and reads
-// again.
-func (s *Store) snapshotRead(ctx context.Context, op string, queue func(b *pgx.Batch), use func(d *liaison.Directory, br pgx.BatchResults) error) error {
-	return s.snapshotRead2(ctx, op, false, queue, func(d *liaison.Directory, br pgx.BatchResults) (*phase, error) {
-		return nil, use(d, br)
-	})
-}
-
 // phase is a second round trip of a snapshot read: queries that depend on
 // the results of the first, and what to do with their results.
 type phase struct {
@@ -34,8 +23,11 @@ type phase struct {
 	use   func(br pgx.BatchResults) error
 }
 
-// snapshotRead2 is snapshotRead with a second round trip in the same
-// snapshot when twoPhase is set: use may then return a phase, whose
+// snapshotRead2 runs queue's queries in one round trip and one snapshot
+// together with the directory, and calls use with the directory at the
+// store's clock and the results, in order (when the audiences' validity
+// has lapsed it brings them up to date first and reads again); with a
+// second round trip in the same snapshot when twoPhase is set: use may then return a phase, whose
 // queries run next, in the same transaction, before COMMIT (which goes
 // alone if use returns none).
 func (s *Store) snapshotRead2(ctx context.Context, op string, twoPhase bool, queue func(b *pgx.Batch), use func(d *liaison.Directory, br pgx.BatchResults) (*phase, error)) error {
