@@ -5,7 +5,10 @@
 //
 // Failed logins are rate-limited per source address with a token bucket,
 // and password checks (argon2, costly by design) run at most a bounded
-// number at a time, so a flood of bad passwords cannot eat the CPU.
+// number at a time, so a flood of bad passwords cannot eat the CPU. A
+// name and password that passed are remembered briefly (see credCache), so
+// that a client sending Basic on every request pays for one check, not one
+// per request.
 package auth
 
 import (
@@ -40,6 +43,13 @@ type Options struct {
 	// MaxConcurrentChecks bounds the password checks running at once;
 	// default the number of CPUs.
 	MaxConcurrentChecks int
+	// CacheTTL is how long a name and password that passed are admitted
+	// without another password check; default 60s, negative for never.
+	// Keep it short: a password change made by another process (the CLI)
+	// is seen only when the entry expires (see credCache).
+	CacheTTL time.Duration
+	// CacheSize bounds the remembered names and passwords; default 4096.
+	CacheSize int
 	// ClientAddr returns the source address of a request; default the host
 	// part of r.RemoteAddr. Set it only behind a proxy you trust.
 	ClientAddr func(r *http.Request) string
@@ -59,6 +69,7 @@ type Authenticator struct {
 	opts    Options
 	limiter *limiter
 	checks  chan struct{}
+	cache   *credCache // nil when off
 }
 
 // New returns an Authenticator over users.
@@ -90,12 +101,22 @@ func New(users liaison.UserService, opts Options) *Authenticator {
 	if opts.WriteError == nil {
 		opts.WriteError = writeJSONError
 	}
-	return &Authenticator{
+	if opts.CacheTTL == 0 {
+		opts.CacheTTL = 60 * time.Second
+	}
+	if opts.CacheSize <= 0 {
+		opts.CacheSize = 4096
+	}
+	a := &Authenticator{
 		users:   users,
 		opts:    opts,
 		limiter: newLimiter(opts.MaxFailures, opts.Refill, opts.MaxAddresses),
 		checks:  make(chan struct{}, opts.MaxConcurrentChecks),
 	}
+	if opts.CacheTTL > 0 {
+		a.cache = newCredCache(opts.CacheTTL, opts.CacheSize)
+	}
+	return a
 }
 
 // RateLimitedError is returned by Principal when the request's source
@@ -171,7 +192,9 @@ func (a *Authenticator) Principal(r *http.Request) (liaison.Principal, error) {
 	// Every other attempt is paid for up front with a token of the
 	// address's failed-login allowance, taken atomically before anything
 	// is checked, so that concurrent requests cannot all pass on the same
-	// token. Success gives it back.
+	// token. Success gives it back. The cache is looked up only after the
+	// token is taken: a guess that hits it is the right password, and a
+	// rate-limited address must not be able to make guesses for free.
 	addr := a.opts.ClientAddr(r)
 	if ok, wait := a.limiter.reserve(addr, a.opts.Now()); !ok {
 		a.opts.Logger.Warn("auth: login rate-limited", "addr", addr, "retry_after", wait)
@@ -191,13 +214,36 @@ func (a *Authenticator) Principal(r *http.Request) (liaison.Principal, error) {
 	return liaison.Principal{}, errBadCredentials
 }
 
-// checkPassword checks a user name and password under the bound on
-// concurrent password checks. Without a user name the secret was a token
-// that did not match, which is a failed login too.
+// checkPassword checks a user name and password: from the cache if the
+// pair passed recently and the user is unchanged, otherwise with the user
+// service, under the bound on concurrent password checks. Without a user
+// name the secret was a token that did not match, which is a failed login
+// too.
 func (a *Authenticator) checkPassword(ctx context.Context, user, secret string) (liaison.Principal, error) {
 	if user == "" {
 		return liaison.Principal{}, errBadCredentials
 	}
+	if cached, ok := a.cache.get(user, secret, a.opts.Now()); ok {
+		// Another process may have removed or changed the user since:
+		// a cheap lookup, not a password check, tells.
+		cur, err := a.users.User(ctx, user)
+		switch {
+		case err == nil && samePrincipal(cached, cur):
+			return cur, nil
+		case err != nil && liaison.ErrorCode(err) != liaison.ENOTFOUND:
+			return liaison.Principal{}, err
+		}
+		a.cache.drop(user, secret)
+	}
+	p, err := a.verifyPassword(ctx, user, secret)
+	if err == nil {
+		a.cache.put(user, secret, p, a.opts.Now())
+	}
+	return p, err
+}
+
+// verifyPassword runs the password check itself.
+func (a *Authenticator) verifyPassword(ctx context.Context, user, secret string) (liaison.Principal, error) {
 	select {
 	case a.checks <- struct{}{}:
 	case <-ctx.Done():

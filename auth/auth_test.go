@@ -35,13 +35,18 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 // countingUsers is the real store with a count of the password checks
-// running at once.
+// running at once. It can also stand in for a change that another
+// process (the CLI) makes to a user, which the store has no method for
+// yet: set replaces a user as User and Authenticate see it, or removes it.
 type countingUsers struct {
 	liaison.UserService
 	cur, max, calls atomic.Int32
 	// delay is added to every password check, as argon2 at its real cost
 	// would take; set it before the first request.
 	delay time.Duration
+
+	mu      sync.Mutex
+	changed map[string]*liaison.Principal // nil: removed
 }
 
 func (c *countingUsers) Authenticate(ctx context.Context, name, password string) (liaison.Principal, error) {
@@ -55,7 +60,41 @@ func (c *countingUsers) Authenticate(ctx context.Context, name, password string)
 		}
 	}
 	time.Sleep(c.delay)
-	return c.UserService.Authenticate(ctx, name, password)
+	p, err := c.UserService.Authenticate(ctx, name, password)
+	if ch, ok := c.change(name); ok && err == nil {
+		if ch == nil {
+			return liaison.Principal{}, liaison.Errorf(liaison.EUNAUTHORIZED, "user name or password is wrong")
+		}
+		p = *ch
+	}
+	return p, err
+}
+
+func (c *countingUsers) User(ctx context.Context, name string) (liaison.Principal, error) {
+	if ch, ok := c.change(name); ok {
+		if ch == nil {
+			return liaison.Principal{}, liaison.NotFound("user", name)
+		}
+		return *ch, nil
+	}
+	return c.UserService.User(ctx, name)
+}
+
+func (c *countingUsers) change(name string) (*liaison.Principal, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.changed[name]
+	return p, ok
+}
+
+// set makes the user name look like p from now on; nil removes it.
+func (c *countingUsers) set(name string, p *liaison.Principal) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.changed == nil {
+		c.changed = map[string]*liaison.Principal{}
+	}
+	c.changed[name] = p
 }
 
 type fixture struct {
