@@ -30,7 +30,7 @@ type Config struct {
 	Engine Engine
 	// Handler builds the office's HTTP surface over a store, as `liaison
 	// serve` does; the TAXII service must be under /taxii2/.
-	Handler func(s liaison.Store) http.Handler
+	Handler func(s liaison.Store) (http.Handler, error)
 	// Import imports a bundle into a collection as the principal, as
 	// `liaison import` does, and returns how many objects it stored.
 	Import func(ctx context.Context, s liaison.Store, p liaison.Principal, collection string, r io.Reader) (int, error)
@@ -302,7 +302,11 @@ func (r *run) ingestAndRead(ctx context.Context, rep *Report) (err error) {
 	if err != nil {
 		return fmt.Errorf("bench: listen: %w", err)
 	}
-	srv := &http.Server{Handler: r.cfg.Handler(s), ReadHeaderTimeout: 10 * time.Second}
+	h, err := r.cfg.Handler(s)
+	if err != nil {
+		return fmt.Errorf("bench: build the handler: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()

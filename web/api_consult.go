@@ -28,19 +28,6 @@ func (s *Server) consultRoutes() {
 	s.mux.Handle("POST /api/v1/slots", s.authed(s.proposeSlots))
 }
 
-// consultationService is the store's consultation service.
-func (s *Server) consultationService() (liaison.ConsultationService, error) {
-	cs, ok := s.store.(liaison.ConsultationService)
-	if !ok {
-		return nil, liaison.Internal("web.consultations", errNoService("consultations"))
-	}
-	return cs, nil
-}
-
-type errNoService string
-
-func (e errNoService) Error() string { return "the store does not keep " + string(e) }
-
 // pathID reads the {name} path value as a positive integer id of kind.
 // An id that is not a number is ENOTFOUND, like any id nobody can see.
 func pathID(r *http.Request, name, kind string) (int64, error) {
@@ -87,20 +74,17 @@ type consultationIn struct {
 }
 
 func (s *Server) listConsultations(w http.ResponseWriter, r *http.Request, p liaison.Principal) {
-	cs, err := s.consultationService()
-	if err == nil {
-		var list []liaison.Consultation
-		f := liaison.ConsultationFilter{Status: liaison.ConsultationStatus(r.URL.Query().Get("status")), Topic: r.URL.Query().Get("topic")}
-		if list, err = cs.Consultations(r.Context(), p, f); err == nil {
-			out := make([]consultationOut, 0, len(list))
-			for _, c := range list {
-				out = append(out, outConsultation(c))
-			}
-			writeJSON(w, http.StatusOK, map[string]any{"consultations": out})
-			return
-		}
+	f := liaison.ConsultationFilter{Status: liaison.ConsultationStatus(r.URL.Query().Get("status")), Topic: r.URL.Query().Get("topic")}
+	list, err := s.consult.Consultations(r.Context(), p, f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	s.writeError(w, r, err)
+	out := make([]consultationOut, 0, len(list))
+	for _, c := range list {
+		out = append(out, outConsultation(c))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"consultations": out})
 }
 
 func (s *Server) createConsultation(w http.ResponseWriter, r *http.Request, p liaison.Principal) {
@@ -117,31 +101,27 @@ func (s *Server) createConsultation(w http.ResponseWriter, r *http.Request, p li
 	for _, a := range in.Agenda {
 		c.Agenda = append(c.Agenda, liaison.AgendaItem{Title: a})
 	}
-	cs, err := s.consultationService()
-	if err == nil {
-		if err = cs.CreateConsultation(r.Context(), p, &c); err == nil {
-			writeJSON(w, http.StatusCreated, outConsultation(c))
-			return
-		}
+	if err := s.consult.CreateConsultation(r.Context(), p, &c); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	s.writeError(w, r, err)
+	writeJSON(w, http.StatusCreated, outConsultation(c))
 }
 
 // withConsultation runs fn with the service and the path's consultation id
 // and writes the consultation it returns.
 func (s *Server) withConsultation(w http.ResponseWriter, r *http.Request, fn func(cs liaison.ConsultationService, id int64) (liaison.Consultation, error)) {
-	cs, err := s.consultationService()
-	if err == nil {
-		var id int64
-		if id, err = pathID(r, "id", "consultation"); err == nil {
-			var c liaison.Consultation
-			if c, err = fn(cs, id); err == nil {
-				writeJSON(w, http.StatusOK, outConsultation(c))
-				return
-			}
-		}
+	id, err := pathID(r, "id", "consultation")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	s.writeError(w, r, err)
+	c, err := fn(s.consult, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, outConsultation(c))
 }
 
 func (s *Server) getConsultation(w http.ResponseWriter, r *http.Request, p liaison.Principal) {
@@ -258,21 +238,20 @@ func outContribution(k liaison.Contribution) liaison.Contribution {
 }
 
 func (s *Server) listContributions(w http.ResponseWriter, r *http.Request, p liaison.Principal) {
-	cs, err := s.consultationService()
-	if err == nil {
-		var id int64
-		if id, err = pathID(r, "id", "consultation"); err == nil {
-			var ks []liaison.Contribution
-			if ks, err = cs.Contributions(r.Context(), p, id); err == nil {
-				for i := range ks {
-					ks[i] = outContribution(ks[i])
-				}
-				writeJSON(w, http.StatusOK, map[string]any{"contributions": ks})
-				return
-			}
-		}
+	id, err := pathID(r, "id", "consultation")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	s.writeError(w, r, err)
+	ks, err := s.consult.Contributions(r.Context(), p, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	for i := range ks {
+		ks[i] = outContribution(ks[i])
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"contributions": ks})
 }
 
 // contributionIn is the body that adds or edits a contribution.
@@ -288,33 +267,31 @@ func (s *Server) contribute(w http.ResponseWriter, r *http.Request, p liaison.Pr
 		s.writeError(w, r, err)
 		return
 	}
-	cs, err := s.consultationService()
-	if err == nil {
-		var id int64
-		if id, err = pathID(r, "id", "consultation"); err == nil {
-			k := liaison.Contribution{Consultation: id, AgendaItem: in.AgendaItem, Text: in.Text, Refs: in.Refs}
-			if err = cs.Contribute(r.Context(), p, &k); err == nil {
-				writeJSON(w, http.StatusCreated, outContribution(k))
-				return
-			}
-		}
+	id, err := pathID(r, "id", "consultation")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	s.writeError(w, r, err)
+	k := liaison.Contribution{Consultation: id, AgendaItem: in.AgendaItem, Text: in.Text, Refs: in.Refs}
+	if err := s.consult.Contribute(r.Context(), p, &k); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, outContribution(k))
 }
 
 func (s *Server) changeContribution(w http.ResponseWriter, r *http.Request, fn func(cs liaison.ConsultationService, id int64) (liaison.Contribution, error)) {
-	cs, err := s.consultationService()
-	if err == nil {
-		var id int64
-		if id, err = pathID(r, "id", "contribution"); err == nil {
-			var k liaison.Contribution
-			if k, err = fn(cs, id); err == nil {
-				writeJSON(w, http.StatusOK, outContribution(k))
-				return
-			}
-		}
+	id, err := pathID(r, "id", "contribution")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	s.writeError(w, r, err)
+	k, err := fn(s.consult, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, outContribution(k))
 }
 
 func (s *Server) editContribution(w http.ResponseWriter, r *http.Request, p liaison.Principal) {
@@ -399,11 +376,7 @@ func (s *Server) slots(r *http.Request, p liaison.Principal, in slotsIn) ([]liai
 		return nil, err
 	}
 	if in.Consultation != 0 {
-		cs, err := s.consultationService()
-		if err != nil {
-			return nil, err
-		}
-		c, err := cs.Consultation(r.Context(), p, in.Consultation)
+		c, err := s.consult.Consultation(r.Context(), p, in.Consultation)
 		if err != nil {
 			return nil, err
 		}

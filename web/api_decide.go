@@ -17,14 +17,6 @@ func (s *Server) decideRoutes() {
 	s.mux.Handle("POST /api/v1/proposals/{id}/{action}", s.authed(s.actOnProposal))
 }
 
-func (s *Server) decisionService() (liaison.DecisionService, error) {
-	ds, ok := s.store.(liaison.DecisionService)
-	if !ok {
-		return nil, liaison.Internal("web.decisions", errNoService("decisions"))
-	}
-	return ds, nil
-}
-
 func outProposal(p liaison.Proposal) liaison.Proposal {
 	if p.Rounds == nil {
 		p.Rounds = []liaison.Round{}
@@ -36,18 +28,15 @@ func outProposal(p liaison.Proposal) liaison.Proposal {
 }
 
 func (s *Server) listProposals(w http.ResponseWriter, r *http.Request, p liaison.Principal) {
-	ds, err := s.decisionService()
-	if err == nil {
-		var ps []liaison.Proposal
-		if ps, err = ds.Proposals(r.Context(), p); err == nil {
-			for i := range ps {
-				ps[i] = outProposal(ps[i])
-			}
-			writeJSON(w, http.StatusOK, map[string]any{"proposals": ps})
-			return
-		}
+	ps, err := s.decide.Proposals(r.Context(), p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	s.writeError(w, r, err)
+	for i := range ps {
+		ps[i] = outProposal(ps[i])
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"proposals": ps})
 }
 
 // proposalIn is the body that tables a proposal.
@@ -64,30 +53,26 @@ func (s *Server) createProposal(w http.ResponseWriter, r *http.Request, p liaiso
 		s.writeError(w, r, err)
 		return
 	}
-	ds, err := s.decisionService()
-	if err == nil {
-		pr := liaison.Proposal{Title: in.Title, Text: in.Text, Procedure: liaison.Procedure(in.Procedure), Marking: in.Marking}
-		if err = ds.CreateProposal(r.Context(), p, &pr); err == nil {
-			writeJSON(w, http.StatusCreated, outProposal(pr))
-			return
-		}
+	pr := liaison.Proposal{Title: in.Title, Text: in.Text, Procedure: liaison.Procedure(in.Procedure), Marking: in.Marking}
+	if err := s.decide.CreateProposal(r.Context(), p, &pr); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	s.writeError(w, r, err)
+	writeJSON(w, http.StatusCreated, outProposal(pr))
 }
 
 func (s *Server) getProposal(w http.ResponseWriter, r *http.Request, p liaison.Principal) {
-	ds, err := s.decisionService()
-	if err == nil {
-		var id int64
-		if id, err = pathID(r, "id", "proposal"); err == nil {
-			var pr liaison.Proposal
-			if pr, err = ds.Proposal(r.Context(), p, id); err == nil {
-				writeJSON(w, http.StatusOK, outProposal(pr))
-				return
-			}
-		}
+	id, err := pathID(r, "id", "proposal")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	s.writeError(w, r, err)
+	pr, err := s.decide.Proposal(r.Context(), p, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, outProposal(pr))
 }
 
 // actIn is the body of an action on a proposal; every field is optional
@@ -115,17 +100,16 @@ func (s *Server) actOnProposal(w http.ResponseWriter, r *http.Request, p liaison
 		s.writeError(w, r, liaison.Errorf(liaison.EINVALID, "body kind %q contradicts the path's action %q", in.Kind, kind))
 		return
 	}
-	ds, err := s.decisionService()
-	if err == nil {
-		var id int64
-		if id, err = pathID(r, "id", "proposal"); err == nil {
-			var pr liaison.Proposal
-			act := liaison.ProposalAct{Kind: liaison.DecisionActionKind(kind), Reason: in.Reason, Deadline: in.Deadline, Title: in.Title, Text: in.Text}
-			if pr, err = ds.Act(r.Context(), p, id, act); err == nil {
-				writeJSON(w, http.StatusOK, outProposal(pr))
-				return
-			}
-		}
+	id, err := pathID(r, "id", "proposal")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	s.writeError(w, r, err)
+	act := liaison.ProposalAct{Kind: liaison.DecisionActionKind(kind), Reason: in.Reason, Deadline: in.Deadline, Title: in.Title, Text: in.Text}
+	pr, err := s.decide.Act(r.Context(), p, id, act)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, outProposal(pr))
 }

@@ -82,7 +82,11 @@ func newOffice(t *testing.T) *office {
 		o.tokens[u.name], o.users[u.name] = secret, p
 	}
 	a := auth.New(st, auth.Options{MaxFailures: 1 << 20, Logger: logger})
-	o.srv = httptest.NewServer(NewServer(st, a, Config{Logger: logger, Now: clk.Now}))
+	srv, err := NewServer(Services{Store: st, Consultations: st, Decisions: st}, a, Config{Logger: logger, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.srv = httptest.NewServer(srv)
 	t.Cleanup(o.srv.Close)
 	return o
 }

@@ -5,6 +5,7 @@ package web
 
 import (
 	"embed"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -26,18 +27,43 @@ type Config struct {
 	Now       func() time.Time
 }
 
-// Server is the http.Handler for the pages and the JSON API.
-type Server struct {
-	store liaison.Store
-	auth  *auth.Authenticator
-	cfg   Config
-	tmpl  *template.Template
-	mux   *http.ServeMux
-	log   *slog.Logger
+// Services are what the pages and the JSON API read and change. Every
+// field is required; today one store provides them all.
+type Services struct {
+	Store         liaison.Store
+	Consultations liaison.ConsultationService
+	Decisions     liaison.DecisionService
 }
 
-// NewServer returns the handler for the office's pages and JSON API.
-func NewServer(store liaison.Store, authn *auth.Authenticator, cfg Config) *Server {
+// Server is the http.Handler for the pages and the JSON API.
+type Server struct {
+	store   liaison.Store
+	consult liaison.ConsultationService
+	decide  liaison.DecisionService
+	auth    *auth.Authenticator
+	cfg     Config
+	tmpl    *template.Template
+	mux     *http.ServeMux
+	log     *slog.Logger
+}
+
+// NewServer returns the handler for the office's pages and JSON API. It
+// fails when a service or the authenticator is missing, so that a wiring
+// mistake stops the office at start-up rather than failing live requests.
+func NewServer(svc Services, authn *auth.Authenticator, cfg Config) (*Server, error) {
+	for _, m := range []struct {
+		name    string
+		missing bool
+	}{
+		{"Services.Store", svc.Store == nil},
+		{"Services.Consultations", svc.Consultations == nil},
+		{"Services.Decisions", svc.Decisions == nil},
+		{"the authenticator", authn == nil},
+	} {
+		if m.missing {
+			return nil, fmt.Errorf("web: new server: %s is nil", m.name)
+		}
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -45,12 +71,12 @@ func NewServer(store liaison.Store, authn *auth.Authenticator, cfg Config) *Serv
 		cfg.Now = time.Now
 	}
 	s := &Server{
-		store: store, auth: authn, cfg: cfg, log: cfg.Logger,
+		store: svc.Store, consult: svc.Consultations, decide: svc.Decisions, auth: authn, cfg: cfg, log: cfg.Logger,
 		tmpl: template.Must(template.New("").Funcs(template.FuncMap{"join": joinStrings}).ParseFS(templateFS, "templates/*.html")),
 		mux:  http.NewServeMux(),
 	}
 	s.routes()
-	return s
+	return s, nil
 }
 
 // routes lists every route of the pages and the JSON API.

@@ -115,7 +115,7 @@ func runBench(ctx context.Context, e *env, o *options, args []string) error {
 			return postgres.Open(ctx, url, postgres.Options{Logger: quiet, Schema: schema})
 		})
 	}
-	cfg.Handler = func(s liaison.Store) http.Handler {
+	cfg.Handler = func(s liaison.Store) (http.Handler, error) {
 		office, err := officeOf(context.Background(), s)
 		if err != nil {
 			office = liaison.Organisation{Code: "LIAISON", Name: "Liaison office", Kind: liaison.NATOBody}

@@ -54,8 +54,9 @@ func init() {
 }
 
 // newHandler wires the office's HTTP surface: TAXII under /taxii2/, the
-// JSON API under /api/v1/, and the pages.
-func newHandler(s liaison.Store, office liaison.Organisation, log *slog.Logger) http.Handler {
+// JSON API under /api/v1/, and the pages. It fails when s lacks a service
+// the pages need.
+func newHandler(s liaison.Store, office liaison.Organisation, log *slog.Logger) (http.Handler, error) {
 	authn := auth.New(s, auth.Options{Logger: log})
 	tx := taxii.NewServer(s, authn, taxii.Config{
 		Title:            office.Name + " TAXII 2.1",
@@ -65,11 +66,16 @@ func newHandler(s liaison.Store, office liaison.Organisation, log *slog.Logger) 
 		MaxContentLength: maxBody,
 		Logger:           log,
 	})
-	pages := web.NewServer(s, authn, web.Config{Office: office, TAXIIPath: taxiiDiscovery, APIRoot: taxiiAPIRoot, Logger: log})
+	cs, _ := s.(liaison.ConsultationService)
+	ds, _ := s.(liaison.DecisionService)
+	pages, err := web.NewServer(web.Services{Store: s, Consultations: cs, Decisions: ds}, authn, web.Config{Office: office, TAXIIPath: taxiiDiscovery, APIRoot: taxiiAPIRoot, Logger: log})
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/taxii2/", tx)
 	mux.Handle("/", pages)
-	return logRequests(log, limitBody(mux))
+	return logRequests(log, limitBody(mux)), nil
 }
 
 // serve runs the HTTP server until ctx ends, then shuts down gracefully.
@@ -87,8 +93,12 @@ func serve(ctx context.Context, e *env, o *options, s liaison.Store, ready func(
 	if err != nil {
 		return usagef("cannot listen on %s: %v", o.str("addr"), err)
 	}
+	handler, err := newHandler(s, office, e.log)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	srv := &http.Server{
-		Handler:           newHandler(s, office, e.log),
+		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
