@@ -57,7 +57,9 @@ type Server struct {
 	auth  *auth.Authenticator
 	cfg   Config
 	mux   *http.ServeMux
-	root  string // "/taxii2/<APIRoot>/"
+	// handler is mux behind the checks every request passes.
+	handler http.Handler
+	root    string // "/taxii2/<APIRoot>/"
 }
 
 // NewServer returns a TAXII 2.1 server over store. Every request must
@@ -85,6 +87,7 @@ func NewServer(store liaison.Store, a *auth.Authenticator, cfg Config) *Server {
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	s := &Server{store: store, auth: a, cfg: cfg, mux: http.NewServeMux(), root: Prefix + cfg.APIRoot + "/"}
 	s.routes()
+	s.handler = s.guard(s.mux)
 	return s
 }
 
@@ -144,7 +147,7 @@ func (s *Server) routes() {
 
 // ServeHTTP serves TAXII requests.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mux.ServeHTTP(w, r)
+	s.handler.ServeHTTP(w, r)
 }
 
 // fallback answers what no route matched: a path of the specification

@@ -12,20 +12,20 @@ import (
 // consultRoutes lists the JSON API of consultations, contributions,
 // outcomes and slot proposals.
 func (s *Server) consultRoutes() {
-	s.mux.Handle("GET /api/v1/consultations", s.authed(s.listConsultations))
-	s.mux.Handle("POST /api/v1/consultations", s.authed(s.createConsultation))
-	s.mux.Handle("GET /api/v1/consultations/{id}", s.authed(s.getConsultation))
-	s.mux.Handle("POST /api/v1/consultations/{id}/open", s.authed(s.consultationStatus(liaison.ConsultationOpen)))
-	s.mux.Handle("POST /api/v1/consultations/{id}/cancel", s.authed(s.consultationStatus(liaison.ConsultationCancelled)))
-	s.mux.Handle("PUT /api/v1/consultations/{id}/outcome", s.authed(s.recordOutcome))
-	s.mux.Handle("POST /api/v1/consultations/{id}/conclude", s.authed(s.concludeConsultation))
-	s.mux.Handle("POST /api/v1/consultations/{id}/publish", s.authed(s.publishOutcome))
-	s.mux.Handle("PUT /api/v1/consultations/{id}/outcome/actions/{i}", s.authed(s.setActionStatus))
-	s.mux.Handle("GET /api/v1/consultations/{id}/contributions", s.authed(s.listContributions))
-	s.mux.Handle("POST /api/v1/consultations/{id}/contributions", s.authed(s.contribute))
-	s.mux.Handle("PUT /api/v1/contributions/{id}", s.authed(s.editContribution))
-	s.mux.Handle("POST /api/v1/contributions/{id}/withdraw", s.authed(s.withdrawContribution))
-	s.mux.Handle("POST /api/v1/slots", s.authed(s.proposeSlots))
+	s.handle("GET /api/v1/consultations", s.authed(s.listConsultations))
+	s.handle("POST /api/v1/consultations", s.authed(s.createConsultation))
+	s.handle("GET /api/v1/consultations/{id}", s.authed(s.getConsultation))
+	s.handle("POST /api/v1/consultations/{id}/open", s.authed(s.consultationStatus(liaison.ConsultationOpen)))
+	s.handle("POST /api/v1/consultations/{id}/cancel", s.authed(s.consultationStatus(liaison.ConsultationCancelled)))
+	s.handle("PUT /api/v1/consultations/{id}/outcome", s.authed(s.recordOutcome))
+	s.handle("POST /api/v1/consultations/{id}/conclude", s.authed(s.concludeConsultation))
+	s.handle("POST /api/v1/consultations/{id}/publish", s.authed(s.publishOutcome))
+	s.handle("PUT /api/v1/consultations/{id}/outcome/actions/{i}", s.authed(s.setActionStatus))
+	s.handle("GET /api/v1/consultations/{id}/contributions", s.authed(s.listContributions))
+	s.handle("POST /api/v1/consultations/{id}/contributions", s.authed(s.contribute))
+	s.handle("PUT /api/v1/contributions/{id}", s.authed(s.editContribution))
+	s.handle("POST /api/v1/contributions/{id}/withdraw", s.authed(s.withdrawContribution))
+	s.handle("POST /api/v1/slots", s.authed(s.proposeSlots))
 }
 
 // pathID reads the {name} path value as a positive integer id of kind.
@@ -135,11 +135,9 @@ func (s *Server) consultationStatus(to liaison.ConsultationStatus) func(http.Res
 		var in struct {
 			Reason string `json:"reason"`
 		}
-		if r.ContentLength != 0 {
-			if err := decodeJSON(w, r, &in); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
+		if err := decodeOptionalJSON(w, r, &in); err != nil {
+			s.writeError(w, r, err)
+			return
 		}
 		s.withConsultation(w, r, func(cs liaison.ConsultationService, id int64) (liaison.Consultation, error) {
 			return cs.SetConsultationStatus(r.Context(), p, id, to, in.Reason)
@@ -309,11 +307,9 @@ func (s *Server) withdrawContribution(w http.ResponseWriter, r *http.Request, p 
 	var in struct {
 		Reason string `json:"reason"`
 	}
-	if r.ContentLength != 0 {
-		if err := decodeJSON(w, r, &in); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
+	if err := decodeOptionalJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	s.changeContribution(w, r, func(cs liaison.ConsultationService, id int64) (liaison.Contribution, error) {
 		return cs.WithdrawContribution(r.Context(), p, id, in.Reason)

@@ -9,12 +9,12 @@ import (
 
 // decideRoutes lists the JSON API of draft decisions and their actions.
 func (s *Server) decideRoutes() {
-	s.mux.Handle("GET /api/v1/proposals", s.authed(s.listProposals))
-	s.mux.Handle("POST /api/v1/proposals", s.authed(s.createProposal))
-	s.mux.Handle("GET /api/v1/proposals/{id}", s.authed(s.getProposal))
+	s.handle("GET /api/v1/proposals", s.authed(s.listProposals))
+	s.handle("POST /api/v1/proposals", s.authed(s.createProposal))
+	s.handle("GET /api/v1/proposals/{id}", s.authed(s.getProposal))
 	// {action} is circulate, break-silence, concur, object, revise,
 	// withdraw or comment; "actions" takes the kind from the body.
-	s.mux.Handle("POST /api/v1/proposals/{id}/{action}", s.authed(s.actOnProposal))
+	s.handle("POST /api/v1/proposals/{id}/{action}", s.authed(s.actOnProposal))
 }
 
 func outProposal(p liaison.Proposal) liaison.Proposal {
@@ -87,11 +87,9 @@ type actIn struct {
 
 func (s *Server) actOnProposal(w http.ResponseWriter, r *http.Request, p liaison.Principal) {
 	var in actIn
-	if r.ContentLength != 0 {
-		if err := decodeJSON(w, r, &in); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
+	if err := decodeOptionalJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	kind := r.PathValue("action")
 	if kind == "actions" {

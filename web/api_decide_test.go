@@ -32,6 +32,7 @@ func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 type office struct {
 	t      *testing.T
 	srv    *httptest.Server
+	web    *Server
 	store  *sqlite.Store
 	clk    *clock
 	tokens map[string]string
@@ -86,6 +87,7 @@ func newOffice(t *testing.T) *office {
 	if err != nil {
 		t.Fatal(err)
 	}
+	o.web = srv
 	o.srv = httptest.NewServer(srv)
 	t.Cleanup(o.srv.Close)
 	return o
@@ -101,7 +103,7 @@ func (o *office) call(user, method, path string, body any, wantStatus int) map[s
 	}
 	req, _ := http.NewRequest(method, o.srv.URL+path, rd)
 	req.Header.Set("Authorization", "Bearer "+o.tokens[user])
-	if body != nil {
+	if method != "GET" {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	res, err := http.DefaultClient.Do(req)

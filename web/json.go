@@ -50,14 +50,25 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 // decodeJSON reads a JSON request body into v, strictly: unknown fields,
 // trailing data, a wrong type or an oversized body are EINVALID or
-// ETOOLARGE errors that say what and where.
+// ETOOLARGE errors that say what and where. (guard has checked that the
+// body is declared as JSON.)
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return liaison.Errorf(liaison.EINVALID, "Content-Type %q is not application/json", ct)
-	}
+	return decodeBody(w, r, v, false)
+}
+
+// decodeOptionalJSON is decodeJSON for a body that may be left out: an
+// empty body leaves v as it is.
+func decodeOptionalJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	return decodeBody(w, r, v, true)
+}
+
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxJSONBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if optional && err == io.EOF {
+			return nil
+		}
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {

@@ -44,7 +44,11 @@ type Server struct {
 	cfg     Config
 	tmpl    *template.Template
 	mux     *http.ServeMux
-	log     *slog.Logger
+	handler http.Handler // mux behind the checks every request passes
+	// patterns lists every pattern registered on mux, in order, so that
+	// tests can reach every route.
+	patterns []string
+	log      *slog.Logger
 }
 
 // NewServer returns the handler for the office's pages and JSON API. It
@@ -76,24 +80,31 @@ func NewServer(svc Services, authn *auth.Authenticator, cfg Config) (*Server, er
 		mux:  http.NewServeMux(),
 	}
 	s.routes()
+	s.handler = s.guard(s.mux)
 	return s, nil
 }
 
 // routes lists every route of the pages and the JSON API.
 func (s *Server) routes() {
-	s.mux.HandleFunc("GET /{$}", s.home)
-	s.mux.HandleFunc("GET /signin", s.signin)
-	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.handle("GET /{$}", http.HandlerFunc(s.home))
+	s.handle("GET /signin", http.HandlerFunc(s.signin))
+	s.handle("GET /healthz", http.HandlerFunc(s.healthz))
 
-	s.mux.Handle("GET /api/v1/whoami", s.authed(s.whoami))
-	s.mux.Handle("GET /api/v1/collections", s.authed(s.listCollections))
-	s.mux.Handle("GET /api/v1/organisations", s.authed(s.listOrganisations))
+	s.handle("GET /api/v1/whoami", s.authed(s.whoami))
+	s.handle("GET /api/v1/collections", s.authed(s.listCollections))
+	s.handle("GET /api/v1/organisations", s.authed(s.listOrganisations))
 	s.consultRoutes()
 	s.decideRoutes()
-	s.mux.HandleFunc("/api/", s.apiNotFound)
+	s.handle("/api/", http.HandlerFunc(s.apiNotFound))
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// handle registers h for pattern on the mux and records the pattern.
+func (s *Server) handle(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, h)
+	s.patterns = append(s.patterns, pattern)
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // authed wraps an API handler that needs a principal.
 func (s *Server) authed(h func(http.ResponseWriter, *http.Request, liaison.Principal)) http.Handler {
