@@ -41,6 +41,13 @@ type office struct {
 
 func newOffice(t *testing.T) *office {
 	t.Helper()
+	return newOfficeWith(t, auth.Options{MaxFailures: 1 << 20})
+}
+
+// newOfficeWith is newOffice with these authentication options; users get
+// the password "<name>-password" besides their token.
+func newOfficeWith(t *testing.T, opts auth.Options) *office {
+	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -73,7 +80,7 @@ func newOffice(t *testing.T) *office {
 		{"kor", "KOR", liaison.RoleAnalyst}, {"nzl", "NZL", liaison.RoleAnalyst},
 	} {
 		p := liaison.Principal{Name: u.name, Org: u.org, Roles: []liaison.Role{u.role}}
-		if err := st.CreateUser(ctx, &p, ""); err != nil {
+		if err := st.CreateUser(ctx, &p, u.name+"-password"); err != nil {
 			t.Fatal(err)
 		}
 		_, secret, err := st.CreateToken(ctx, u.name)
@@ -82,7 +89,8 @@ func newOffice(t *testing.T) *office {
 		}
 		o.tokens[u.name], o.users[u.name] = secret, p
 	}
-	a := auth.New(st, auth.Options{MaxFailures: 1 << 20, Logger: logger})
+	opts.Logger = logger
+	a := auth.New(st, opts)
 	srv, err := NewServer(Services{Store: st, Consultations: st, Decisions: st}, a, Config{Logger: logger, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"liaison"
+	"liaison/auth"
 )
 
 // homePage is what the home page template shows.
@@ -94,15 +95,22 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
+// pageError answers a page with err's status and safe message. A
+// rate-limited sign-in gets 429 with Retry-After and no challenge: a 401
+// would make the browser prompt again, and each answer would be another
+// refused try.
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	code := liaison.ErrorCode(err)
-	if code == liaison.EINTERNAL {
+	status := auth.Status(err)
+	switch {
+	case status == http.StatusTooManyRequests:
+		s.auth.SetHeaders(w, err)
+	case code == liaison.EINTERNAL:
 		s.log.Error("page failed", "path", r.URL.Path, "err", err)
-	}
-	if code == liaison.EUNAUTHORIZED {
+	case code == liaison.EUNAUTHORIZED:
 		w.Header().Set("WWW-Authenticate", `Basic realm="liaison"`)
 	}
-	http.Error(w, liaison.ErrorMessage(err), liaison.HTTPStatus(code))
+	http.Error(w, liaison.ErrorMessage(err), status)
 }
 
 func baseURL(r *http.Request) string {

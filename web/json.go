@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"liaison"
+	"liaison/auth"
 )
 
 // MaxJSONBody bounds a JSON API request body.
@@ -36,16 +37,20 @@ type apiError struct {
 // are logged with their detail; the caller sees only "internal error".
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := liaison.ErrorCode(err)
-	if code == liaison.EINTERNAL {
+	status := auth.Status(err)
+	switch {
+	case status == http.StatusTooManyRequests:
+		s.auth.SetHeaders(w, err)
+		code = "rate_limited"
+	case code == liaison.EINTERNAL:
 		s.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	if code == liaison.EUNAUTHORIZED {
+	case code == liaison.EUNAUTHORIZED:
 		w.Header().Set("WWW-Authenticate", `Basic realm="liaison", Bearer realm="liaison"`)
 	}
 	var body apiError
 	body.Error.Code = code
 	body.Error.Message = liaison.ErrorMessage(err)
-	writeJSON(w, liaison.HTTPStatus(code), body)
+	writeJSON(w, status, body)
 }
 
 // decodeJSON reads a JSON request body into v, strictly: unknown fields,
