@@ -145,8 +145,14 @@ func (s *Server) routes() {
 	s.mux.Handle("/", http.HandlerFunc(s.fallback))
 }
 
-// ServeHTTP serves TAXII requests.
+// ServeHTTP serves TAXII requests. Every response forbids MIME sniffing;
+// one to a request with credentials holds what that reader may read, and
+// no cache may store it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.Header.Get("Authorization") != "" {
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	s.handler.ServeHTTP(w, r)
 }
 

@@ -80,7 +80,7 @@ func NewServer(svc Services, authn *auth.Authenticator, cfg Config) (*Server, er
 		mux:  http.NewServeMux(),
 	}
 	s.routes()
-	s.handler = s.guard(s.mux)
+	s.handler = securityHeaders(s.guard(s.mux))
 	return s, nil
 }
 
@@ -89,6 +89,7 @@ func (s *Server) routes() {
 	s.handle("GET /{$}", http.HandlerFunc(s.home))
 	s.handle("GET /signin", http.HandlerFunc(s.signin))
 	s.handle("GET /healthz", http.HandlerFunc(s.healthz))
+	s.handle("GET /assets/{name}", http.HandlerFunc(s.asset))
 
 	s.handle("GET /api/v1/whoami", s.authed(s.whoami))
 	s.handle("GET /api/v1/collections", s.authed(s.listCollections))
