@@ -44,7 +44,6 @@ type credCache struct {
 
 type cacheEntry struct {
 	mac     [sha256.Size]byte
-	name    string
 	p       liaison.Principal
 	expires time.Time
 }
@@ -108,7 +107,7 @@ func (c *credCache) put(name, password string, p liaison.Principal, now time.Tim
 	for c.order.Len() >= c.max {
 		c.removeLocked(c.order.Front())
 	}
-	c.entries[k] = c.order.PushBack(&cacheEntry{mac: k, name: name, p: p, expires: now.Add(c.ttl)})
+	c.entries[k] = c.order.PushBack(&cacheEntry{mac: k, p: p, expires: now.Add(c.ttl)})
 }
 
 // drop forgets name and password.

@@ -173,7 +173,7 @@ func (g *Generator) Preamble() []Object {
 		b = append(b, created...)
 		b = append(b, `","name":`...)
 		b = appendString(b, markingName(m))
-		b = append(b, `,"extension_definitions":["`+liaison.HubMarkingExtensionID+`"],"extensions":{"`+liaison.HubMarkingExtensionID+`":{"extension_type":"property-extension"`...)
+		b = append(b, `,"extensions":{"`+liaison.HubMarkingExtensionID+`":{"extension_type":"property-extension"`...)
 		if m.classification != "" {
 			b = append(b, `,"classification":`...)
 			b = appendString(b, m.classification)

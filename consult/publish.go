@@ -77,10 +77,11 @@ func Outcome(c liaison.Consultation, kind string, refs []string, now time.Time, 
 	if mk.Classification != liaison.NoClassification {
 		ext["classification"] = mk.Classification.String()
 	}
+	// The extension is named by its key in extensions, which is all that
+	// STIX 2.1 defines: no top-level "extension_definitions".
 	mdef := map[string]any{
 		"type": "marking-definition", "spec_version": "2.1", "id": mk.ID, "created": ts, "name": mk.Name,
-		"extension_definitions": []string{liaison.HubMarkingExtensionID},
-		"extensions":            map[string]any{liaison.HubMarkingExtensionID: ext},
+		"extensions": map[string]any{liaison.HubMarkingExtensionID: ext},
 	}
 	markingRefs := []string{mk.ID}
 	if t, _ := liaison.ParseTLP(c.Marking.TLP); t != liaison.TLPNone {

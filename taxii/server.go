@@ -12,6 +12,7 @@ import (
 
 	"liaison"
 	"liaison/auth"
+	"liaison/internal/httpguard"
 )
 
 // Prefix is where the TAXII service is mounted: discovery is at Prefix and
@@ -57,7 +58,8 @@ type Server struct {
 	auth  *auth.Authenticator
 	cfg   Config
 	mux   *http.ServeMux
-	// handler is mux behind the checks every request passes.
+	// handler is mux behind the checks every request passes, and the
+	// draining of what a refused request leaves unread.
 	handler http.Handler
 	root    string // "/taxii2/<APIRoot>/"
 }
@@ -87,7 +89,7 @@ func NewServer(store liaison.Store, a *auth.Authenticator, cfg Config) *Server {
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	s := &Server{store: store, auth: a, cfg: cfg, mux: http.NewServeMux(), root: Prefix + cfg.APIRoot + "/"}
 	s.routes()
-	s.handler = s.guard(s.mux)
+	s.handler = httpguard.DrainUnread(s.guard(s.mux), 2*cfg.MaxContentLength, httpguard.DrainWait)
 	return s
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"liaison"
 	"liaison/auth"
+	"liaison/internal/httpguard"
 )
 
 //go:embed templates/*.html
@@ -44,7 +45,7 @@ type Server struct {
 	cfg     Config
 	tmpl    *template.Template
 	mux     *http.ServeMux
-	handler http.Handler // mux behind the checks every request passes
+	handler http.Handler // mux behind the checks every request passes, and the draining of refused bodies
 	// patterns lists every pattern registered on mux, in order, so that
 	// tests can reach every route.
 	patterns []string
@@ -80,7 +81,7 @@ func NewServer(svc Services, authn *auth.Authenticator, cfg Config) (*Server, er
 		mux:  http.NewServeMux(),
 	}
 	s.routes()
-	s.handler = securityHeaders(s.guard(s.mux))
+	s.handler = httpguard.DrainUnread(securityHeaders(s.guard(s.mux)), httpguard.DrainBytes, httpguard.DrainWait)
 	return s, nil
 }
 

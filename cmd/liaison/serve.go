@@ -13,6 +13,7 @@ import (
 
 	"liaison"
 	"liaison/auth"
+	"liaison/internal/httpguard"
 	"liaison/taxii"
 	"liaison/web"
 )
@@ -164,14 +165,16 @@ func officeOf(ctx context.Context, s liaison.Store) (liaison.Organisation, error
 	return liaison.Organisation{Code: "LIAISON", Name: "Liaison office", Kind: liaison.NATOBody}, nil
 }
 
-// limitBody caps every request body.
+// limitBody caps every request body, and reads what a refused request
+// leaves unread (up to twice the cap, for a bounded time) so that the
+// client receives the refusal rather than a reset connection.
 func limitBody(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpguard.DrainUnread(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		}
 		h.ServeHTTP(w, r)
-	})
+	}), 2*maxBody, httpguard.DrainWait)
 }
 
 type statusRecorder struct {
@@ -199,6 +202,10 @@ func (s *statusRecorder) Flush() {
 		f.Flush()
 	}
 }
+
+// Unwrap lets http.ResponseController reach the connection (to set read
+// deadlines, as limitBody does).
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // logRequests logs one structured line per request.
 func logRequests(log *slog.Logger, h http.Handler) http.Handler {
