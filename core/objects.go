@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"liaison"
+	"liaison/internal/objquery"
 )
 
 // AddObjects writes candidates into a collection as writer, in one
@@ -507,16 +508,20 @@ func (w *Write) takeBatchMarkings(objs []liaison.Candidate) (map[int]string, err
 	return conflicts, nil
 }
 
-// DeleteObject deletes the versions of one object in a collection that
-// the store's reader-filtered query selects: from is its FROM and WHERE
-// clauses over versions v, with args, as the store's page queries write
-// them. It needs write access and the originator's organisation.
-// ENOTFOUND if the writer cannot read the collection or nothing is
-// selected; EFORBIDDEN if they may read but not delete it. It returns how
-// many versions it deleted.
-func (o *Office) DeleteObject(ctx context.Context, writer liaison.Principal, collection, id, from string, args []any) (int, error) {
+// DeleteObject deletes the versions of one object selected by q.Versions
+// and q.SpecVersions (default: the latest the writer may read), chosen by
+// the store's reader-filtered query (Pages.Select). It needs write access
+// and the originator's organisation. ENOTFOUND if the writer cannot read
+// any matching version; EFORBIDDEN if they may read but not delete it. It
+// returns how many versions it deleted.
+func (o *Office) DeleteObject(ctx context.Context, writer liaison.Principal, collection, id string, q liaison.ObjectQuery) (int, error) {
+	f, err := objquery.ParseDelete(q, id)
+	if err != nil {
+		return 0, err
+	}
+	from, args := o.pages.Select(f, collection, writer.Org)
 	var n int
-	err := o.write(ctx, "DeleteObject", func(w *Write) error {
+	err = o.write(ctx, "DeleteObject", func(w *Write) error {
 		acc, err := VisibleCollection(w.tx, w.dir, writer, collection)
 		if err != nil {
 			return err

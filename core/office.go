@@ -24,6 +24,13 @@ type Engine interface {
 	ConstraintError(err error) *liaison.Error
 }
 
+// PasswordCost is the argon2id cost of hashing a password.
+type PasswordCost = password.Cost
+
+// DefaultPasswordCost follows the OWASP minimum for argon2id: 19 MiB,
+// 2 passes, 1 thread.
+var DefaultPasswordCost = password.Default
+
 // Options tune an Office.
 type Options struct {
 	Now      func() time.Time // nil: time.Now
@@ -39,7 +46,8 @@ type Options struct {
 // plans for its engine.
 type Office struct {
 	db      Engine
-	objects consult.ObjectReader // the store's reader-filtered reads
+	pages   Pages                // the store's page reads
+	objects consult.ObjectReader // the office's own reader-filtered reads
 	ins     VersionInserter      // nil: one INSERT a version
 	now     func() time.Time
 	log     *slog.Logger
@@ -56,16 +64,16 @@ type Office struct {
 	markCache map[string]liaison.Marking
 }
 
-// New returns the office over db, whose reader-filtered object reads
-// are objects (the store itself).
-func New(db Engine, objects consult.ObjectReader, opts Options) *Office {
-	if db == nil || objects == nil {
-		panic("core.New: a store needs its engine and its object reads")
+// New returns the office over db, whose pages of objects pages reads.
+func New(db Engine, pages Pages, opts Options) *Office {
+	if db == nil || pages == nil {
+		panic("core.New: a store needs its engine and its page reads")
 	}
 	o := &Office{
-		db: db, objects: objects, now: opts.Now, log: opts.Logger, cost: opts.Password, name: opts.Name,
+		db: db, pages: pages, now: opts.Now, log: opts.Logger, cost: opts.Password, name: opts.Name,
 		audByKey: map[string]int64{}, audByID: map[int64]liaison.Audience{}, markCache: map[string]liaison.Marking{},
 	}
+	o.objects = o
 	if vi, ok := db.(VersionInserter); ok {
 		o.ins = vi
 	}
@@ -98,13 +106,13 @@ func (o *Office) op(name string) string { return o.name + "." + name }
 // inWrite runs fn in a write transaction under the operation's name.
 func (o *Office) inWrite(ctx context.Context, name string, fn func(tx Tx) error) error {
 	op := o.op(name)
-	err := o.db.Write(ctx, fn)
+	err := run(ctx, o.db, true, fn)
 	return o.MapErr(op, err)
 }
 
 // inRead runs fn in a read transaction under the operation's name.
 func (o *Office) inRead(ctx context.Context, name string, fn func(tx Tx) error) error {
-	return o.MapErr(o.op(name), o.db.Read(ctx, fn))
+	return o.MapErr(o.op(name), run(ctx, o.db, false, fn))
 }
 
 // InWrite runs fn with the state of a write transaction (see Begin),
@@ -191,4 +199,25 @@ func (o *Office) Forget() {
 	o.audByKey = map[string]int64{}
 	o.audByID = map[int64]liaison.Audience{}
 	o.markCache = map[string]liaison.Marking{}
+}
+
+// Constraint is the kind of constraint an engine error broke.
+type Constraint int
+
+// The kinds of constraint.
+const (
+	UniqueKey  Constraint = iota // a unique key: ECONFLICT
+	ForeignKey                   // a reference to a missing row: EINVALID
+	OtherRule                    // any other rule of the schema: EINVALID
+)
+
+// ConstraintErr is the domain error of a broken constraint of kind k.
+func ConstraintErr(k Constraint, err error) *liaison.Error {
+	switch k {
+	case UniqueKey:
+		return &liaison.Error{Code: liaison.ECONFLICT, Message: "it exists already", Err: err}
+	case ForeignKey:
+		return &liaison.Error{Code: liaison.EINVALID, Message: "it refers to something that does not exist", Err: err}
+	}
+	return &liaison.Error{Code: liaison.EINVALID, Message: "it breaks a rule of the store", Err: err}
 }

@@ -1,6 +1,8 @@
 package core
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
 	"liaison"
@@ -45,20 +47,55 @@ func ScanPage(rows Rows, collection string, manifest bool, limit int, page *liai
 	return nil
 }
 
-// ScanVia scans a row through scan, first putting in place of each
-// destination that via knows a stand-in of the engine's own form, and
-// then filling the destination from it. Stores read the core's list types
-// (Strings, Joined) this way.
-func ScanVia(scan func(...any) error, dest []any, via func(d any) (standIn any, fill func() error)) error {
+// ListForms is how an engine keeps the core's list types (Strings,
+// Int64s, Joined): the forms it binds them in, and how it reads list
+// columns back.
+type ListForms struct {
+	Strings func([]string) any
+	Int64s  func([]int64) any
+	Joined  func([]string) any
+	// ReadStrings and ReadJoined return a stand-in to scan a list column
+	// into, and the function that then fills the list from it.
+	ReadStrings func(*[]string) (standIn any, fill func() error)
+	ReadJoined  func(*[]string) (standIn any, fill func() error)
+}
+
+// Args replaces, in place, each list argument by the engine's form of it,
+// and returns args.
+func (lf ListForms) Args(args []any) []any {
+	for i, a := range args {
+		switch v := a.(type) {
+		case Strings:
+			args[i] = lf.Strings(v)
+		case Int64s:
+			args[i] = lf.Int64s(v)
+		case Joined:
+			args[i] = lf.Joined(v)
+		}
+	}
+	return args
+}
+
+// Scan scans a row through scan, reading list destinations through the
+// engine's stand-ins.
+func (lf ListForms) Scan(scan func(...any) error, dest []any) error {
 	var fills []func() error
 	for i, d := range dest {
-		if standIn, fill := via(d); fill != nil {
-			if fills == nil {
-				dest = append([]any(nil), dest...)
-			}
-			dest[i] = standIn
-			fills = append(fills, fill)
+		var standIn any
+		var fill func() error
+		switch d := d.(type) {
+		case *Strings:
+			standIn, fill = lf.ReadStrings((*[]string)(d))
+		case *Joined:
+			standIn, fill = lf.ReadJoined((*[]string)(d))
+		default:
+			continue
 		}
+		if fills == nil {
+			dest = append([]any(nil), dest...)
+		}
+		dest[i] = standIn
+		fills = append(fills, fill)
 	}
 	if err := scan(dest...); err != nil {
 		return err
@@ -69,17 +106,6 @@ func ScanVia(scan func(...any) error, dest []any, via func(d any) (standIn any, 
 		}
 	}
 	return nil
-}
-
-// ConvertArgs replaces, in place, each argument that to knows by the
-// engine's own form of it, and returns args.
-func ConvertArgs(args []any, to func(a any) (any, bool)) []any {
-	for i, a := range args {
-		if v, ok := to(a); ok {
-			args[i] = v
-		}
-	}
-	return args
 }
 
 // FinishPage sets the cursor of a page read: Next continues after its
@@ -107,4 +133,56 @@ func ScanAudiences(rows Rows) (readable []int64, all int, err error) {
 		readable = append(readable, a)
 	}
 	return readable, all, rows.Err()
+}
+
+// Pages is what a store plans for itself: reading one page.
+type Pages interface {
+	// ReadPage reads one page of f from the collection, as reader, into
+	// page, all in one snapshot, holding only versions reader may read
+	// (ScanPage). It returns ErrStale, reading nothing, when the
+	// audiences in that snapshot are no longer right at the store's
+	// clock, and ENOTFOUND if reader may not read the collection.
+	ReadPage(ctx context.Context, reader liaison.Principal, collection string, f objquery.Filter, page *liaison.ObjectPage) error
+	// Select returns the FROM and WHERE clauses, over versions v, of the
+	// versions in the collection that f selects and org may read, with
+	// their arguments, in the store's own SQL.
+	Select(f objquery.Filter, collection, org string) (from string, args []any)
+}
+
+// Objects reads one page of versions from a collection, ordered by
+// date_added, holding only versions the reader may read. More says
+// whether further versions match; Next (set on every non-empty page)
+// continues after the last version of this page and never misses or
+// repeats one, even while writes go on. ENOTFOUND if the reader may not
+// read the collection; EINVALID for a bad cursor, version, filter or
+// limit.
+func (o *Office) Objects(ctx context.Context, reader liaison.Principal, collection string, q liaison.ObjectQuery) (liaison.ObjectPage, error) {
+	op := o.op("Objects")
+	f, err := objquery.Parse(q)
+	if err != nil {
+		return liaison.ObjectPage{Versions: []liaison.Version{}}, err
+	}
+	for attempt := 0; ; attempt++ {
+		page := liaison.ObjectPage{Versions: []liaison.Version{}}
+		err := o.pages.ReadPage(ctx, reader, collection, f, &page)
+		switch {
+		case err == nil:
+			return FinishPage(page), nil
+		case !errors.Is(err, ErrStale):
+			return liaison.ObjectPage{}, o.MapErr(op, err)
+		case attempt == 3:
+			return liaison.ObjectPage{}, o.Internal(op, errors.New("audiences kept going stale"))
+		}
+		// An agreement entered or left force since the audiences were
+		// computed: recompute them, then read again.
+		if err := o.Freshen(ctx); err != nil {
+			return liaison.ObjectPage{}, err
+		}
+	}
+}
+
+// Read runs fn in a read transaction of the store; errors are the
+// caller's to map.
+func (o *Office) Read(ctx context.Context, fn func(tx Tx) error) error {
+	return run(ctx, o.db, false, fn)
 }

@@ -63,13 +63,38 @@ type Int64s []int64
 
 // DB is what a store gives the core: transactions on its engine.
 type DB interface {
-	// Write runs fn in a write transaction, serialised with every other
-	// write to the store, and commits if fn returns nil. ctx's
-	// cancellation rolls the transaction back; its statements need not
-	// watch ctx (see Tx).
-	Write(ctx context.Context, fn func(Tx) error) error
-	// Read runs fn in a read-only transaction that sees one snapshot.
-	Read(ctx context.Context, fn func(Tx) error) error
+	// Begin starts a transaction: a write transaction, serialised with
+	// every other write to the store, or a read-only one that sees one
+	// snapshot. The core commits or rolls it back. ctx's cancellation
+	// rolls a transaction back; its statements need not watch ctx (see
+	// Tx).
+	Begin(ctx context.Context, write bool) (Txn, error)
+}
+
+// Txn is a transaction begun by DB.Begin.
+type Txn interface {
+	Tx
+	Commit() error
+	// Rollback ends the transaction if it has not committed; after a
+	// commit it does nothing.
+	Rollback()
+}
+
+// run runs fn in a transaction of db and commits it if fn returns nil and
+// ctx is still live.
+func run(ctx context.Context, db DB, write bool, fn func(Tx) error) error {
+	t, err := db.Begin(ctx, write)
+	if err != nil {
+		return err
+	}
+	defer t.Rollback()
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return t.Commit()
 }
 
 // VersionRow is one object version on its way into the versions table.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"liaison/core"
 	"log/slog"
 	"os"
 	"testing"
@@ -41,7 +42,7 @@ func openPostgres(t *testing.T, now func() time.Time) liaison.Store {
 	})
 	s, err := postgres.Open(context.Background(), url, postgres.Options{
 		Now: now, Schema: schema, MaxConns: 4,
-		Password: postgres.PasswordCost{Time: 1, MemoryKiB: 64, Threads: 1},
+		Password: core.PasswordCost{Time: 1, MemoryKiB: 64, Threads: 1},
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {

@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"time"
+
+	"liaison"
 )
 
 // PostgreSQL plans a page read well only when it knows how large the
@@ -81,4 +83,22 @@ func (s *Store) Settle(ctx context.Context) error {
 	defer s.stats.running.Store(false)
 	s.analyze(ctx)
 	return ctx.Err()
+}
+
+// AddObjects writes candidates into a collection as writer (see
+// core.Office.AddObjects); new versions go in with COPY. Enough new
+// versions start a background ANALYZE.
+func (s *Store) AddObjects(ctx context.Context, writer liaison.Principal, collection string, objs []liaison.Candidate) (liaison.WriteResult, error) {
+	res, err := s.Office.AddObjects(ctx, writer, collection, objs)
+	if err != nil {
+		return res, err
+	}
+	added := 0
+	for _, a := range res.Accepted {
+		if !a.Present {
+			added++
+		}
+	}
+	s.wrote(added)
+	return res, nil
 }

@@ -24,37 +24,37 @@ var (
 	_ core.AfterImport     = engine{}
 )
 
-// Write runs fn in a READ COMMITTED transaction that first takes the
-// store's write lock, the store_state row, so that writes are serial
-// across every process sharing the database: date_added is assigned and
-// committed in order, and rule 9 sees every end it depends on.
-func (e engine) Write(ctx context.Context, fn func(core.Tx) error) error {
-	tx, err := e.s.pool.BeginTx(ctx, pgx.TxOptions{})
+// Begin starts a read-only REPEATABLE READ transaction, whose queries
+// all see one snapshot, or a READ COMMITTED write transaction that first
+// takes the store's write lock, the store_state row, so that writes are
+// serial across every process sharing the database: date_added is
+// assigned and committed in order, and rule 9 sees every end it depends
+// on.
+func (e engine) Begin(ctx context.Context, write bool) (core.Txn, error) {
+	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	if write {
+		opts = pgx.TxOptions{}
+	}
+	tx, err := e.s.pool.BeginTx(ctx, opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
 	t := &pgTx{ctx: ctx, tx: tx}
-	var st core.State
-	if err := t.QueryRow(core.StateQuery+` FOR UPDATE`).Scan(&st.DirVersion, &st.ValidUntil); err != nil {
-		return fmt.Errorf("lock store state: %w", err)
+	if write {
+		var st core.State
+		if err := t.QueryRow(core.StateQuery+` FOR UPDATE`).Scan(&st.DirVersion, &st.ValidUntil); err != nil {
+			t.Rollback()
+			return nil, fmt.Errorf("lock store state: %w", err)
+		}
 	}
-	if err := fn(t); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
+	return t, nil
 }
 
-// Read runs fn in a read-only REPEATABLE READ transaction, so every query
-// in it sees one snapshot.
-func (e engine) Read(ctx context.Context, fn func(core.Tx) error) error {
-	tx, err := e.s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	return fn(&pgTx{ctx: ctx, tx: tx})
-}
+// Commit commits the transaction.
+func (t *pgTx) Commit() error { return t.tx.Commit(t.ctx) }
+
+// Rollback rolls back what did not commit.
+func (t *pgTx) Rollback() { t.tx.Rollback(context.WithoutCancel(t.ctx)) }
 
 // ConstraintError maps a violated PostgreSQL constraint to a domain error.
 func (engine) ConstraintError(err error) *liaison.Error { return engineError(err) }
@@ -127,20 +127,16 @@ func rewrite(q string) string {
 	return b.String()
 }
 
-// pgArgs converts the core's list arguments to PostgreSQL arrays.
-func pgArgs(in []any) []any {
-	return core.ConvertArgs(in, func(a any) (any, bool) {
-		switch v := a.(type) {
-		case core.Strings:
-			return nonNilStrings(v), true
-		case core.Int64s:
-			return []int64(v), true
-		case core.Joined:
-			return nonNilStrings(v), true
-		}
-		return nil, false
-	})
+// lists are PostgreSQL's forms of the core's lists: arrays.
+var lists = core.ListForms{
+	Strings:     func(xs []string) any { return nonNilStrings(xs) },
+	Int64s:      func(xs []int64) any { return xs },
+	Joined:      func(xs []string) any { return nonNilStrings(xs) },
+	ReadStrings: func(d *[]string) (any, func() error) { return d, func() error { return nil } },
+	ReadJoined:  func(d *[]string) (any, func() error) { return d, func() error { return nil } },
 }
+
+func pgArgs(in []any) []any { return lists.Args(in) }
 
 func nonNilStrings(xs []string) []string {
 	if xs == nil {
@@ -187,15 +183,4 @@ func (r pgRow) Scan(dest ...any) error {
 	return err
 }
 
-// scanInto scans a row, reading the core's list types from text[].
-func scanInto(scan func(...any) error, dest []any) error {
-	return core.ScanVia(scan, dest, func(d any) (any, func() error) {
-		switch d := d.(type) {
-		case *core.Strings:
-			return (*[]string)(d), func() error { return nil }
-		case *core.Joined:
-			return (*[]string)(d), func() error { return nil }
-		}
-		return nil, nil
-	})
-}
+func scanInto(scan func(...any) error, dest []any) error { return lists.Scan(scan, dest) }

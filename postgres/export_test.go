@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"liaison/core"
+	"liaison/internal/objquery"
 	"strings"
 	"testing"
 
@@ -77,3 +78,9 @@ func StartAnalyze(s *Store) { s.stats.since.Store(1 << 40); s.wrote(1) }
 
 // AnalyzeRunning reports whether a background ANALYZE is running.
 func AnalyzeRunning(s *Store) bool { return s.stats.running.Load() }
+
+// parseQuery parses q into the store's filter, as the page read does.
+func parseQuery(q liaison.ObjectQuery) (filter, error) {
+	p, err := objquery.Parse(q)
+	return filter{p}, err
+}

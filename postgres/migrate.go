@@ -4,7 +4,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"liaison/core"
 
 	"github.com/jackc/pgx/v5"
@@ -40,55 +39,30 @@ func (s *Store) migrate(ctx context.Context) ([]string, error) {
 		// violation on the catalog, and the table exists either way.
 		return nil, fmt.Errorf("migrate: create schema_migrations: %w", err)
 	}
-	names, err := Migrations()
-	if err != nil {
-		return nil, fmt.Errorf("migrate: list: %w", err)
-	}
-	var ran []string
-	for _, name := range names {
-		did, err := s.applyMigration(ctx, name)
-		if err != nil {
-			return ran, err
-		}
-		if did {
-			ran = append(ran, name)
-		}
-	}
-	return ran, nil
+	return core.RunMigrations(ctx, migrations, s.applyMigration, s.log)
 }
 
-func (s *Store) applyMigration(ctx context.Context, name string) (bool, error) {
+func (s *Store) applyMigration(ctx context.Context, name, body string) (bool, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return false, fmt.Errorf("migrate %s: begin: %w", name, err)
+		return false, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	if _, err := tx.Exec(ctx, `LOCK TABLE schema_migrations IN EXCLUSIVE MODE`); err != nil {
-		return false, fmt.Errorf("migrate %s: lock: %w", name, err)
+		return false, fmt.Errorf("lock: %w", err)
 	}
 	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE name = $1`, name).Scan(&n); err != nil {
-		return false, fmt.Errorf("migrate %s: %w", name, err)
-	}
-	if n > 0 {
-		return false, nil
-	}
-	body, err := fs.ReadFile(migrations, "migrations/"+name)
-	if err != nil {
-		return false, fmt.Errorf("migrate %s: read: %w", name, err)
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE name = $1`, name).Scan(&n); err != nil || n > 0 {
+		return false, err
 	}
 	// The simple protocol runs a file of several statements at once.
-	if _, err := tx.Exec(ctx, string(body), pgx.QueryExecModeSimpleProtocol); err != nil {
-		return false, fmt.Errorf("migrate %s: %w", name, err)
+	if _, err := tx.Exec(ctx, body, pgx.QueryExecModeSimpleProtocol); err != nil {
+		return false, err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (name, applied_us) VALUES ($1, $2)`, name, s.clock().UnixMicro()); err != nil {
-		return false, fmt.Errorf("migrate %s: record: %w", name, err)
+		return false, fmt.Errorf("record: %w", err)
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return false, fmt.Errorf("migrate %s: commit: %w", name, err)
-	}
-	s.log.Info("applied migration", "name", name)
-	return true, nil
+	return true, tx.Commit(ctx)
 }
 
 // Migrate applies the migrations a database lacks and reports what it

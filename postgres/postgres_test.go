@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"io"
+	"liaison/core"
 	"log/slog"
 	"os"
 	"slices"
@@ -20,7 +21,7 @@ import (
 )
 
 // testCost keeps argon2id cheap in tests; production uses the default.
-var testCost = postgres.PasswordCost{Time: 1, MemoryKiB: 64, Threads: 1}
+var testCost = core.PasswordCost{Time: 1, MemoryKiB: 64, Threads: 1}
 
 // serverURL returns the test server's URL, or skips the test.
 func serverURL(t testing.TB) string {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -25,33 +24,6 @@ type filter struct{ objquery.Filter }
 // text reports whether s can be stored as PostgreSQL text: valid UTF-8
 // without NUL.
 func text(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
-
-// parseDelete is parseQuery for a delete of object id (objquery.ParseDelete).
-func parseDelete(q liaison.ObjectQuery, id string) (filter, error) {
-	q.IDs, q.Types, q.AddedAfter, q.Next = []string{id}, nil, time.Time{}, ""
-	return parseQuery(q)
-}
-
-// parseQuery checks and parses q (objquery.Parse), and refuses text that
-// PostgreSQL cannot store. EINVALID names the bad part.
-func parseQuery(q liaison.ObjectQuery) (filter, error) {
-	p, err := objquery.Parse(q)
-	if err != nil {
-		return filter{}, err
-	}
-	f := filter{p}
-	for _, l := range []struct {
-		name string
-		vals []string
-	}{{"id", f.IDs}, {"type", f.Types}, {"spec_version", f.Specs}} {
-		for i, v := range l.vals {
-			if !text(v) {
-				return f, liaison.Errorf(liaison.EINVALID, "%s filter value %d is not valid UTF-8 text", l.name, i)
-			}
-		}
-	}
-	return f, nil
-}
 
 // args numbers query arguments as they are added.
 type args []any
@@ -136,32 +108,26 @@ func (f filter) pageQuery(cols, collection, org string, auds []int64, all, arms 
 	return `SELECT ` + cols + ` FROM versions v WHERE v.vid = ANY(ARRAY(` + inner + `)) ORDER BY v.date_added_us`, a
 }
 
-// Objects reads one page of versions from a collection, ordered by
-// date_added, holding only versions the reader may read. More says whether
-// further versions match; Next (set on every non-empty page) continues after
-// the last version of this page and never misses or repeats one, even while
-// writes go on. ENOTFOUND if the reader may not read the collection;
-// EINVALID for a bad cursor, version, filter or limit.
-func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collection string, q liaison.ObjectQuery) (liaison.ObjectPage, error) {
-	const op = "postgres.Objects"
-	page := liaison.ObjectPage{Versions: []liaison.Version{}}
-	f, err := parseQuery(q)
-	if err != nil {
-		return page, err
-	}
+// pages reads pages of objects for the core.
+type pages struct{ s *Store }
+
+// ReadPage reads one page, with the collection and the directory, in one
+// pipelined snapshot (see core.Pages and snapshotRead).
+func (p pages) ReadPage(ctx context.Context, reader liaison.Principal, collection string, of objquery.Filter, page *liaison.ObjectPage) error {
+	s, f := p.s, filter{of}
 	cols := core.PageCols(f.Manifest)
 	scan := func(br pgx.BatchResults) error {
 		rows, err := br.Query()
 		if err != nil {
 			return fmt.Errorf("read versions: %w", err)
 		}
-		return core.ScanPage(pgRows{rows}, collection, f.Manifest, f.Limit, &page)
+		return core.ScanPage(pgRows{rows}, collection, f.Manifest, f.Limit, page)
 	}
 	// A page without ids may take the per-audience plan (pageQuery),
 	// which needs the reader's audiences first: a second round trip in
 	// the same snapshot.
 	plan := len(f.IDs) == 0 && s.arms > 0
-	err = s.snapshotRead2(ctx, op, plan, func(b *pgx.Batch) {
+	return s.snapshotRead(ctx, plan, func(b *pgx.Batch) {
 		b.Queue(`SELECT `+core.CollectionCols+` FROM collections WHERE id = $1`, collection)
 		if plan {
 			b.Queue(rewrite(core.ReadableAudiencesQuery), reader.Org, s.arms+1)
@@ -206,8 +172,10 @@ func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collectio
 			use:   scan,
 		}, nil
 	})
-	if err != nil {
-		return liaison.ObjectPage{}, err
-	}
-	return core.FinishPage(page), nil
+}
+
+// Select is the FROM and WHERE of the versions of f (core.Pages).
+func (p pages) Select(f objquery.Filter, collection, org string) (string, []any) {
+	where, args := filter{f}.where(collection, org)
+	return `FROM versions v WHERE ` + where, args
 }

@@ -23,29 +23,18 @@ type phase struct {
 	use   func(br pgx.BatchResults) error
 }
 
-// snapshotRead2 runs queue's queries in one round trip and one snapshot
+// snapshotRead runs queue's queries in one round trip and one snapshot
 // together with the directory, and calls use with the directory at the
-// store's clock and the results, in order (when the audiences' validity
-// has lapsed it brings them up to date first and reads again); with a
-// second round trip in the same snapshot when twoPhase is set: use may then return a phase, whose
-// queries run next, in the same transaction, before COMMIT (which goes
-// alone if use returns none).
-func (s *Store) snapshotRead2(ctx context.Context, op string, twoPhase bool, queue func(b *pgx.Batch), use func(d *liaison.Directory, br pgx.BatchResults) (*phase, error)) error {
-	for attempt := 0; ; attempt++ {
-		stale, err := s.trySnapshotRead(ctx, twoPhase, queue, use)
-		if err != nil {
-			return s.MapErr(op, err)
-		}
-		if !stale {
-			return nil
-		}
-		if attempt > 0 {
-			return s.internal(op, fmt.Errorf("audiences still stale after recomputing"))
-		}
-		if err := s.Freshen(ctx); err != nil {
-			return err
-		}
+// store's clock and the results, in order. It returns core.ErrStale,
+// reading nothing, when the audiences' validity has lapsed. With twoPhase
+// set, use may return a phase, whose queries run next, in the same
+// transaction, before COMMIT (which goes alone if use returns none).
+func (s *Store) snapshotRead(ctx context.Context, twoPhase bool, queue func(b *pgx.Batch), use func(d *liaison.Directory, br pgx.BatchResults) (*phase, error)) error {
+	stale, err := s.trySnapshotRead(ctx, twoPhase, queue, use)
+	if err == nil && stale {
+		return core.ErrStale
 	}
+	return err
 }
 
 func (s *Store) trySnapshotRead(ctx context.Context, twoPhase bool, queue func(b *pgx.Batch), use func(d *liaison.Directory, br pgx.BatchResults) (*phase, error)) (stale bool, err error) {

@@ -39,7 +39,7 @@ type Options struct {
 	Logger *slog.Logger
 	// Password sets the argon2id cost; the zero value means
 	// DefaultPasswordCost. Tests may lower it.
-	Password PasswordCost
+	Password core.PasswordCost
 	// Schema, when set, is the PostgreSQL schema the store lives in: it is
 	// created if missing and becomes the connections' search_path, so
 	// several stores (or tests) share one database without meeting. Empty
@@ -113,7 +113,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		cfg.ConnConfig.RuntimeParams["jit"] = "off"
 	}
 	s := &Store{arms: maxAudienceArms}
-	s.Office = core.New(engine{s}, s, core.Options{Now: opts.Now, Logger: opts.Logger, Password: opts.Password, Name: "postgres", LockRows: true})
+	s.Office = core.New(engine{s}, pages{s}, core.Options{Now: opts.Now, Logger: opts.Logger, Password: opts.Password, Name: "postgres", LockRows: true})
 	s.log = s.Office.Log()
 	s.bg, s.stopBG = context.WithCancel(context.WithoutCancel(ctx))
 	if opts.Schema != "" {
@@ -226,11 +226,11 @@ func constraintError(err error) *liaison.Error {
 	}
 	switch pe.Code {
 	case pgUniqueViolation:
-		return &liaison.Error{Code: liaison.ECONFLICT, Message: "it exists already", Err: err}
+		return core.ConstraintErr(core.UniqueKey, err)
 	case pgForeignKeyViolation:
-		return &liaison.Error{Code: liaison.EINVALID, Message: "it refers to something that does not exist", Err: err}
+		return core.ConstraintErr(core.ForeignKey, err)
 	}
-	return &liaison.Error{Code: liaison.EINVALID, Message: "it breaks a rule of the store", Err: err}
+	return core.ConstraintErr(core.OtherRule, err)
 }
 
 // isCode reports whether err is a PostgreSQL error with the code.

@@ -17,42 +17,19 @@ type engine struct{ s *Store }
 
 var _ core.Engine = engine{}
 
-// Write runs fn in a writer transaction. Its statements run under the
-// caller's context without its cancellation: the driver starts a
-// goroutine to watch every statement run under a cancellable context,
-// about a tenth of the writer's time on ingest. The core checks the
-// caller's context between steps, and a cancelled caller's transaction is
-// rolled back.
-func (e engine) Write(ctx context.Context, fn func(core.Tx) error) error {
+// Begin starts a transaction: on the writer connection, or read-only on
+// the reader pool. A write's statements run under the caller's context
+// without its cancellation: the driver starts a goroutine to watch every
+// statement run under a cancellable context, about a tenth of the
+// writer's time on ingest. The core checks the caller's context between
+// steps, and a cancelled caller's transaction is rolled back.
+func (e engine) Begin(ctx context.Context, write bool) (core.Txn, error) {
+	if !write {
+		tx, err := e.s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		return &sqlTx{ctx: ctx, tx: tx}, err
+	}
 	tx, err := e.s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	t := &sqlTx{ctx: context.WithoutCancel(ctx), tx: tx, stmts: map[string]*sql.Stmt{}}
-	defer t.close()
-	if err := fn(t); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	e.s.ck.committed()
-	return nil
-}
-
-// Read runs fn in a read-only transaction on the reader pool, so every
-// query in it sees one snapshot.
-func (e engine) Read(ctx context.Context, fn func(core.Tx) error) error {
-	tx, err := e.s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	return fn(&sqlTx{ctx: ctx, tx: tx})
+	return &sqlTx{ctx: context.WithoutCancel(ctx), tx: tx, stmts: map[string]*sql.Stmt{}, ck: e.s.ck}, err
 }
 
 // ConstraintError maps a SQLite constraint violation to a domain error.
@@ -64,29 +41,56 @@ type sqlTx struct {
 	ctx   context.Context
 	tx    *sql.Tx
 	stmts map[string]*sql.Stmt
+	ck    *checkpointer // told of a writer transaction's commit
 }
 
-func (t *sqlTx) close() {
+// Commit commits the transaction; a writer's wakes the checkpointer.
+func (t *sqlTx) Commit() error {
+	if err := t.tx.Commit(); err != nil {
+		return err
+	}
+	if t.ck != nil {
+		t.ck.committed()
+	}
+	return nil
+}
+
+// Rollback releases the statements and rolls back what did not commit.
+func (t *sqlTx) Rollback() {
 	for _, st := range t.stmts {
 		st.Close()
 	}
+	t.tx.Rollback()
 }
 
-// args converts the core's list arguments to SQLite's forms: JSON arrays
-// for Strings and Int64s, comma-joined text for Joined.
-func args(in []any) []any {
-	return core.ConvertArgs(in, func(a any) (any, bool) {
-		switch v := a.(type) {
-		case core.Strings:
-			return jsonArray([]string(v)), true
-		case core.Int64s:
-			return jsonArray([]int64(v)), true
-		case core.Joined:
-			return strings.Join(v, ","), true
+// lists are SQLite's forms of the core's lists: a JSON array for
+// Strings and Int64s, comma-joined text for Joined.
+var lists = core.ListForms{
+	Strings: func(xs []string) any { return jsonArray(xs) },
+	Int64s:  func(xs []int64) any { return jsonArray(xs) },
+	Joined:  func(xs []string) any { return strings.Join(xs, ",") },
+	ReadStrings: func(d *[]string) (any, func() error) {
+		t := new(string)
+		return t, func() error {
+			if err := json.Unmarshal([]byte(*t), d); err != nil {
+				return fmt.Errorf("a list column: %w", err)
+			}
+			return nil
 		}
-		return nil, false
-	})
+	},
+	ReadJoined: func(d *[]string) (any, func() error) {
+		t := new(string)
+		return t, func() error {
+			*d = nil
+			if *t != "" {
+				*d = strings.Split(*t, ",")
+			}
+			return nil
+		}
+	},
 }
+
+func args(in []any) []any { return lists.Args(in) }
 
 func jsonArray[T any](xs []T) string {
 	if xs == nil {
@@ -193,28 +197,4 @@ func (r sqlRow) Scan(dest ...any) error {
 	return r.rows.Close()
 }
 
-// scanInto scans a row, reading the core's list types from their SQLite
-// forms: a JSON array for Strings, comma-joined text for Joined.
-func scanInto(scan func(...any) error, dest []any) error {
-	return core.ScanVia(scan, dest, func(d any) (any, func() error) {
-		t := new(string)
-		switch d := d.(type) {
-		case *core.Strings:
-			return t, func() error {
-				if err := json.Unmarshal([]byte(*t), (*[]string)(d)); err != nil {
-					return fmt.Errorf("a list column: %w", err)
-				}
-				return nil
-			}
-		case *core.Joined:
-			return t, func() error {
-				*d = nil
-				if *t != "" {
-					*d = strings.Split(*t, ",")
-				}
-				return nil
-			}
-		}
-		return nil, nil
-	})
-}
+func scanInto(scan func(...any) error, dest []any) error { return lists.Scan(scan, dest) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"liaison"
+	"liaison/internal/objquery"
 	"testing"
 )
 
@@ -101,4 +102,10 @@ func ReadableAudiences(t testing.TB, s *Store, org string) (int, int) {
 		t.Fatal(err)
 	}
 	return len(r), all
+}
+
+// parseQuery parses q into the store's filter, as the page read does.
+func parseQuery(q liaison.ObjectQuery) (filter, error) {
+	p, err := objquery.Parse(q)
+	return filter{p}, err
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"liaison/core"
 )
 
@@ -29,44 +28,25 @@ func (s *Store) migrate(ctx context.Context) error {
 	) WITHOUT ROWID`); err != nil {
 		return fmt.Errorf("migrate: create schema_migrations: %w", err)
 	}
-	names, err := Migrations()
-	if err != nil {
-		return fmt.Errorf("migrate: list: %w", err)
-	}
-	for _, name := range names {
-		if err := s.applyMigration(ctx, name); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := core.RunMigrations(ctx, migrations, s.applyMigration, s.log)
+	return err
 }
 
-func (s *Store) applyMigration(ctx context.Context, name string) error {
+func (s *Store) applyMigration(ctx context.Context, name, body string) (bool, error) {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("migrate %s: begin: %w", name, err)
+		return false, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil {
-		return fmt.Errorf("migrate %s: %w", name, err)
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil || n > 0 {
+		return false, err
 	}
-	if n > 0 {
-		return nil
-	}
-	body, err := fs.ReadFile(migrations, "migrations/"+name)
-	if err != nil {
-		return fmt.Errorf("migrate %s: read: %w", name, err)
-	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-		return fmt.Errorf("migrate %s: %w", name, err)
+	if _, err := tx.ExecContext(ctx, body); err != nil {
+		return false, err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_us) VALUES (?, ?)`, name, s.clock().UnixMicro()); err != nil {
-		return fmt.Errorf("migrate %s: record: %w", name, err)
+		return false, fmt.Errorf("record: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("migrate %s: commit: %w", name, err)
-	}
-	s.log.Info("applied migration", "name", name)
-	return nil
+	return true, tx.Commit()
 }

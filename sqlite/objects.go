@@ -14,17 +14,7 @@ func (s *Store) AddObjects(ctx context.Context, writer liaison.Principal, collec
 	return s.gw.submit(&addReq{ctx: ctx, writer: writer, collection: collection, objs: objs, done: make(chan addResult, 1)})
 }
 
-// DeleteObject deletes the versions of one object selected by q.Versions
-// and q.SpecVersions (default: the latest the writer may read). It needs
-// write access and the originator's organisation. ENOTFOUND if the writer
-// cannot read any matching version; EFORBIDDEN if they may read but not
-// delete it. It returns how many versions it deleted.
-func (s *Store) DeleteObject(ctx context.Context, writer liaison.Principal, collection, id string, q liaison.ObjectQuery) (int, error) {
-	p, err := objquery.ParseDelete(q, id)
-	if err != nil {
-		return 0, err
-	}
-	f := filter{p}
-	from, args := f.source(collection, writer.Org)
-	return s.Office.DeleteObject(ctx, writer, collection, id, from, args)
+// Select is the FROM and WHERE of the versions of f (core.Pages).
+func (p pages) Select(f objquery.Filter, collection, org string) (string, []any) {
+	return filter{f}.source(collection, org)
 }

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -20,13 +19,6 @@ const (
 
 // filter is a parsed ObjectQuery, with the SQL SQLite reads it with.
 type filter struct{ objquery.Filter }
-
-// parseQuery checks and parses q (objquery.Parse). EINVALID names the bad
-// part.
-func parseQuery(q liaison.ObjectQuery) (filter, error) {
-	p, err := objquery.Parse(q)
-	return filter{p}, err
-}
 
 // readableBy is the audience filter every read carries, for a version
 // aliased as alias: its audience must contain the reader's organisation.
@@ -83,39 +75,14 @@ func (f filter) source(collection, org string) (string, []any) {
 		append([]any{jsonArray(f.IDs)}, args...)
 }
 
-// Objects reads one page of versions from a collection, ordered by
-// date_added, holding only versions the reader may read. More says whether
-// further versions match; Next (set on every non-empty page) continues after
-// the last version of this page and never misses or repeats one, even while
-// writes go on. ENOTFOUND if the reader may not read the collection;
-// EINVALID for a bad cursor, version or limit.
-func (s *Store) Objects(ctx context.Context, reader liaison.Principal, collection string, q liaison.ObjectQuery) (liaison.ObjectPage, error) {
-	const op = "sqlite.Objects"
-	page := liaison.ObjectPage{Versions: []liaison.Version{}}
-	f, err := parseQuery(q)
-	if err != nil {
-		return page, err
-	}
-	for attempt := 0; ; attempt++ {
-		err = s.MapErr(op, engine{s}.Read(ctx, func(tx core.Tx) error {
-			return s.readPage(ctx, tx.(*sqlTx).tx, reader, collection, f, &page)
-		}))
-		if !errors.Is(err, core.ErrStale) || attempt == 3 {
-			break
-		}
-		// An agreement entered or left force since the audiences were
-		// computed: recompute them, then read again.
-		if err := s.Freshen(ctx); err != nil {
-			return liaison.ObjectPage{}, err
-		}
-	}
-	if errors.Is(err, core.ErrStale) {
-		err = s.internal(op, errors.New("audiences kept going stale"))
-	}
-	if err != nil {
-		return liaison.ObjectPage{}, err
-	}
-	return core.FinishPage(page), nil
+// pages reads pages of objects for the core.
+type pages struct{ s *Store }
+
+// ReadPage reads one page in one read transaction (see core.Pages).
+func (p pages) ReadPage(ctx context.Context, reader liaison.Principal, collection string, f objquery.Filter, page *liaison.ObjectPage) error {
+	return p.s.Read(ctx, func(tx core.Tx) error {
+		return p.s.readPage(ctx, tx.(*sqlTx).tx, reader, collection, filter{f}, page)
+	})
 }
 
 // readPage reads one page in tx, the reader's snapshot. It returns

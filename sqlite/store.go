@@ -27,6 +27,12 @@ import (
 // FileName is the name of the database file inside a store directory.
 const FileName = "liaison.db"
 
+// PasswordCost is the argon2id cost of hashing a password (core's).
+type PasswordCost = core.PasswordCost
+
+// DefaultPasswordCost is core.DefaultPasswordCost, the OWASP minimum.
+var DefaultPasswordCost = core.DefaultPasswordCost
+
 // Options tune a store. The zero value is ready to use.
 type Options struct {
 	// Now is the store's clock; nil means time.Now. Agreements enter and
@@ -94,7 +100,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("%s: create %s: %w", op, dir, err)
 	}
 	s := &Store{path: filepath.Join(dir, FileName), arms: maxAudienceArms}
-	s.Office = core.New(engine{s}, s, core.Options{Now: opts.Now, Logger: opts.Logger, Password: opts.Password, Name: "sqlite"})
+	s.Office = core.New(engine{s}, pages{s}, core.Options{Now: opts.Now, Logger: opts.Logger, Password: opts.Password, Name: "sqlite"})
 	s.log = s.Office.Log()
 	if _, err := os.Stat(s.path); errors.Is(err, fs.ErrNotExist) {
 		if err := createFile(ctx, s.path); err != nil {
@@ -205,9 +211,9 @@ func constraintError(err error) *liaison.Error {
 	}
 	switch se.Code() {
 	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-		return &liaison.Error{Code: liaison.ECONFLICT, Message: "it exists already", Err: err}
+		return core.ConstraintErr(core.UniqueKey, err)
 	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-		return &liaison.Error{Code: liaison.EINVALID, Message: "it refers to something that does not exist", Err: err}
+		return core.ConstraintErr(core.ForeignKey, err)
 	}
-	return &liaison.Error{Code: liaison.EINVALID, Message: "it breaks a rule of the store", Err: err}
+	return core.ConstraintErr(core.OtherRule, err)
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"liaison"
 )
@@ -63,6 +64,16 @@ func Parse(q liaison.ObjectQuery) (Filter, error) {
 			return f, err
 		}
 		f.After = max(f.After, c)
+	}
+	for _, l := range []struct {
+		name string
+		vals []string
+	}{{"id", f.IDs}, {"type", f.Types}, {"spec_version", f.Specs}} {
+		for i, v := range l.vals {
+			if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+				return f, liaison.Errorf(liaison.EINVALID, "%s filter value %d is not valid UTF-8 text", l.name, i)
+			}
+		}
 	}
 	vs := SplitList(q.Versions)
 	if len(vs) == 0 {
