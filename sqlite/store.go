@@ -199,9 +199,6 @@ func (s *Store) Close() error {
 // clock returns the store's time, truncated to microseconds.
 func (s *Store) clock() time.Time { return s.Clock() }
 
-// internal logs err and returns the internal error callers see.
-func (s *Store) internal(op string, err error) error { return s.Internal(op, err) }
-
 // constraintError maps a SQLite constraint violation to a domain error, or
 // returns nil if err is not one.
 func constraintError(err error) *liaison.Error {
