@@ -89,7 +89,7 @@ func (w *Write) AddObjects(writer liaison.Principal, collection string, objs []l
 	if err != nil {
 		return res, err
 	}
-	firstDefault, err := w.firstDefaults(objs)
+	firstDefault, have, err := w.stored(collection, writer.Org, objs)
 	if err != nil {
 		return res, err
 	}
@@ -169,7 +169,7 @@ func (w *Write) AddObjects(writer liaison.Principal, collection string, objs []l
 	}
 
 	// 2. Which of them are stored already, in one query each way.
-	have, haveRaw, err := w.present(collection, writer.Org, ps)
+	haveRaw, err := w.identical(collection, writer.Org, ps)
 	if err != nil {
 		return res, err
 	}
@@ -370,76 +370,71 @@ func inOrder[T any](xs []T, pos []int, n int) []T {
 // readable by the organisation bound to its ?.
 const readableCol = `v.audience_id IN (SELECT audience_id FROM audience_members WHERE org = ?)`
 
-// firstDefaults returns, for the unmarked candidates with a version that
-// some collection stores already, the default marking recorded when the
-// version was first written (the one with the lowest vid).
-func (w *Write) firstDefaults(objs []liaison.Candidate) (map[versionKey]string, error) {
+// stored looks up, in one query, the stored versions of the versioned
+// candidates in objs. It returns, for the unmarked ones, the default
+// marking recorded when the version was first written anywhere (rule 8:
+// the row with the lowest vid), and which of them the collection holds
+// already (true when org may read it).
+func (w *Write) stored(collection, org string, objs []liaison.Candidate) (map[versionKey]string, map[versionKey]bool, error) {
+	unmarked := map[versionKey]bool{}
 	want := map[versionKey]bool{}
 	var ids []string
 	for _, c := range objs {
-		if len(c.MarkingRefs) == 0 && Micros(c.Version()) != 0 && text(c.ID) {
-			ids = append(ids, c.ID)
-			want[versionKey{c.ID, Micros(c.Version())}] = true
+		k := versionKey{c.ID, Micros(c.Version())}
+		if k.version == 0 || !text(c.ID) {
+			continue
+		}
+		ids = append(ids, c.ID)
+		want[k] = true
+		if len(c.MarkingRefs) == 0 {
+			unmarked[k] = true
 		}
 	}
-	out := map[versionKey]string{}
+	defaults := map[versionKey]string{}
+	have := map[versionKey]bool{}
 	first := map[versionKey]int64{}
 	err := forChunks(ids, func(part []string) error {
 		return eachRow(w.tx, func(rows Rows) error {
 			var k versionKey
-			var def string
+			var coll, def string
 			var vid int64
-			if err := rows.Scan(&k.id, &k.version, &def, &vid); err != nil {
+			var readable bool
+			if err := rows.Scan(&k.id, &k.version, &coll, &def, &vid, &readable); err != nil {
 				return err
 			}
-			if v, seen := first[k]; want[k] && (!seen || vid < v) {
+			if !want[k] {
+				return nil
+			}
+			if coll == collection {
+				have[k] = readable
+			}
+			if v, seen := first[k]; unmarked[k] && (!seen || vid < v) {
 				first[k] = vid
-				out[k] = def
+				defaults[k] = def
 			}
 			return nil
-		}, `SELECT id, version_us, default_marking, vid FROM versions WHERE id IN (SELECT value FROM json_each(?))`, Strings(part))
+		}, `SELECT v.id, v.version_us, v.collection, v.default_marking, v.vid, `+readableCol+` FROM versions v WHERE v.id IN (SELECT value FROM json_each(?))`, org, Strings(part))
 	})
 	if err != nil {
-		return nil, fmt.Errorf("find first defaults: %w", err)
+		return nil, nil, fmt.Errorf("find stored versions: %w", err)
 	}
-	return out, nil
+	return defaults, have, nil
 }
 
-// present returns which versions of ps the collection stores already
-// (true when org may read it), and, for objects without a version, the
-// version of a stored identical object org may read (keyed id NUL raw).
-func (w *Write) present(collection, org string, ps []pending) (map[versionKey]bool, map[string]int64, error) {
-	have := map[versionKey]bool{}
+// identical returns, for candidates without a version, the version of a
+// stored identical object in the collection that org may read (keyed id
+// NUL raw).
+func (w *Write) identical(collection, org string, ps []pending) (map[string]int64, error) {
 	haveRaw := map[string]int64{}
-	var ids, rawIDs []string
-	want := map[versionKey]bool{}
+	var rawIDs []string
 	rawWant := map[string]bool{}
 	for _, p := range ps {
 		if p.version == 0 {
 			rawIDs = append(rawIDs, p.c.ID)
 			rawWant[p.c.ID+"\x00"+string(p.c.Raw)] = true
-		} else {
-			ids = append(ids, p.c.ID)
-			want[versionKey{p.c.ID, p.version}] = true
 		}
 	}
-	err := forChunks(ids, func(part []string) error {
-		return eachRow(w.tx, func(rows Rows) error {
-			var k versionKey
-			var readable bool
-			if err := rows.Scan(&k.id, &k.version, &readable); err != nil {
-				return err
-			}
-			if want[k] {
-				have[k] = readable
-			}
-			return nil
-		}, `SELECT v.id, v.version_us, `+readableCol+` FROM versions v WHERE v.id IN (SELECT value FROM json_each(?)) AND v.collection = ?`, org, Strings(part), collection)
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("find stored versions: %w", err)
-	}
-	err = forChunks(rawIDs, func(part []string) error {
+	err := forChunks(rawIDs, func(part []string) error {
 		return eachRow(w.tx, func(rows Rows) error {
 			var id string
 			var raw []byte
@@ -454,9 +449,9 @@ func (w *Write) present(collection, org string, ps []pending) (map[versionKey]bo
 		}, `SELECT v.id, v.raw, v.version_us FROM versions v WHERE v.id IN (SELECT value FROM json_each(?)) AND v.collection = ? AND `+readableCol, Strings(part), collection, org)
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("find identical versions: %w", err)
+		return nil, fmt.Errorf("find identical versions: %w", err)
 	}
-	return have, haveRaw, nil
+	return haveRaw, nil
 }
 
 // takeBatchMarkings makes the marking-definitions carried in objs known for
