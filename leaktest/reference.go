@@ -22,10 +22,13 @@ type ref struct {
 	communities map[string][]string        // operator communities
 	markings    map[string]HubMarking
 	byID        map[string][]*Obj // stored (accepted) versions by object id
+	// linked holds, per organisation, rule 9 settled for the links that
+	// other links name (chains and cycles): whether org reads each.
+	linked map[string]map[*Obj]bool
 }
 
 func (w *World) ref(now time.Time) *ref {
-	r := &ref{w: w, now: now, kind: map[string]liaison.OrgKind{}, communities: map[string][]string{}, markings: map[string]HubMarking{}, byID: map[string][]*Obj{}}
+	r := &ref{w: w, now: now, kind: map[string]liaison.OrgKind{}, communities: map[string][]string{}, markings: map[string]HubMarking{}, byID: map[string][]*Obj{}, linked: map[string]map[*Obj]bool{}}
 	for _, o := range w.Orgs {
 		r.kind[o.Code] = o.Kind
 	}
@@ -182,18 +185,74 @@ func (r *ref) readsOwn(org string, o *Obj) bool {
 
 // readsEnd reports whether org may read the object id wherever it is
 // stored here: true when it is stored nowhere, else when org may read at
-// least one stored version of it. Ends in this world are never links.
+// least one stored version of it (for a link, with its own ends).
 func (r *ref) readsEnd(org, id string) bool {
 	stored := r.byID[id]
 	if len(stored) == 0 {
 		return true
 	}
 	for _, o := range stored {
-		if r.readsOwn(org, o) {
+		if o.IsLink() && r.settled(org)[o] || !o.IsLink() && r.readsOwn(org, o) {
 			return true
 		}
 	}
 	return false
+}
+
+// settled computes rule 9 for org over the links that other links name,
+// together: each starts readable by its own collection and markings and
+// is struck out while some end it names is stored but has no version org
+// reads. What is left is the largest set that agrees with rule 9 (a
+// cycle holds itself up).
+func (r *ref) settled(org string) map[*Obj]bool {
+	if m, ok := r.linked[org]; ok {
+		return m
+	}
+	named := map[string]bool{}
+	for _, vs := range r.byID {
+		for _, o := range vs {
+			if o.IsLink() {
+				for _, e := range o.Ends {
+					named[e] = true
+				}
+			}
+		}
+	}
+	cur := map[*Obj]bool{}
+	var set []*Obj
+	for id := range named {
+		for _, o := range r.byID[id] {
+			if o.IsLink() {
+				set = append(set, o)
+				cur[o] = r.readsOwn(org, o)
+			}
+		}
+	}
+	endOK := func(e string) bool {
+		vs := r.byID[e]
+		if len(vs) == 0 {
+			return true
+		}
+		for _, v := range vs {
+			if v.IsLink() && cur[v] || !v.IsLink() && r.readsOwn(org, v) {
+				return true
+			}
+		}
+		return false
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, o := range set {
+			if cur[o] && !slices.ContainsFunc(o.Ends, func(e string) bool { return !endOK(e) }) {
+				continue
+			}
+			if cur[o] {
+				cur[o], changed = false, true
+			}
+		}
+	}
+	r.linked[org] = cur
+	return cur
 }
 
 // reads is the whole rule for one version: its own collection and
@@ -203,6 +262,9 @@ func (r *ref) reads(org string, o *Obj) bool {
 		return false
 	}
 	if o.IsLink() {
+		if v, ok := r.settled(org)[o]; ok {
+			return v
+		}
 		for _, e := range o.Ends {
 			if !r.readsEnd(org, e) {
 				return false

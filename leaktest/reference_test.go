@@ -102,6 +102,28 @@ func worldCovers(t *testing.T, n int) {
 			has["several versions"] = true
 		}
 	}
+	// Chains and cycles of links naming links: follow each link's first
+	// end back while it is a link.
+	linkOf := map[string]*Obj{}
+	for _, o := range w.Objs {
+		if o.NamesLinks {
+			linkOf[o.ID] = o
+		}
+	}
+	for _, o := range linkOf {
+		seen := map[string]bool{}
+		n := 0
+		for cur := o; cur != nil && !seen[cur.ID]; cur = linkOf[cur.Ends[0]] {
+			seen[cur.ID] = true
+			n++
+			if next := linkOf[cur.Ends[0]]; next != nil && next.ID == o.ID {
+				has["cycle of links"] = true
+			}
+		}
+		if n >= chainLinks {
+			has["chain of 200 links"] = true
+		}
+	}
 	ids := map[string]map[string]bool{}
 	for _, o := range w.Objs {
 		if ids[o.ID] == nil {
@@ -154,7 +176,7 @@ func worldCovers(t *testing.T, n int) {
 			has["unmarked copy keeps the default of its first collection"] = true
 		}
 	}
-	for _, want := range []string{"late write", "link hidden by its ends alone", "end stored nowhere", "end stored in another collection", "unmarked copy keeps the default of its first collection", "unknown marking", "default marking", "no marking", "several markings", "TLP 1.0", "sighting", "relationship", "several versions", "same id in two collections", "link written ahead of its end in one batch"} {
+	for _, want := range []string{"late write", "link hidden by its ends alone", "end stored nowhere", "end stored in another collection", "unmarked copy keeps the default of its first collection", "unknown marking", "default marking", "no marking", "several markings", "TLP 1.0", "sighting", "relationship", "several versions", "same id in two collections", "link written ahead of its end in one batch", "chain of 200 links", "cycle of links"} {
 		if !has[want] {
 			t.Errorf("the world has no case of %s", want)
 		}

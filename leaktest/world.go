@@ -58,6 +58,11 @@ type Obj struct {
 	Seq int
 	// Late is set on versions written only after the directory changes.
 	Late bool
+	// NamesLinks is set on relationships whose ends include links: chains
+	// and cycles, which STIX over TAXII cannot carry but federation and
+	// imports write through the store. They are written without Decode's
+	// refusal of such ends.
+	NamesLinks bool
 }
 
 // Originator is the organisation recorded for the version: the writer's.
@@ -630,6 +635,7 @@ func (g *gen) objects(n int) {
 		}
 		batches = append(batches, b)
 	}
+	batches = append(batches, g.chains(data, stored)...)
 	// Write in random order: links often arrive before their ends.
 	g.r.Shuffle(len(batches), func(i, j int) { batches[i], batches[j] = batches[j], batches[i] })
 	w.Batches = append(w.Batches, batches...)
@@ -728,4 +734,73 @@ func (g *gen) late() {
 		w.LateBatches = append(w.LateBatches, b)
 	}
 	g.order(w.LateBatches)
+}
+
+// chainLinks is how long the world's chain of relationships is.
+const chainLinks = 200
+
+// chains returns batches that write a chain of chainLinks relationships,
+// each naming the one before, from a stored object, and two cycles of
+// relationships naming each other: rule 9 must settle them all, however
+// long and in whatever order they arrive. Their markings are random, so
+// the chain narrows wherever one of its links does.
+func (g *gen) chains(data []*Coll, stored []string) []Batch {
+	w := g.w
+	var c *Coll
+	var ws []*User
+	for _, k := range g.r.Perm(len(data)) {
+		if ws = w.writers(data[k]); len(ws) > 0 {
+			c = data[k]
+			break
+		}
+	}
+	if c == nil || len(stored) == 0 {
+		return nil
+	}
+	link := func(ends ...string) *Obj {
+		u := ws[g.r.IntN(len(ws))]
+		o := &Obj{Coll: c, ID: g.id("relationship"), Type: "relationship", Writer: u, Modified: g.stamp(), Ends: ends, NamesLinks: true}
+		// Most links are unmarked (the collection's default); the rest
+		// random, so that the chain narrows part of the way along.
+		if g.r.IntN(8) == 0 {
+			for {
+				if o.MarkingRefs, o.UnknownMarking = g.markingRefs(); !o.UnknownMarking {
+					break
+				}
+			}
+		}
+		return o
+	}
+	var batches []Batch
+	prev := stored[g.r.IntN(len(stored))]
+	var chain []*Obj
+	for range chainLinks {
+		o := link(prev, stored[g.r.IntN(len(stored))])
+		chain = append(chain, o)
+		prev = o.ID
+	}
+	// Cycles: a → b → c → a, and d ⇄ e, each also naming a stored object.
+	a, b, cc := g.id("relationship"), g.id("relationship"), g.id("relationship")
+	d, e := g.id("relationship"), g.id("relationship")
+	cycle := []*Obj{link(b, stored[g.r.IntN(len(stored))]), link(cc, stored[g.r.IntN(len(stored))]), link(a, stored[g.r.IntN(len(stored))]),
+		link(e, stored[g.r.IntN(len(stored))]), link(d, stored[g.r.IntN(len(stored))])}
+	for i, id := range []string{a, b, cc, d, e} {
+		cycle[i].ID = id
+	}
+	// Half the chain in one call, in order, as one writer; the rest of it
+	// and the cycles one link a call, in any order.
+	half := len(chain) / 2
+	for _, o := range chain[:half] {
+		o.Writer = chain[0].Writer
+	}
+	batches = append(batches, Batch{Coll: c, Writer: chain[0].Writer, Objs: chain[:half]})
+	rest := append(append([]*Obj{}, chain[half:]...), cycle...)
+	g.r.Shuffle(len(rest), func(i, j int) { rest[i], rest[j] = rest[j], rest[i] })
+	for _, o := range rest {
+		batches = append(batches, Batch{Coll: c, Writer: o.Writer, Objs: []*Obj{o}})
+	}
+	for _, o := range append(chain, cycle...) {
+		o.Raw = g.objectJSON(o, nil)
+	}
+	return batches
 }
