@@ -147,6 +147,8 @@ type Store interface {
 	CollectionService
 	ObjectService
 	StatusService
+	ConsultationService
+	DecisionService
 	Close() error
 }
 

@@ -30,14 +30,6 @@ func asUser(ctx context.Context, s liaison.Store, name string) (liaison.Principa
 	return s.User(ctx, name)
 }
 
-func consultations(s liaison.Store) (liaison.ConsultationService, error) {
-	cs, ok := s.(liaison.ConsultationService)
-	if !ok {
-		return nil, fmt.Errorf("this store does not keep consultations")
-	}
-	return cs, nil
-}
-
 func parseID(args []string, kind string) (int64, error) {
 	if len(args) != 1 {
 		return 0, usagef("takes one %s id", kind)
@@ -63,10 +55,7 @@ func (o *consultListCmd) run(ctx context.Context, e *env, st *storeFlags, args [
 		if err != nil {
 			return err
 		}
-		cs, err := consultations(s)
-		if err != nil {
-			return err
-		}
+		cs := s
 		list, err := cs.Consultations(ctx, p, liaison.ConsultationFilter{})
 		if err != nil {
 			return err
@@ -96,10 +85,7 @@ func (o *consultShowCmd) run(ctx context.Context, e *env, st *storeFlags, args [
 		if err != nil {
 			return err
 		}
-		cs, err := consultations(s)
-		if err != nil {
-			return err
-		}
+		cs := s
 		c, err := cs.Consultation(ctx, p, id)
 		if err != nil {
 			return err
@@ -135,10 +121,7 @@ func (o *consultStatusCmd) run(ctx context.Context, e *env, st *storeFlags, args
 		if err != nil {
 			return err
 		}
-		cs, err := consultations(s)
-		if err != nil {
-			return err
-		}
+		cs := s
 		c, err := cs.SetConsultationStatus(ctx, p, id, o.to, o.reason)
 		if err != nil {
 			return err

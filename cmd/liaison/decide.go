@@ -10,14 +10,6 @@ import (
 	"liaison"
 )
 
-func decisions(s liaison.Store) (liaison.DecisionService, error) {
-	ds, ok := s.(liaison.DecisionService)
-	if !ok {
-		return nil, fmt.Errorf("this store does not keep decisions")
-	}
-	return ds, nil
-}
-
 type decideListCmd struct{ asFlag }
 
 func (o *decideListCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
@@ -26,10 +18,7 @@ func (o *decideListCmd) run(ctx context.Context, e *env, st *storeFlags, args []
 		if err != nil {
 			return err
 		}
-		ds, err := decisions(s)
-		if err != nil {
-			return err
-		}
+		ds := s
 		ps, err := ds.Proposals(ctx, p)
 		if err != nil {
 			return err
@@ -59,10 +48,7 @@ func (o *decideShowCmd) run(ctx context.Context, e *env, st *storeFlags, args []
 		if err != nil {
 			return err
 		}
-		ds, err := decisions(s)
-		if err != nil {
-			return err
-		}
+		ds := s
 		pr, err := ds.Proposal(ctx, p, id)
 		if err != nil {
 			return err
@@ -93,10 +79,7 @@ func (o *decideProposeCmd) run(ctx context.Context, e *env, st *storeFlags, args
 		if err != nil {
 			return err
 		}
-		ds, err := decisions(s)
-		if err != nil {
-			return err
-		}
+		ds := s
 		// releasableTo is nil unless --releasable-to names somebody.
 		pr := liaison.Proposal{Title: o.title, Text: o.text, Procedure: liaison.Procedure(o.procedure),
 			Marking: liaison.MarkingSpec{Classification: o.classification, TLP: o.tlp, ReleasableTo: o.releasableTo}}
@@ -141,10 +124,7 @@ func (o *decideActCmd) run(ctx context.Context, e *env, st *storeFlags, args []s
 		if err != nil {
 			return err
 		}
-		ds, err := decisions(s)
-		if err != nil {
-			return err
-		}
+		ds := s
 		pr, err := ds.Act(ctx, p, id, act)
 		if err != nil {
 			return err

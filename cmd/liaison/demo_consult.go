@@ -22,14 +22,8 @@ func init() { demoHooks = append(demoHooks, demoDecisionsAndConsultations) }
 // which France breaks silence, and a NATO–IP4 consultation on cyber
 // threats whose contributions reference the demo's STIX objects.
 func demoDecisionsAndConsultations(ctx context.Context, s liaison.Store, users map[string]liaison.Principal) error {
-	ds, ok := s.(liaison.DecisionService)
-	if !ok {
-		return fmt.Errorf("demo: the store does not keep decisions")
-	}
-	cs, ok := s.(liaison.ConsultationService)
-	if !ok {
-		return fmt.Errorf("demo: the store does not keep consultations")
-	}
+	var ds liaison.DecisionService = s
+	var cs liaison.ConsultationService = s
 	now := time.Now().UTC()
 	nis, fra := users["natois-officer"], users["fra-officer"]
 

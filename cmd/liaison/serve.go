@@ -66,9 +66,7 @@ func newHandler(s liaison.Store, office liaison.Organisation, log *slog.Logger) 
 		MaxContentLength: maxBody,
 		Logger:           log,
 	})
-	cs, _ := s.(liaison.ConsultationService)
-	ds, _ := s.(liaison.DecisionService)
-	pages, err := web.NewServer(web.Services{Store: s, Consultations: cs, Decisions: ds}, authn, web.Config{Office: office, TAXIIPath: taxiiDiscovery, APIRoot: taxiiAPIRoot, Logger: log})
+	pages, err := web.NewServer(web.Services{Store: s, Consultations: s, Decisions: s}, authn, web.Config{Office: office, TAXIIPath: taxiiDiscovery, APIRoot: taxiiAPIRoot, Logger: log})
 	if err != nil {
 		return nil, err
 	}
