@@ -95,6 +95,11 @@ type Accepted struct {
 	ID      string
 	Version time.Time
 	Present bool // the same (id, version) was stored before: a success, not an error
+	// Conflict, when set on a present version, says why it was not the
+	// same: the version is stored already, readable by the writer, with
+	// other content. STIX gives a changed object a new modified, so the
+	// stored version stays.
+	Conflict string
 }
 
 // WriteResult reports the fate of each candidate in a write.

@@ -1,12 +1,15 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"liaison"
@@ -89,7 +92,7 @@ func (w *Write) AddObjects(writer liaison.Principal, collection string, objs []l
 	if err != nil {
 		return res, err
 	}
-	firstDefault, have, err := w.stored(collection, writer.Org, objs)
+	firstDefault, have, err := w.stored(collection, writer, acc.CanRead, objs)
 	if err != nil {
 		return res, err
 	}
@@ -188,7 +191,7 @@ func (w *Write) AddObjects(writer liaison.Principal, collection string, objs []l
 		}
 		return 1
 	})
-	inBatch := map[versionKey]bool{}
+	inBatch := map[versionKey][]byte{}
 	rawInBatch := map[string]int64{}
 	nowUS := w.now.UnixMicro()
 	var rows, relRows []VersionRow
@@ -215,21 +218,46 @@ func (w *Write) AddObjects(writer liaison.Principal, collection string, objs []l
 			rawInBatch[rk] = version
 		}
 		k := versionKey{c.ID, version}
-		readable, stored := have[k]
-		if stored || inBatch[k] {
-			// The first bytes stay. They are reported present only when
-			// the writer may read them: a write never reveals a version
-			// hidden from the writer. (A version written earlier in this
-			// batch is the writer's own.)
-			accept(p.pos, liaison.Accepted{Index: c.Index, ID: c.ID, Version: FromMicros(version), Present: acc.CanRead && (readable || !stored)})
+		in := have[k]
+		conflict := func(with string) {
+			accept(p.pos, liaison.Accepted{Index: c.Index, ID: c.ID, Version: FromMicros(version), Present: true,
+				Conflict: fmt.Sprintf("object %d (%s): version %s is %s with other content; STIX gives a changed object a new modified, so the stored version stays",
+					c.Index, c.ID, FromMicros(version).Format(time.RFC3339Nano), with)})
+		}
+		switch {
+		case inBatch[k] != nil:
+			// Written earlier in this call: the writer's own.
+			if !sameObject(inBatch[k], c.Raw) {
+				conflict("earlier in this write")
+				continue
+			}
+			accept(p.pos, liaison.Accepted{Index: c.Index, ID: c.ID, Version: FromMicros(version), Present: acc.CanRead})
+			continue
+		case in != nil && in.raw != nil:
+			// The writer reads a stored instance: the first bytes stay.
+			if !sameObject(in.raw, c.Raw) {
+				conflict("stored already")
+				continue
+			}
+			accept(p.pos, liaison.Accepted{Index: c.Index, ID: c.ID, Version: FromMicros(version), Present: true})
+			continue
+		case in != nil && in.own:
+			// An instance of the writer's organisation that the writer
+			// may not read here (the collection's read list leaves it
+			// out): the first bytes stay, and nothing is said of them.
+			accept(p.pos, liaison.Accepted{Index: c.Index, ID: c.ID, Version: FromMicros(version)})
 			continue
 		}
-		inBatch[k] = true
+		// New to the writer: stored as an instance of its own, whatever
+		// the collection holds hidden from the writer (polyinstantiation:
+		// the writer learns nothing, and reads back what it wrote).
+		shadow := in != nil
+		inBatch[k] = c.Raw
 		last = date
 		written = append(written, c.ID)
 		row := VersionRow{Collection: collection, ID: c.ID, Version: version, DateAdded: date, Type: c.Type, SpecVersion: c.SpecVersion,
 			Originator: writer.Org, DefaultMarking: p.defaultMarking, LabelID: p.label.id, AudienceID: p.label.audience,
-			Ends: strings.Join(c.Ends, ","), GranularRefs: SortedRefs(c.GranularMarkingRefs), Raw: c.Raw}
+			Ends: strings.Join(c.Ends, ","), GranularRefs: SortedRefs(c.GranularMarkingRefs), Raw: c.Raw, Shadow: shadow}
 		if len(c.Ends) > 0 {
 			relRows = append(relRows, row)
 		} else {
@@ -313,11 +341,11 @@ func (w *Write) insert(rows []VersionRow) error {
 	if w.o.ins != nil {
 		return w.o.ins.InsertVersions(w.tx, rows)
 	}
-	const ins = `INSERT INTO versions (collection, id, version_us, date_added_us, type, spec_version, originator, default_marking, label_id, audience_id, ends, granular_refs, raw)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	const ins = `INSERT INTO versions (collection, id, version_us, date_added_us, type, spec_version, originator, default_marking, label_id, audience_id, ends, granular_refs, raw, shadow)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	for i := range rows {
 		r := &rows[i]
-		args := []any{r.Collection, r.ID, r.Version, r.DateAdded, r.Type, r.SpecVersion, r.Originator, r.DefaultMarking, r.LabelID, r.AudienceID, r.Ends, r.GranularRefs, r.Raw}
+		args := []any{r.Collection, r.ID, r.Version, r.DateAdded, r.Type, r.SpecVersion, r.Originator, r.DefaultMarking, r.LabelID, r.AudienceID, r.Ends, r.GranularRefs, r.Raw, shadowFlag(r.Shadow)}
 		var err error
 		if r.Ends == "" {
 			// Only relationships need their vid (for their ends); a plain
@@ -333,6 +361,14 @@ func (w *Write) insert(rows []VersionRow) error {
 		}
 	}
 	return nil
+}
+
+// shadowFlag is the shadow column's value.
+func shadowFlag(shadow bool) int {
+	if shadow {
+		return 1
+	}
+	return 0
 }
 
 // insertEnds records the ends of new relationship versions.
@@ -370,12 +406,22 @@ func inOrder[T any](xs []T, pos []int, n int) []T {
 // readable by the organisation bound to its ?.
 const readableCol = `v.audience_id IN (SELECT audience_id FROM audience_members WHERE org = ?)`
 
-// stored looks up, in one query, the stored versions of the versioned
-// candidates in objs. It returns, for the unmarked ones, the default
-// marking recorded when the version was first written anywhere (rule 8:
-// the row with the lowest vid), and which of them the collection holds
-// already (true when org may read it).
-func (w *Write) stored(collection, org string, objs []liaison.Candidate) (map[versionKey]string, map[versionKey]bool, error) {
+// instances is what a collection holds already of one version.
+type instances struct {
+	exists bool   // some instance, readable or not
+	own    bool   // one of the writer's organisation
+	raw    []byte // the bytes of the first instance the writer may read; nil if none
+	first  int64  // its date_added (µs)
+}
+
+// stored looks up, in one query, the stored instances of the versioned
+// candidates in objs: what the collection holds of each (instances), and
+// for the unmarked ones the default marking recorded when the version was
+// first written (rule 8: the earliest row the writer may read, or of the
+// writer's own organisation; a version hidden from the writer never lends
+// it anything).
+func (w *Write) stored(collection string, writer liaison.Principal, canRead bool, objs []liaison.Candidate) (map[versionKey]string, map[versionKey]*instances, error) {
+	org := writer.Org
 	unmarked := map[versionKey]bool{}
 	want := map[versionKey]bool{}
 	var ids []string
@@ -391,34 +437,76 @@ func (w *Write) stored(collection, org string, objs []liaison.Candidate) (map[ve
 		}
 	}
 	defaults := map[versionKey]string{}
-	have := map[versionKey]bool{}
+	have := map[versionKey]*instances{}
 	first := map[versionKey]int64{}
+	type row struct {
+		k                     versionKey
+		coll, def, originator string
+		vid, added            int64
+		readable              bool
+		raw                   []byte
+	}
+	var found []row
 	err := forChunks(ids, func(part []string) error {
 		return eachRow(w.tx, func(rows Rows) error {
-			var k versionKey
-			var coll, def string
-			var vid int64
-			var readable bool
-			if err := rows.Scan(&k.id, &k.version, &coll, &def, &vid, &readable); err != nil {
+			var r row
+			if err := rows.Scan(&r.k.id, &r.k.version, &r.coll, &r.def, &r.vid, &r.originator, &r.added, &r.readable, &r.raw); err != nil {
 				return err
 			}
-			if !want[k] {
-				return nil
-			}
-			if coll == collection {
-				have[k] = readable
-			}
-			if v, seen := first[k]; unmarked[k] && (!seen || vid < v) {
-				first[k] = vid
-				defaults[k] = def
+			if want[r.k] {
+				found = append(found, r)
 			}
 			return nil
-		}, `SELECT v.id, v.version_us, v.collection, v.default_marking, v.vid, `+readableCol+` FROM versions v WHERE v.id IN (SELECT value FROM json_each(?))`, org, Strings(part))
+		}, `SELECT v.id, v.version_us, v.collection, v.default_marking, v.vid, v.originator, v.date_added_us, `+readableCol+`,
+			CASE WHEN v.collection = ? THEN v.raw END FROM versions v WHERE v.id IN (SELECT value FROM json_each(?))`, org, collection, Strings(part))
 	})
+	for _, r := range found {
+		if err != nil {
+			break
+		}
+		k, readable := r.k, r.readable
+		if readable && r.coll != collection {
+			var rd liaison.Audience
+			if rd, err = w.readers(r.coll); err != nil {
+				break
+			}
+			readable = rd.Contains(org)
+		}
+		readable = readable && (r.coll != collection || canRead)
+		if r.coll == collection {
+			in := have[k]
+			if in == nil {
+				in = &instances{}
+				have[k] = in
+			}
+			in.exists = true
+			in.own = in.own || r.originator == org
+			if readable && (in.raw == nil || r.added < in.first) {
+				in.raw, in.first = r.raw, r.added
+			}
+		}
+		if v, seen := first[k]; unmarked[k] && (readable || r.originator == org) && (!seen || r.vid < v) {
+			first[k] = r.vid
+			defaults[k] = r.def
+		}
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("find stored versions: %w", err)
 	}
 	return defaults, have, nil
+}
+
+// sameObject reports whether two serialisations of an object say the same
+// thing: the same bytes, or the same JSON value.
+func sameObject(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	var va, vb any
+	if json.Unmarshal(a, &va) != nil || json.Unmarshal(b, &vb) != nil {
+		return false
+	}
+	return reflect.DeepEqual(va, vb)
 }
 
 // identical returns, for candidates without a version, the version of a

@@ -267,6 +267,7 @@ type AfterImport interface {
 // importer writes the parts of an export through one writer transaction.
 type importer struct {
 	w     *Write
+	keys  map[[3]string]bool // versions imported so far: collection, id, version
 	users map[string]int64
 	orgs  []liaison.Organisation
 	comms []liaison.Community
@@ -344,7 +345,15 @@ func (im *importer) part(p liaison.SnapshotPart) error {
 		}
 	}
 	rows := make([]VersionRow, 0, len(p.Versions))
+	if im.keys == nil {
+		im.keys = map[[3]string]bool{}
+	}
 	for _, v := range p.Versions {
+		// Exports come in date_added order within a collection: the first
+		// instance of a version comes first, the later are shadows.
+		key := [3]string{v.Collection, v.ID, fmt.Sprint(Micros(v.Modified))}
+		shadow := im.keys[key]
+		im.keys[key] = true
 		lab, err := w.label(v.Originator, SortedRefs(v.Markings))
 		if err != nil {
 			return err
@@ -355,7 +364,7 @@ func (im *importer) part(p liaison.SnapshotPart) error {
 		}
 		rows = append(rows, VersionRow{Collection: v.Collection, ID: v.ID, Version: Micros(v.Modified), DateAdded: Micros(v.DateAdded),
 			Type: v.Type, SpecVersion: v.SpecVersion, Originator: v.Originator, DefaultMarking: v.DefaultMarking,
-			LabelID: lab.id, AudienceID: aid, Ends: strings.Join(v.Ends, ","), GranularRefs: SortedRefs(v.GranularRefs), Raw: v.Raw})
+			LabelID: lab.id, AudienceID: aid, Ends: strings.Join(v.Ends, ","), GranularRefs: SortedRefs(v.GranularRefs), Raw: v.Raw, Shadow: shadow})
 	}
 	if err := w.insert(rows); err != nil {
 		return fmt.Errorf("import versions: %w", err)

@@ -113,6 +113,9 @@ type VersionRow struct {
 	Ends           string
 	GranularRefs   string
 	Raw            []byte
+	// Shadow marks an instance written after the first of its version
+	// (see ARCHITECTURE.md, "Writes over hidden versions").
+	Shadow bool
 }
 
 // VersionInserter is what a store may implement to write new versions its

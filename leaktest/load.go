@@ -3,6 +3,7 @@ package leaktest
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -154,4 +155,84 @@ func decodeLink(i int, o *Obj) (liaison.Candidate, error) {
 	}
 	c.Ends, c.Raw = append([]string(nil), o.Ends...), o.Raw
 	return c, nil
+}
+
+// reposts is how many versions hidden from each writer it writes over, in
+// each collection it may write.
+const reposts = 2
+
+// repost has each writer of the world write its own content over up to
+// reposts versions per collection that are stored there but hidden from
+// it, beside an object of a fresh id, and checks that the store answers
+// both alike: accepted, not present, no conflict. Each such write is an
+// instance of its own, which the reference then expects its readers to
+// read (when they read no earlier instance of that version).
+func (w *World) repost(t testing.TB, s liaison.Store, now time.Time) error {
+	r := w.ref(now)
+	g := &gen{r: rand.New(rand.NewPCG(uint64(w.Seed), 0x7265706f7374)), w: w, ts: w.Start.Add(24 * time.Hour)}
+	seq := 0
+	for _, o := range w.Objs {
+		seq = max(seq, o.Seq)
+	}
+	done := map[string]bool{}
+	for _, u := range w.Users {
+		if done[u.Org] || !hasAnalyst(u.Roles) {
+			continue
+		}
+		done[u.Org] = true
+		for _, c := range w.Collections {
+			if !r.mayWriteCollection(u.Principal, c) {
+				continue
+			}
+			var targets []*Obj
+			readable := map[versionKey]bool{}
+			for _, o := range w.Objs {
+				if o.Coll == c && w.stored(o) && (r.reads(u.Org, o) || o.Originator() == u.Org) {
+					readable[o.key()] = true
+				}
+			}
+			for _, o := range w.Objs {
+				if len(targets) == reposts {
+					break
+				}
+				if o.Coll == c && w.stored(o) && !o.IsLink() && o.Type != "marking-definition" && !readable[o.key()] {
+					targets = append(targets, o)
+					readable[o.key()] = true
+				}
+			}
+			for _, h := range targets {
+				mine := &Obj{Coll: c, ID: h.ID, Type: h.Type, Modified: h.Modified, Writer: u}
+				for len(mine.MarkingRefs) == 0 || mine.UnknownMarking {
+					mine.MarkingRefs, mine.UnknownMarking = g.markingRefs()
+				}
+				mine.Raw = g.objectJSON(mine, nil)
+				fresh := &Obj{Coll: c, ID: g.id(h.Type), Type: h.Type, Modified: h.Modified, Writer: u, MarkingRefs: mine.MarkingRefs}
+				fresh.Raw = g.objectJSON(fresh, nil)
+				var answers [2]liaison.Accepted
+				for i, o := range []*Obj{mine, fresh} {
+					cand, err := decodeLink(0, o)
+					if err != nil {
+						return fmt.Errorf("decode %s: %w", o.ID, err)
+					}
+					res, err := s.AddObjects(context.Background(), u.Principal, c.ID, []liaison.Candidate{cand})
+					if err != nil {
+						return fmt.Errorf("%s writes over %s in %s: %w", u.Name, o.ID, c.Key, err)
+					}
+					if len(res.Accepted) != 1 || len(res.Rejected) != 0 {
+						t.Errorf("LEAK: %s writing %s in %s (hidden=%v) got %+v", u.Name, o.ID, c.Key, i == 0, res)
+						continue
+					}
+					answers[i] = res.Accepted[0]
+					seq++
+					o.Seq = seq
+					w.Objs = append(w.Objs, o)
+				}
+				a, b := answers[0], answers[1]
+				if a.Present != b.Present || a.Conflict != b.Conflict || !a.Version.Equal(b.Version) {
+					t.Errorf("LEAK: %s writing over %s version %s in %s (hidden from it) gets %+v; a fresh id gets %+v", u.Name, h.ID, stamp(h.Modified), c.Key, a, b)
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -287,10 +287,26 @@ const (
 // expected returns the versions org may read in c under sel, in write
 // order. First and last are per object among the versions org may read
 // (rule 10).
+//
+// Several instances of one version (writes over a version hidden from
+// their writer) are read as one: the earliest written that org reads.
 func (r *ref) expected(org string, c *Coll, sel Selector) []*Obj {
 	var visible []*Obj
+	first := map[versionKey]*Obj{}
 	for _, o := range r.w.Objs {
 		if o.Coll == c && r.reads(org, o) {
+			k := o.key()
+			if p, ok := first[k]; ok {
+				if o.Seq < p.Seq {
+					first[k] = o
+				}
+				continue
+			}
+			first[k] = o
+		}
+	}
+	for _, o := range r.w.Objs {
+		if o.Coll == c && first[o.key()] == o {
 			visible = append(visible, o)
 		}
 	}

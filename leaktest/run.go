@@ -312,6 +312,12 @@ func RunWith(t *testing.T, opt Options, open func(t *testing.T, now func() time.
 			w.createUser(t, s, w.LateUser)
 			return nil
 		}},
+		{"re-posts", func() error {
+			// Principals write their own content over versions hidden from
+			// them, and must learn nothing: not from the write's answer,
+			// and (the paths check it) not from any read afterwards.
+			return w.repost(t, s, clock.Now())
+		}},
 		{"late-writes", func() error {
 			// Writes after the changes: audiences are computed against
 			// the directory as it stands now.

@@ -313,9 +313,10 @@ func (storeByID) Check(e *Env, r *User) {
 		}
 		// Versions by timestamp: a hidden version of a visible object is
 		// not there; a visible one is.
-		visible := map[versionKey]bool{}
+		// (The one instance of a version this reader reads.)
+		visible := map[versionKey]*Obj{}
 		for _, o := range all {
-			visible[o.key()] = true
+			visible[o.key()] = o
 		}
 		probes := 0
 		for _, o := range e.World.Objs {
@@ -324,8 +325,8 @@ func (storeByID) Check(e *Env, r *User) {
 			}
 			probes++
 			var want []*Obj
-			if visible[o.key()] {
-				want = []*Obj{o}
+			if v := visible[o.key()]; v != nil {
+				want = []*Obj{v}
 			}
 			got, err := readAll(e, r, c, liaison.ObjectQuery{IDs: []string{o.ID}, Versions: []string{stamp(o.Modified)}})
 			if err != nil {

@@ -76,14 +76,21 @@ func (e engine) InsertVersions(t core.Tx, rows []core.VersionRow) error {
 		r := &rows[i]
 		r.VID = ids[i]
 		src[i] = []any{r.VID, r.Collection, r.ID, r.Version, r.DateAdded, r.Type, r.SpecVersion, r.Originator, r.DefaultMarking,
-			r.LabelID, r.AudienceID, r.Ends, r.GranularRefs, r.Raw}
+			r.LabelID, r.AudienceID, r.Ends, r.GranularRefs, r.Raw, shadow(r.Shadow)}
 	}
 	if _, err := tx.tx.CopyFrom(tx.ctx, pgx.Identifier{"versions"},
-		[]string{"vid", "collection", "id", "version_us", "date_added_us", "type", "spec_version", "originator", "default_marking", "label_id", "audience_id", "ends", "granular_refs", "raw"},
+		[]string{"vid", "collection", "id", "version_us", "date_added_us", "type", "spec_version", "originator", "default_marking", "label_id", "audience_id", "ends", "granular_refs", "raw", "shadow"},
 		pgx.CopyFromRows(src)); err != nil {
 		return fmt.Errorf("copy versions: %w", err)
 	}
 	return nil
+}
+
+func shadow(b bool) int32 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // AfterImport moves the identity sequences past the ids an import wrote.

@@ -82,6 +82,16 @@ func testAddObjectsVersions(t *testing.T, open Opener) {
 	if len(res.Accepted) != 1 || !res.Accepted[0].Present || !res.Accepted[0].Version.Equal(day(0)) {
 		t.Errorf("rewrite of a stored version: %+v", res)
 	}
+	// With other content it is reported as conflicting.
+	if res.Accepted[0].Conflict == "" {
+		t.Errorf("rewrite of a stored version with other content is not conflicting: %+v", res.Accepted[0])
+	}
+	// The same content in another serialisation is not a conflict.
+	same := sdo(a, day(1))
+	same.Raw = []byte(strings.Replace(string(same.Raw), `{"type"`, `{ "type"`, 1))
+	if res := w.add("JPN", w.shared, same); !res.Accepted[0].Present || res.Accepted[0].Conflict != "" {
+		t.Errorf("the same version re-serialised: %+v", res.Accepted[0])
+	}
 	// Twice in one write: the second is present.
 	c := oid("tool", 3)
 	res = w.add("USA", w.shared, indexed(sdo(c, day(0)), sdo(c, day(0)))...)
@@ -169,25 +179,41 @@ func testAddObjectsVersions(t *testing.T, open Opener) {
 }
 
 // testPresentNeverLeaks checks that writing a version that is stored but
-// hidden from the writer says nothing the writer could not see anyway.
+// hidden from the writer says nothing the writer could not see anyway:
+// the writer's version is kept as an instance of its own, which the
+// writer reads back; a reader of the first instance still gets only that.
 func testPresentNeverLeaks(t *testing.T, open Opener) {
 	w := newWorld(t, open)
 	id := oid("indicator", 1)
 	secret := sdo(id, day(0), liaison.TLPRedID)
 	w.add("USA", w.shared, secret)
 	guess := sdo(id, day(0))
+	guess.Raw = bytes.Replace(guess.Raw, []byte(`"name":"x"`), []byte(`"name":"JPN's own"`), 1)
 	res := w.add("JPN", w.shared, guess)
-	if len(res.Accepted) != 1 || res.Accepted[0].Present {
-		t.Errorf("writing over a hidden version says %+v", res.Accepted)
+	fresh := w.add("JPN", w.shared, sdo(oid("indicator", 99), day(0)))
+	if len(res.Accepted) != 1 || res.Accepted[0].Present || res.Accepted[0].Conflict != "" ||
+		fmt.Sprintf("%+v", res.Accepted[0].Present) != fmt.Sprintf("%+v", fresh.Accepted[0].Present) {
+		t.Errorf("writing over a hidden version says %+v; a fresh id says %+v", res.Accepted, fresh.Accepted)
 	}
 	vs := w.versions("USA", w.shared, liaison.ObjectQuery{IDs: []string{id}, Versions: []string{"all"}})
 	if len(vs) != 1 || !bytes.Equal(vs[0].Raw, secret.Raw) {
-		t.Errorf("the first bytes did not stay: %+v", vs)
+		t.Errorf("the first bytes did not stay for their reader: %+v", vs)
 	}
-	w.expectSeen(w.shared, id, "USA")
-	// The same version readable by the writer is present.
+	for _, org := range []string{"JPN", "KOR", "FRA"} {
+		vs := w.versions(org, w.shared, liaison.ObjectQuery{IDs: []string{id}, Versions: []string{"all"}})
+		if len(vs) != 1 || !bytes.Equal(vs[0].Raw, guess.Raw) {
+			t.Errorf("%s does not read JPN's instance: %+v", org, vs)
+		}
+	}
+	w.expectSeen(w.shared, id, "AUS", "FRA", "JPN", "KOR", "NATO-IS", "USA")
+	// Writing it again, JPN reads its own instance: present, not a new one.
+	if res := w.add("JPN", w.shared, guess); !res.Accepted[0].Present || res.Accepted[0].Conflict != "" {
+		t.Errorf("JPN rewrites its own instance: %+v", res.Accepted)
+	}
+	// The same version readable by the writer is present (USA reads its
+	// own first instance, whose content differs: conflicting).
 	res = w.add("USA", w.shared, guess)
-	if !res.Accepted[0].Present {
+	if !res.Accepted[0].Present || res.Accepted[0].Conflict == "" {
 		t.Errorf("rewrite by its reader: %+v", res.Accepted)
 	}
 	// An identical object without a version, hidden from the writer, is

@@ -61,7 +61,10 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request, p liaison.Pr
 	sort.SliceStable(res.Accepted, func(i, j int) bool { return res.Accepted[i].Index < res.Accepted[j].Index })
 	for _, a := range res.Accepted {
 		d := liaison.StatusDetail{ID: a.ID, Version: formatVersion(a.Version)}
-		if a.Present {
+		switch {
+		case a.Conflict != "":
+			d.Message = "conflicting: " + a.Conflict
+		case a.Present:
 			d.Message = "already present"
 		}
 		st.Successes = append(st.Successes, d)

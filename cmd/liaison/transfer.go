@@ -49,7 +49,11 @@ func (o *exportCmd) declare(fs *flag.FlagSet) {
 type importSummary struct {
 	added, present int
 	rejected       []liaison.Rejection
-	warnings       []string
+	// conflicts are versions stored already with other content: the
+	// stored one stays (STIX gives a changed object a new modified), so
+	// they are reported, not counted as failures.
+	conflicts []liaison.Accepted
+	warnings  []string
 }
 
 func (o *importCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
@@ -93,18 +97,25 @@ func (o *importCmd) run(ctx context.Context, e *env, st *storeFlags, args []stri
 				}
 			})
 			if bar != nil {
-				bar.update(int64(sum.added+sum.present+len(sum.rejected)), 0, cr.n, true)
+				bar.update(int64(sum.added+sum.present+len(sum.conflicts)+len(sum.rejected)), 0, cr.n, true)
 				bar.finish()
 			}
 			if err != nil {
 				return fmt.Errorf("import %s: %w", name, err)
 			}
 			el := time.Since(start)
-			n := sum.added + sum.present + len(sum.rejected)
-			fmt.Fprintf(e.stderr, "%s: %d objects in %s (%.0f objects/s, %s): %d added, %d already present, %d rejected\n",
-				name, n, el.Round(time.Millisecond), float64(n)/max(el.Seconds(), 1e-9), humanBytes(cr.n), sum.added, sum.present, len(sum.rejected))
+			n := sum.added + sum.present + len(sum.conflicts) + len(sum.rejected)
+			fmt.Fprintf(e.stderr, "%s: %d objects in %s (%.0f objects/s, %s): %d added, %d already present, %d conflicting, %d rejected\n",
+				name, n, el.Round(time.Millisecond), float64(n)/max(el.Seconds(), 1e-9), humanBytes(cr.n), sum.added, sum.present, len(sum.conflicts), len(sum.rejected))
 			for _, w := range sum.warnings {
 				fmt.Fprintf(e.stderr, "  warning: %s\n", w)
+			}
+			for i, r := range sum.conflicts {
+				if i == firstReasons {
+					fmt.Fprintf(e.stderr, "  … and %d more conflicting\n", len(sum.conflicts)-firstReasons)
+					break
+				}
+				fmt.Fprintf(e.stderr, "  conflicting: %s\n", r.Conflict)
 			}
 			for i, r := range sum.rejected {
 				if i == firstReasons {
@@ -178,9 +189,12 @@ func importBundle(ctx context.Context, s liaison.Store, p liaison.Principal, col
 			return err
 		}
 		for _, a := range res.Accepted {
-			if a.Present {
+			switch {
+			case a.Conflict != "":
+				sum.conflicts = append(sum.conflicts, a)
+			case a.Present:
 				sum.present++
-			} else {
+			default:
 				sum.added++
 			}
 		}

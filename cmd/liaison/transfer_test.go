@@ -125,7 +125,7 @@ func TestImportExportRealData(t *testing.T) {
 
 	// Importing the same file again adds nothing.
 	r := c.must("", "import", "--as", "cert", "--collection", id, filepath.Join(dir, "disarm.json"))
-	if !strings.Contains(r.stderr, ": 0 added, 698 already present, 0 rejected") {
+	if !strings.Contains(r.stderr, ": 0 added, 698 already present, 0 conflicting, 0 rejected") {
 		t.Errorf("second import of disarm.json: %s", r.stderr)
 	}
 }

@@ -169,6 +169,10 @@ func (f Filter) Where(q SQL, collection string, visible func() string, readable 
 			b.WriteString(` AND ` + q.In(l.col, l.vals))
 		}
 	}
+	// A later instance of a version (a write over a version hidden from
+	// its writer) is read only by those who can read no earlier one, so
+	// nobody who reads both gets two answers.
+	b.WriteString(` AND (v.shadow = 0 OR NOT EXISTS (SELECT 1 FROM versions p WHERE p.id = v.id AND p.collection = v.collection AND p.version_us = v.version_us AND p.date_added_us < v.date_added_us AND ` + readable("p") + `))`)
 	if f.All {
 		return b.String()
 	}
