@@ -33,11 +33,13 @@ func markingJSON(o *Obj, m HubMarking) []byte {
 		name += fmt.Sprintf(" REL TO %v", m.ReleasableTo)
 	}
 	return mustJSON(map[string]any{
-		"type":                  "marking-definition",
-		"spec_version":          "2.1",
-		"id":                    o.ID,
-		"created":               stamp(o.Modified),
-		"name":                  name,
+		"type":         "marking-definition",
+		"spec_version": "2.1",
+		"id":           o.ID,
+		"created":      stamp(o.Modified),
+		"name":         name,
+		// Not STIX 2.1 (the hub never writes it), but tools and stored
+		// data do: the store must keep accepting it on input.
 		"extension_definitions": []string{liaison.HubMarkingExtensionID},
 		"extensions":            map[string]any{liaison.HubMarkingExtensionID: ext},
 	})
