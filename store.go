@@ -55,6 +55,14 @@ type UserService interface {
 	// Authenticate checks a name and password. EUNAUTHORIZED on any
 	// mismatch, without saying which part was wrong.
 	Authenticate(ctx context.Context, name, password string) (Principal, error)
+	// SetPassword replaces a user's password (empty: token-only).
+	// ENOTFOUND if there is no such user.
+	SetPassword(ctx context.Context, name, password string) error
+	// CredentialStamp returns an opaque value that changes whenever the
+	// user's password, organisation or roles change, so that a cache of
+	// verified credentials can tell, cheaply, that an entry went stale.
+	// ENOTFOUND if there is no such user.
+	CredentialStamp(ctx context.Context, name string) (string, error)
 	// CreateToken makes a random API token for the user, stores only its
 	// hash, and returns its record and the secret, which is shown once.
 	CreateToken(ctx context.Context, user string) (Token, string, error)

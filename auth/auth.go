@@ -223,21 +223,28 @@ func (a *Authenticator) checkPassword(ctx context.Context, user, secret string) 
 	if user == "" {
 		return liaison.Principal{}, errBadCredentials
 	}
-	if cached, ok := a.cache.get(user, secret, a.opts.Now()); ok {
-		// Another process may have removed or changed the user since:
-		// a cheap lookup, not a password check, tells.
-		cur, err := a.users.User(ctx, user)
+	if a.cache == nil {
+		return a.verifyPassword(ctx, user, secret)
+	}
+	if cached, stamp, ok := a.cache.get(user, secret, a.opts.Now()); ok {
+		// Another process may have changed the password, organisation
+		// or roles, or removed the user, since: the stamp, a cheap
+		// lookup rather than a password check, tells.
+		cur, err := a.users.CredentialStamp(ctx, user)
 		switch {
-		case err == nil && samePrincipal(cached, cur):
-			return cur, nil
+		case err == nil && cur == stamp:
+			return cached, nil
 		case err != nil && liaison.ErrorCode(err) != liaison.ENOTFOUND:
 			return liaison.Principal{}, err
 		}
 		a.cache.drop(user, secret)
 	}
+	// The stamp is read before the check: a change in between leaves a
+	// stale stamp, which the next hit sees.
+	stamp, stampErr := a.users.CredentialStamp(ctx, user)
 	p, err := a.verifyPassword(ctx, user, secret)
-	if err == nil {
-		a.cache.put(user, secret, p, a.opts.Now())
+	if err == nil && stampErr == nil {
+		a.cache.put(user, secret, p, stamp, a.opts.Now())
 	}
 	return p, err
 }

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -78,6 +79,17 @@ func (c *countingUsers) User(ctx context.Context, name string) (liaison.Principa
 		return *ch, nil
 	}
 	return c.UserService.User(ctx, name)
+}
+
+func (c *countingUsers) CredentialStamp(ctx context.Context, name string) (string, error) {
+	st, err := c.UserService.CredentialStamp(ctx, name)
+	if ch, ok := c.change(name); ok && err == nil {
+		if ch == nil {
+			return "", liaison.NotFound("user", name)
+		}
+		st += "|" + ch.Org + fmt.Sprint(ch.Roles)
+	}
+	return st, err
 }
 
 func (c *countingUsers) change(name string) (*liaison.Principal, bool) {

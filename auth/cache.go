@@ -26,13 +26,11 @@ import (
 // full.
 //
 // The cache cannot see changes made by another process (the CLI's user
-// commands run apart from serve), so the Authenticator re-reads the user on
-// every hit and drops the entry unless the user still exists with the same
-// id, organisation and roles. What that cannot see is a change of password
-// alone, because UserService exposes no trace of it: for up to ttl after a
-// password is changed, a running server still admits the old one from a
-// client that used it in the last ttl. Removing a user, or changing their
-// organisation or roles, takes effect on the next request.
+// commands run apart from serve), so each entry keeps the user's
+// credential stamp (UserService.CredentialStamp) read before the password
+// was checked, and the Authenticator reads the stamp again, a cheap
+// lookup, on every hit: a changed password, organisation or roles, or a
+// removed user, drops the entry on the next request.
 type credCache struct {
 	mu      sync.Mutex
 	key     []byte
@@ -45,6 +43,7 @@ type credCache struct {
 type cacheEntry struct {
 	mac     [sha256.Size]byte
 	p       liaison.Principal
+	stamp   string // the user's credential stamp when the entry was made
 	expires time.Time
 }
 
@@ -68,32 +67,32 @@ func (c *credCache) mac(name, password string) [sha256.Size]byte {
 	return out
 }
 
-// get returns the principal cached for name and password, if an entry is
-// live at now.
-func (c *credCache) get(name, password string, now time.Time) (liaison.Principal, bool) {
+// get returns the principal and credential stamp cached for name and
+// password, if an entry is live at now.
+func (c *credCache) get(name, password string, now time.Time) (liaison.Principal, string, bool) {
 	if c == nil {
-		return liaison.Principal{}, false
+		return liaison.Principal{}, "", false
 	}
 	k := c.mac(name, password)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.entries[k]
 	if !ok {
-		return liaison.Principal{}, false
+		return liaison.Principal{}, "", false
 	}
 	e := el.Value.(*cacheEntry)
 	if !now.Before(e.expires) {
 		c.removeLocked(el)
-		return liaison.Principal{}, false
+		return liaison.Principal{}, "", false
 	}
 	p := e.p
 	p.Roles = slices.Clone(p.Roles)
-	return p, true
+	return p, e.stamp, true
 }
 
 // put caches p for name and password from now, evicting the oldest entries
 // beyond the bound.
-func (c *credCache) put(name, password string, p liaison.Principal, now time.Time) {
+func (c *credCache) put(name, password string, p liaison.Principal, stamp string, now time.Time) {
 	if c == nil {
 		return
 	}
@@ -107,7 +106,7 @@ func (c *credCache) put(name, password string, p liaison.Principal, now time.Tim
 	for c.order.Len() >= c.max {
 		c.removeLocked(c.order.Front())
 	}
-	c.entries[k] = c.order.PushBack(&cacheEntry{mac: k, p: p, expires: now.Add(c.ttl)})
+	c.entries[k] = c.order.PushBack(&cacheEntry{mac: k, p: p, stamp: stamp, expires: now.Add(c.ttl)})
 }
 
 // drop forgets name and password.
@@ -126,10 +125,4 @@ func (c *credCache) drop(name, password string) {
 func (c *credCache) removeLocked(el *list.Element) {
 	delete(c.entries, el.Value.(*cacheEntry).mac)
 	c.order.Remove(el)
-}
-
-// samePrincipal reports whether the user as stored now is the one a cache
-// entry was made for.
-func samePrincipal(cached, now liaison.Principal) bool {
-	return cached.ID == now.ID && cached.Name == now.Name && cached.Org == now.Org && slices.Equal(cached.Roles, now.Roles)
 }

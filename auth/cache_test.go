@@ -56,6 +56,16 @@ func TestCredentialCache(t *testing.T) {
 			{before: func(f *fixture) { f.users.set("tanaka", changed) }, set: good, status: 200, body: "tanaka@KOR", checks: 2},
 			{set: good, status: 200, body: "tanaka@KOR", checks: 2},
 		}},
+		{"the password changes in another process", auth.Options{}, []step{
+			{set: good, status: 200, body: "tanaka@JPN", checks: 1},
+			{before: func(f *fixture) {
+				if err := f.store.SetPassword(context.Background(), "tanaka", "battery staple"); err != nil {
+					panic(err)
+				}
+			}, set: good, status: 401, checks: 2},
+			{set: basic("tanaka", "battery staple"), status: 200, body: "tanaka@JPN", checks: 3},
+			{set: basic("tanaka", "battery staple"), status: 200, body: "tanaka@JPN", checks: 3},
+		}},
 		{"the entry expires", auth.Options{CacheTTL: time.Minute}, []step{
 			{set: good, status: 200, body: "tanaka@JPN", checks: 1},
 			{before: func(f *fixture) { f.clk.Advance(59 * time.Second) }, set: good, status: 200, body: "tanaka@JPN", checks: 1},

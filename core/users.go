@@ -260,3 +260,44 @@ func (o *Office) PrincipalByToken(ctx context.Context, secret string) (liaison.P
 	}
 	return p, nil
 }
+
+// SetPassword replaces a user's password, hashed with argon2id (empty
+// means token-only). ENOTFOUND if there is no such user.
+func (o *Office) SetPassword(ctx context.Context, name, password string) error {
+	hash := ""
+	if password != "" {
+		var err error
+		if hash, err = pw.Hash(password, o.cost); err != nil {
+			return o.Internal(o.op("SetPassword"), err)
+		}
+	}
+	return o.inWrite(ctx, "SetPassword", func(tx Tx) error {
+		n, err := tx.Exec(`UPDATE users SET password = ? WHERE name = ?`, hash, name)
+		if err == nil && n == 0 {
+			err = liaison.NotFound("user", name)
+		}
+		return err
+	})
+}
+
+// CredentialStamp returns a digest of the user's id, organisation, roles
+// and password hash: it changes whenever any of them does. ENOTFOUND if
+// there is no such user.
+func (o *Office) CredentialStamp(ctx context.Context, name string) (string, error) {
+	var stamp string
+	err := o.inRead(ctx, "CredentialStamp", func(tx Tx) error {
+		var id int64
+		var org, roles, hash string
+		err := tx.QueryRow(`SELECT id, org, roles, password FROM users WHERE name = ?`, name).Scan(&id, &org, &roles, &hash)
+		if errors.Is(err, ErrNoRows) {
+			return liaison.NotFound("user", name)
+		}
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256([]byte(fmt.Sprintf("%d\x00%s\x00%s\x00%s", id, org, roles, hash)))
+		stamp = base64.RawURLEncoding.EncodeToString(sum[:])
+		return nil
+	})
+	return stamp, err
+}

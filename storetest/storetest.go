@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) liaison.Sto
 		{"DirectoryRollback", testDirectoryRollback},
 		{"Users", testUsers},
 		{"Tokens", testTokens},
+		{"Passwords", testPasswords},
 		{"Collections", testCollections},
 		{"Statuses", testStatuses},
 		{"AddObjectsAccess", testAddObjectsAccess},

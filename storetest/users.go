@@ -255,3 +255,36 @@ func testStatuses(t *testing.T, open Opener) {
 		t.Errorf("replaced Status = %+v", got)
 	}
 }
+
+// testPasswords: a password can be replaced; the credential stamp changes
+// with it and only with a change of credentials.
+func testPasswords(t *testing.T, open Opener) {
+	w := newWorld(t, open)
+	ctx := w.ctx
+	p := liaison.Principal{Name: "kenji", Org: "JPN", Roles: []liaison.Role{liaison.RoleAnalyst}}
+	w.must(w.s.CreateUser(ctx, &p, "correct horse"))
+	s1, err := w.s.CredentialStamp(ctx, "kenji")
+	w.must(err)
+	if s, err := w.s.CredentialStamp(ctx, "kenji"); err != nil || s != s1 {
+		t.Errorf("the stamp moved without a change: %q, %q, %v", s1, s, err)
+	}
+	w.must(w.s.SetPassword(ctx, "kenji", "battery staple"))
+	if _, err := w.s.Authenticate(ctx, "kenji", "correct horse"); liaison.ErrorCode(err) != liaison.EUNAUTHORIZED {
+		t.Errorf("the old password still works: %v", err)
+	}
+	if _, err := w.s.Authenticate(ctx, "kenji", "battery staple"); err != nil {
+		t.Errorf("the new password: %v", err)
+	}
+	if s, err := w.s.CredentialStamp(ctx, "kenji"); err != nil || s == s1 {
+		t.Errorf("the stamp did not change with the password: %q, %v", s, err)
+	}
+	wantCode(t, w.s.SetPassword(ctx, "nobody", "x"), liaison.ENOTFOUND)
+	if _, err := w.s.CredentialStamp(ctx, "nobody"); liaison.ErrorCode(err) != liaison.ENOTFOUND {
+		t.Errorf("the stamp of nobody: %v", err)
+	}
+	// Token-only: no password works.
+	w.must(w.s.SetPassword(ctx, "kenji", ""))
+	if _, err := w.s.Authenticate(ctx, "kenji", ""); liaison.ErrorCode(err) != liaison.EUNAUTHORIZED {
+		t.Errorf("an empty password works: %v", err)
+	}
+}
