@@ -150,12 +150,8 @@ func (d *Directory) Expand(names ...string) Audience {
 // CoversLevel reports whether partner has a security agreement in force at
 // d.Now that covers classification c.
 func (d *Directory) CoversLevel(partner string, c Classification) bool {
-	for _, a := range d.agreements {
-		if a.Partner == partner && a.Kind == SecurityAgreement && a.MaxClassification >= c && a.InForce(d.Now) {
-			return true
-		}
-	}
-	return false
+	_, ok := d.coveringAgreement(partner, c)
+	return ok
 }
 
 // NextChange returns the first instant after d.Now at which an agreement
@@ -193,26 +189,75 @@ func (d *Directory) NextChange() time.Time {
 // default marking when the object has none). Relationship ends (rule 9)
 // and the collection's read list (rule 1) are applied by the store.
 func (d *Directory) AudienceOf(originator string, markings []Marking) Audience {
+	return d.audienceOf(originator, markings, nil)
+}
+
+// Step is one rule of AudienceOf as it applied to a version: which rule
+// (its number in ARCHITECTURE.md), why in words, the marking or
+// agreement responsible, and the organisations it took out or put in.
+type Step struct {
+	Rule      int
+	Text      string
+	MarkingID string // the marking responsible, when one is
+	Agreement int64  // the agreement responsible, when one is
+	Removed   []string
+	Added     []string
+}
+
+// Explain is AudienceOf with its reasons: the audience, and each rule that
+// changed it, in the order applied. It is the same computation, so the
+// explanation can never disagree with what the store enforces.
+func (d *Directory) Explain(originator string, markings []Marking) (Audience, []Step) {
+	var steps []Step
+	aud := d.audienceOf(originator, markings, &steps)
+	return aud, steps
+}
+
+// audienceOf is AudienceOf, noting each rule that changed the audience in
+// steps when steps is not nil.
+func (d *Directory) audienceOf(originator string, markings []Marking, steps *[]Step) Audience {
+	note := func(before, after Audience, st Step) {
+		if steps == nil {
+			return
+		}
+		for _, o := range before {
+			if !after.Contains(o) {
+				st.Removed = append(st.Removed, o)
+			}
+		}
+		for _, o := range after {
+			if !before.Contains(o) {
+				st.Added = append(st.Added, o)
+			}
+		}
+		*steps = append(*steps, st)
+	}
 	aud := d.all
 	hasList, red := false, false
 	level := NoClassification
+	var redID, levelID string
 	for _, m := range markings {
 		if m.ReleasableTo != nil {
 			hasList = true
-			aud = aud.Intersect(d.Expand(m.ReleasableTo...))
+			next := aud.Intersect(d.Expand(m.ReleasableTo...))
+			note(aud, next, Step{Rule: 4, MarkingID: m.ID, Text: "releasable to " + strings.Join(m.ReleasableTo, ", ") + markingName(m)})
+			aud = next
 		}
 		if m.TLP == TLPRed {
-			red = true
+			red, redID = true, m.ID
 		}
 		if m.Classification > level {
-			level = m.Classification
+			level, levelID = m.Classification, m.ID
 		}
 	}
 	if red && !hasList {
+		note(aud, Audience{}, Step{Rule: 5, MarkingID: redID, Text: "TLP:RED with no releasable_to list is for the originator alone"})
 		aud = Audience{}
 	}
 	if level > NoClassification && !hasList {
-		aud = aud.Intersect(d.Expand(CommunityNATO))
+		next := aud.Intersect(d.Expand(CommunityNATO))
+		note(aud, next, Step{Rule: 6, MarkingID: levelID, Text: level.String() + " with no releasable_to list is for NATO: allies and NATO bodies"})
+		aud = next
 	}
 	if level > NATOUnclassified {
 		kept := aud[:0:0]
@@ -222,12 +267,71 @@ func (d *Directory) AudienceOf(originator string, markings []Marking) Audience {
 			}
 			kept = append(kept, o)
 		}
+		if steps != nil && slices.ContainsFunc(aud, func(o string) bool { return d.orgs[o].Kind == Partner }) {
+			// One line for the rule, then one per partner it weighed.
+			note(aud, kept, Step{Rule: 7, MarkingID: levelID, Text: level.String() + ": partners need a security agreement in force that covers it"})
+			for _, o := range aud {
+				if d.orgs[o].Kind != Partner {
+					continue
+				}
+				if a, ok := d.coveringAgreement(o, level); ok {
+					*steps = append(*steps, Step{Rule: 7, Agreement: a.ID, Text: o + "'s security agreement" + agreementDate(a) + " covers up to " + a.MaxClassification.String()})
+				} else if best, ok := d.bestAgreement(o); ok {
+					*steps = append(*steps, Step{Rule: 7, Agreement: best.ID, Removed: []string{o}, Text: o + "'s security agreement" + agreementDate(best) + " stops at " + best.MaxClassification.String()})
+				} else {
+					*steps = append(*steps, Step{Rule: 7, Removed: []string{o}, Text: o + " has no security agreement in force"})
+				}
+			}
+		}
 		aud = kept
 	}
 	if originator != "" && !aud.Contains(originator) {
-		aud = NewAudience(append(slices.Clone(aud), originator)...)
+		next := NewAudience(append(slices.Clone(aud), originator)...)
+		note(aud, next, Step{Rule: 3, Text: "the originator, " + originator + ", always reads"})
+		aud = next
 	}
 	return aud
+}
+
+func markingName(m Marking) string {
+	if m.Name == "" {
+		return ""
+	}
+	return " (" + m.Name + ")"
+}
+
+func agreementDate(a Agreement) string {
+	if a.Name != "" {
+		return " (" + a.Name + ")"
+	}
+	if !a.From.IsZero() {
+		return " of " + a.From.Format("2 January 2006")
+	}
+	return ""
+}
+
+// coveringAgreement returns a security agreement of partner in force at
+// d.Now that covers c.
+func (d *Directory) coveringAgreement(partner string, c Classification) (Agreement, bool) {
+	for _, a := range d.agreements {
+		if a.Partner == partner && a.Kind == SecurityAgreement && a.MaxClassification >= c && a.InForce(d.Now) {
+			return a, true
+		}
+	}
+	return Agreement{}, false
+}
+
+// bestAgreement returns partner's security agreement in force at d.Now
+// that covers the most.
+func (d *Directory) bestAgreement(partner string) (Agreement, bool) {
+	var best Agreement
+	ok := false
+	for _, a := range d.agreements {
+		if a.Partner == partner && a.Kind == SecurityAgreement && a.InForce(d.Now) && (!ok || a.MaxClassification > best.MaxClassification) {
+			best, ok = a, true
+		}
+	}
+	return best, ok
 }
 
 // MayRead is the one decision of whether principal p may read a version

@@ -168,6 +168,37 @@ func FuzzAudienceOf(f *testing.F) {
 		m2 := mk(list2, cls2, 0)
 		one := d.AudienceOf(originator, []liaison.Marking{m1})
 		two := d.AudienceOf(originator, []liaison.Marking{m1, m2})
+		// Explain is the same computation, and its steps account for
+		// every organisation that left or joined.
+		for _, ms := range [][]liaison.Marking{{m1}, {m1, m2}} {
+			want := d.AudienceOf(originator, ms)
+			got, steps := d.Explain(originator, ms)
+			if got.Key() != want.Key() {
+				t.Fatalf("Explain gives %v, AudienceOf %v", got, want)
+			}
+			all := map[string]bool{}
+			for _, o := range d.Expand(liaison.CommunityAll) {
+				all[o] = true
+			}
+			for _, st := range steps {
+				for _, o := range st.Removed {
+					delete(all, o)
+				}
+				for _, o := range st.Added {
+					all[o] = true
+				}
+			}
+			for _, o := range want {
+				if !all[o] {
+					t.Fatalf("%s reads but no step put it in: %+v", o, steps)
+				}
+			}
+			for o := range all {
+				if !want.Contains(o) {
+					t.Fatalf("%s does not read but no step took it out: %+v", o, steps)
+				}
+			}
+		}
 		for _, aud := range []liaison.Audience{one, two} {
 			if !slices.IsSorted(aud) {
 				t.Fatalf("audience not sorted: %v", aud)
@@ -199,4 +230,49 @@ func FuzzAudienceOf(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestExplain checks the reasons given for audiences, in the words a
+// delegation reads on the object page.
+func TestExplain(t *testing.T) {
+	d := testDirectory(t2025)
+	tests := []struct {
+		name       string
+		originator string
+		markings   []liaison.Marking
+		want       []string // each step's text, in order
+		audience   string
+	}{
+		{"NATO CONFIDENTIAL REL TO NATO, JPN, KOR", "USA",
+			[]liaison.Marking{{ID: "m1", Name: "NATO CONFIDENTIAL REL TO NATO, JPN, KOR", Classification: liaison.NATOConfidential, ReleasableTo: []string{"NATO", "JPN", "KOR"}}},
+			[]string{
+				"releasable to NATO, JPN, KOR (NATO CONFIDENTIAL REL TO NATO, JPN, KOR)",
+				"NATO CONFIDENTIAL: partners need a security agreement in force that covers it",
+				"JPN's security agreement of 25 June 2010 covers up to NATO CONFIDENTIAL",
+				"KOR has no security agreement in force",
+			},
+			"FRA,GBR,JPN,NATO-IS,NCIA,USA"},
+		{"TLP:RED alone", "JPN", []liaison.Marking{{ID: liaison.TLPRedID, TLP: liaison.TLPRed}},
+			[]string{"TLP:RED with no releasable_to list is for the originator alone", "the originator, JPN, always reads"}, "JPN"},
+		{"a classification alone", "AUS", []liaison.Marking{{ID: "m2", Classification: liaison.NATORestricted}},
+			[]string{"NATO RESTRICTED with no releasable_to list is for NATO: allies and NATO bodies", "the originator, AUS, always reads"},
+			"AUS,FRA,GBR,NATO-IS,NCIA,USA"},
+		{"TLP:GREEN narrows nothing", "USA", []liaison.Marking{{ID: liaison.TLPGreenID, TLP: liaison.TLPGreen}}, nil,
+			"AUS,FRA,GBR,JPN,KOR,NATO-IS,NCIA,NZL,USA"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			aud, steps := d.Explain(tc.originator, tc.markings)
+			if aud.Key() != tc.audience {
+				t.Errorf("audience %v, want %s", aud, tc.audience)
+			}
+			var got []string
+			for _, s := range steps {
+				got = append(got, s.Text)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("steps\n got %q\nwant %q", got, tc.want)
+			}
+		})
+	}
 }
