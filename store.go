@@ -118,7 +118,15 @@ type ObjectService interface {
 	// Marking returns a marking-definition known to the hub, built in or
 	// stored. ENOTFOUND if unknown.
 	Marking(ctx context.Context, id string) (Marking, error)
+	// Related returns the relationships and sightings naming id as an
+	// end in every collection reader may read, the latest version of
+	// each that reader may read, oldest first, at most limit (0: 100),
+	// and whether there are more. Only what reader may read is returned.
+	Related(ctx context.Context, reader Principal, id string, limit int) ([]Version, bool, error)
 }
+
+// MaxRelated is the most links one Related call returns.
+const MaxRelated = 1000
 
 // StatusService keeps the status resources of TAXII add requests.
 type StatusService interface {

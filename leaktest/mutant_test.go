@@ -30,6 +30,8 @@ func TestMutantsAreCaught(t *testing.T) {
 		{"telling-404", "hidden and missing differ"},
 		// more=true on the last page.
 		{"more-leak", "more=true"},
+		// Related answers JPN as if it were USA.
+		{"related-swap", "Related("},
 	} {
 		t.Run(m.name, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestMutant$", "-test.v", "-leak.seed=7")
@@ -67,7 +69,7 @@ func TestMutant(t *testing.T) {
 	}
 	// Only the path each mutant needs: the run is a child process and
 	// should cost little, even under the race detector.
-	need := map[string]string{"reader-swap": "store/objects", "frozen-clock": "store/objects", "telling-404": "store/collections", "more-leak": "store/paging"}[mode]
+	need := map[string]string{"reader-swap": "store/objects", "frozen-clock": "store/objects", "telling-404": "store/collections", "more-leak": "store/paging", "related-swap": "store/related"}[mode]
 	var paths []leaktest.ReadPath
 	for _, p := range leaktest.StorePaths() {
 		if p.Name() == need {
@@ -94,6 +96,13 @@ func (m mutant) Objects(ctx context.Context, p liaison.Principal, coll string, q
 		return liaison.ObjectPage{}, nil
 	}
 	return pg, err
+}
+
+func (m mutant) Related(ctx context.Context, p liaison.Principal, id string, limit int) ([]liaison.Version, bool, error) {
+	if m.mode == "related-swap" && p.Org == "JPN" {
+		p.Org = "USA"
+	}
+	return m.Store.Related(ctx, p, id, limit)
 }
 
 func (m mutant) Collection(ctx context.Context, p liaison.Principal, id string) (liaison.CollectionAccess, error) {

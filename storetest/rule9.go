@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 
 	"liaison"
@@ -97,4 +98,63 @@ func testRelationshipChains(t *testing.T, open Opener) {
 		w.expectSeen(w.shared, f, "USA")
 		w.expectSeen(w.shared, a, everyone...)
 	})
+}
+
+// testRelated: the relationships and sightings naming an object, as each
+// reader may read them, across collections, latest version only.
+func testRelated(t *testing.T, open Opener) {
+	w := newWorld(t, open)
+	a, b, c := oid("malware", 1), oid("campaign", 2), oid("identity", 3)
+	w.add("USA", w.shared, sdo(a, day(0)), sdo(b, day(0), liaison.TLPRedID), sdo(c, day(0)))
+	r1, r2, r3, s1 := oid("relationship", 1), oid("relationship", 2), oid("relationship", 3), oid("sighting", 4)
+	w.add("USA", w.shared, relationship(r1, a, b, day(0)), relationship(r2, c, a, day(0)), relationship(r2, c, a, day(1)))
+	w.add("USA", w.nato, relationship(r3, a, c, day(0)))
+	w.add("FRA", w.shared, relationship(s1, a, c, day(0), liaison.TLPRedID))
+	related := func(org string) []string {
+		t.Helper()
+		vs, more, err := w.s.Related(w.ctx, w.user[org], a, 0)
+		if err != nil {
+			t.Fatalf("Related as %s: %v", org, err)
+		}
+		if more {
+			t.Errorf("Related as %s: more", org)
+		}
+		var out []string
+		for _, v := range vs {
+			out = append(out, v.ID+"@"+v.Modified.Format("01-02")+"/"+map[bool]string{true: "shared", false: "nato"}[v.Collection == w.shared])
+			if len(v.Raw) == 0 {
+				t.Errorf("Related as %s: %s without bytes", org, v.ID)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, tc := range []struct {
+		org  string
+		want []string
+	}{
+		// USA reads everything: r1 (its RED end is its own), r2's latest, r3 in the NATO collection.
+		{"USA", []string{r1 + "@03-01/shared", r2 + "@03-02/shared", r3 + "@03-01/nato"}},
+		// FRA: not r1 (an end it cannot read), its own sighting.
+		{"FRA", []string{r2 + "@03-02/shared", r3 + "@03-01/nato", s1 + "@03-01/shared"}},
+		// JPN: not the NATO collection, not the RED sighting, not r1.
+		{"JPN", []string{r2 + "@03-02/shared"}},
+	} {
+		want := slices.Clone(tc.want)
+		slices.Sort(want)
+		if got := related(tc.org); !slices.Equal(got, want) {
+			t.Errorf("Related(%s) as %s = %v, want %v", a, tc.org, got, want)
+		}
+	}
+	// A limit pages: one, then more.
+	vs, more, err := w.s.Related(w.ctx, w.user["USA"], a, 2)
+	if err != nil || len(vs) != 2 || !more {
+		t.Errorf("Related with a limit of 2: %d, more=%v, %v", len(vs), more, err)
+	}
+	// An object nobody names, and one that does not exist: nothing.
+	for _, id := range []string{c, oid("tool", 99)} {
+		if vs, _, err := w.s.Related(w.ctx, w.user["JPN"], id, 0); err != nil || (id != c && len(vs) != 0) {
+			t.Errorf("Related(%s): %v, %v", id, vs, err)
+		}
+	}
 }

@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) liaison.Sto
 		{"LastPerReader", testLastPerReader},
 		{"RelationshipEnds", testRelationshipEnds},
 		{"RelationshipChains", testRelationshipChains},
+		{"Related", testRelated},
 		{"AgreementExpiry", testAgreementExpiry},
 		{"CommunityChange", testCommunityChange},
 		{"NewOrganisation", testNewOrganisation},
