@@ -123,6 +123,21 @@ type ObjectService interface {
 	// each that reader may read, oldest first, at most limit (0: 100),
 	// and whether there are more. Only what reader may read is returned.
 	Related(ctx context.Context, reader Principal, id string, limit int) ([]Version, bool, error)
+	// ExplainAudience says who may read the version of id (its modified
+	// time; zero: the latest the reader may read) in a collection, and
+	// why. ENOTFOUND, the same as for a missing one, unless reader may
+	// read that version.
+	ExplainAudience(ctx context.Context, reader Principal, collection, id string, version time.Time) (Explanation, error)
+}
+
+// Explanation says who may read one version and why: the audience the
+// store enforces (already bounded by the collection's read list), and the
+// rules that made it, in order (Directory.Explain, then the collection's
+// read list, then rule 9 for links).
+type Explanation struct {
+	Version  Version
+	Audience Audience
+	Steps    []Step
 }
 
 // MaxRelated is the most links one Related call returns.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"liaison"
 	"liaison/internal/objquery"
@@ -262,4 +264,94 @@ func (o *Office) Related(ctx context.Context, reader liaison.Principal, id strin
 		return o.Related(ctx, reader, id, limit)
 	}
 	return out, more, err
+}
+
+// ExplainAudience says who may read a version and why (see
+// liaison.ObjectService). It reads the version through the reader's own
+// page query first, so a version the reader may not read is not found.
+func (o *Office) ExplainAudience(ctx context.Context, reader liaison.Principal, collection, id string, version time.Time) (liaison.Explanation, error) {
+	q := liaison.ObjectQuery{IDs: []string{id}, Manifest: true}
+	if !version.IsZero() {
+		q.Versions = []string{version.UTC().Format(time.RFC3339Nano)}
+	}
+	page, err := o.Objects(ctx, reader, collection, q)
+	if err != nil {
+		return liaison.Explanation{}, err
+	}
+	if len(page.Versions) == 0 {
+		return liaison.Explanation{}, liaison.NotFound("object", id)
+	}
+	v := page.Versions[len(page.Versions)-1]
+	ex := liaison.Explanation{Version: v}
+	err = o.inRead(ctx, "ExplainAudience", func(tx Tx) error {
+		d, _, err := o.ReadDirectory(tx, o.Clock())
+		if err != nil {
+			return err
+		}
+		var refs, ends string
+		var aid int64
+		if err := tx.QueryRow(`SELECT l.markings, v.audience_id, v.ends FROM versions v JOIN labels l ON l.id = v.label_id
+			WHERE v.collection = ? AND v.date_added_us = ?`, collection, Micros(v.DateAdded)).Scan(&refs, &aid, &ends); err != nil {
+			if errors.Is(err, ErrNoRows) {
+				return liaison.NotFound("object", id) // deleted since the read
+			}
+			return err
+		}
+		var ms []liaison.Marking
+		if refs != "" {
+			for _, ref := range strings.Split(refs, ",") {
+				m, ok, err := o.marking(tx, ref)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					m = liaison.Marking{ID: ref, TLP: liaison.TLPRed, ReleasableTo: []string{}}
+				}
+				ms = append(ms, m)
+			}
+		}
+		label, steps := d.Explain(v.Originator, ms)
+		if v.DefaultMarking != "" {
+			steps = append([]liaison.Step{{Rule: 8, MarkingID: v.DefaultMarking, Text: "it had no marking, so it takes the default marking of the collection it was first written to"}}, steps...)
+		}
+		c, err := loadCollection(tx, collection)
+		if err != nil {
+			return err
+		}
+		readers := d.Expand(c.Read...)
+		bounded := label.Intersect(readers)
+		if removed := minus(label, bounded); len(removed) > 0 {
+			steps = append(steps, liaison.Step{Rule: 1, Removed: removed, Text: "the collection " + c.Title + " is read by " + strings.Join(c.Read, ", ")})
+		}
+		stored, err := o.Audience(tx, aid)
+		if err != nil {
+			return err
+		}
+		ex.Audience = stored.Intersect(readers)
+		if removed := minus(bounded, ex.Audience); len(removed) > 0 && ends != "" {
+			steps = append(steps, liaison.Step{Rule: 9, Removed: removed, Text: "it joins " + strings.ReplaceAll(ends, ",", " and ") + ": only those who can read each end that is stored here read it"})
+		}
+		ex.Steps = steps
+		return nil
+	})
+	return ex, err
+}
+
+// marking returns a marking the hub knows, built in or stored.
+func (o *Office) marking(tx Tx, id string) (liaison.Marking, bool, error) {
+	if t, ok := liaison.TLPByID[id]; ok {
+		return liaison.Marking{ID: id, Name: t.String(), TLP: t}, true, nil
+	}
+	return o.storedMarking(tx, id)
+}
+
+// minus returns the organisations of a that are not in b.
+func minus(a, b liaison.Audience) []string {
+	var out []string
+	for _, x := range a {
+		if !b.Contains(x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }

@@ -32,6 +32,8 @@ func TestMutantsAreCaught(t *testing.T) {
 		{"more-leak", "more=true"},
 		// Related answers JPN as if it were USA.
 		{"related-swap", "Related("},
+		// ExplainAudience answers JPN as if it were USA.
+		{"explain-swap", "ExplainAudience"},
 	} {
 		t.Run(m.name, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestMutant$", "-test.v", "-leak.seed=7")
@@ -69,7 +71,7 @@ func TestMutant(t *testing.T) {
 	}
 	// Only the path each mutant needs: the run is a child process and
 	// should cost little, even under the race detector.
-	need := map[string]string{"reader-swap": "store/objects", "frozen-clock": "store/objects", "telling-404": "store/collections", "more-leak": "store/paging", "related-swap": "store/related"}[mode]
+	need := map[string]string{"reader-swap": "store/objects", "frozen-clock": "store/objects", "telling-404": "store/collections", "more-leak": "store/paging", "related-swap": "store/related", "explain-swap": "store/explain"}[mode]
 	var paths []leaktest.ReadPath
 	for _, p := range leaktest.StorePaths() {
 		if p.Name() == need {
@@ -103,6 +105,13 @@ func (m mutant) Related(ctx context.Context, p liaison.Principal, id string, lim
 		p.Org = "USA"
 	}
 	return m.Store.Related(ctx, p, id, limit)
+}
+
+func (m mutant) ExplainAudience(ctx context.Context, p liaison.Principal, coll, id string, v time.Time) (liaison.Explanation, error) {
+	if m.mode == "explain-swap" && p.Org == "JPN" {
+		p.Org = "USA"
+	}
+	return m.Store.ExplainAudience(ctx, p, coll, id, v)
 }
 
 func (m mutant) Collection(ctx context.Context, p liaison.Principal, id string) (liaison.CollectionAccess, error) {

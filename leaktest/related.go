@@ -3,6 +3,8 @@ package leaktest
 import (
 	"fmt"
 	"slices"
+	"strings"
+	"time"
 
 	"liaison"
 )
@@ -58,5 +60,48 @@ func (storeRelated) Check(e *Env, r *User) {
 			continue // a page of them: compared elsewhere
 		}
 		compare(e, r, fmt.Sprintf("Related(%s)", id), got, want, false)
+	}
+}
+
+// storeExplain checks Store.ExplainAudience: for versions a reader reads,
+// the audience it states is exactly the organisations the reference lets
+// read that version; for ids hidden from the reader, the answer is that of
+// a missing id.
+type storeExplain struct{}
+
+func (storeExplain) Name() string { return "store/explain" }
+
+func (storeExplain) Check(e *Env, r *User) {
+	for _, c := range e.someReadable(r, 3) {
+		want := e.Expected(r.Principal, c, Last)
+		e.rand.Shuffle(len(want), func(i, j int) { want[i], want[j] = want[j], want[i] })
+		for _, o := range want[:min(len(want), 6)] {
+			e.stats.Reads.Add(1)
+			ex, err := e.Store.ExplainAudience(e.Ctx(), r.Principal, c.ID, o.ID, o.Modified)
+			if err != nil {
+				e.Errorf(r, "ExplainAudience(%s, %s): %v", c.Key, o.key(), err)
+				continue
+			}
+			var orgs []string
+			for code := range e.ref.kind {
+				if e.ref.reads(code, o) {
+					orgs = append(orgs, code)
+				}
+			}
+			if got, wantAud := ex.Audience.Key(), liaison.NewAudience(orgs...).Key(); got != wantAud {
+				e.Errorf(r, "LEAK ExplainAudience(%s, %s): audience %s, the reference says %s", c.Key, o.key(), got, wantAud)
+			}
+		}
+		hidden, elsewhere := e.Hidden(r.Principal, c, 3)
+		for _, h := range append(hidden, elsewhere...) {
+			e.stats.Probes.Add(1)
+			_, herr := e.Store.ExplainAudience(e.Ctx(), r.Principal, c.ID, h, time.Time{})
+			m := e.Missing(h)
+			_, merr := e.Store.ExplainAudience(e.Ctx(), r.Principal, c.ID, m, time.Time{})
+			if liaison.ErrorCode(herr) != liaison.ENOTFOUND || liaison.ErrorCode(merr) != liaison.ENOTFOUND ||
+				strings.Replace(liaison.ErrorMessage(herr), h, m, 1) != liaison.ErrorMessage(merr) {
+				e.Errorf(r, "LEAK ExplainAudience: hidden %s gives %v; missing %s gives %v", h, herr, m, merr)
+			}
+		}
 	}
 }

@@ -16,7 +16,7 @@ import (
 // reads by id, the collection listings, and the errors for hidden versus
 // missing things.
 func StorePaths() []ReadPath {
-	return []ReadPath{storeObjects{}, storePaging{}, storeByID{}, storeCollections{}, storeRelated{}}
+	return []ReadPath{storeObjects{}, storePaging{}, storeByID{}, storeCollections{}, storeRelated{}, storeExplain{}}
 }
 
 // readAll pages through Objects with q until More is false, checking each

@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"liaison"
 )
@@ -156,5 +158,51 @@ func testRelated(t *testing.T, open Opener) {
 		if vs, _, err := w.s.Related(w.ctx, w.user["JPN"], id, 0); err != nil || (id != c && len(vs) != 0) {
 			t.Errorf("Related(%s): %v, %v", id, vs, err)
 		}
+	}
+}
+
+// testExplainAudience: who may read a version and why, for those who may
+// read it; for anyone else, the same not-found as a missing object.
+func testExplainAudience(t *testing.T, open Opener) {
+	w := newWorld(t, open)
+	rel := hubMarking(oid("marking-definition", 1), liaison.NoClassification, "NATO", "JPN")
+	w.add("USA", w.shared, rel)
+	a, b, r := oid("malware", 1), oid("campaign", 2), oid("relationship", 3)
+	w.add("USA", w.shared, sdo(a, day(0), rel.ID), sdo(b, day(0)), relationship(r, a, b, day(0)))
+	w.add("USA", w.nato, sdo(a, day(0)))
+	steps := func(ex liaison.Explanation) []int {
+		var rules []int
+		for _, s := range ex.Steps {
+			rules = append(rules, s.Rule)
+		}
+		return rules
+	}
+	ex, err := w.s.ExplainAudience(w.ctx, w.user["JPN"], w.shared, a, time.Time{})
+	w.must(err)
+	if ex.Audience.Key() != "FRA,JPN,NATO-IS,USA" || !slices.Equal(steps(ex), []int{4}) {
+		t.Errorf("explain %s as JPN: %v %+v", a, ex.Audience, ex.Steps)
+	}
+	// The relationship: rule 9 narrows it to the readers of its ends.
+	ex, err = w.s.ExplainAudience(w.ctx, w.user["USA"], w.shared, r, day(0))
+	w.must(err)
+	if ex.Audience.Key() != "FRA,JPN,NATO-IS,USA" || !slices.Contains(steps(ex), 9) {
+		t.Errorf("explain %s as USA: %v %+v", r, ex.Audience, ex.Steps)
+	}
+	// In the NATO collection the read list bounds it (rule 1), and the
+	// default-free unmarked object reads for all of NATO.
+	ex, err = w.s.ExplainAudience(w.ctx, w.user["FRA"], w.nato, a, time.Time{})
+	w.must(err)
+	if ex.Audience.Key() != "FRA,NATO-IS,USA" || !slices.Contains(steps(ex), 1) {
+		t.Errorf("explain %s in the NATO collection: %v %+v", a, ex.Audience, ex.Steps)
+	}
+	// KOR may not read a: the answer is that of a missing object.
+	_, hidden := w.s.ExplainAudience(w.ctx, w.user["KOR"], w.shared, a, time.Time{})
+	_, missing := w.s.ExplainAudience(w.ctx, w.user["KOR"], w.shared, oid("malware", 99), time.Time{})
+	if liaison.ErrorCode(hidden) != liaison.ENOTFOUND || liaison.ErrorMessage(hidden) != strings.Replace(liaison.ErrorMessage(missing), oid("malware", 99), a, 1) {
+		t.Errorf("hidden %v, missing %v", hidden, missing)
+	}
+	_, other := w.s.ExplainAudience(w.ctx, w.user["JPN"], w.nato, a, time.Time{})
+	if liaison.ErrorCode(other) != liaison.ENOTFOUND {
+		t.Errorf("a collection JPN may not read: %v", other)
 	}
 }

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) liaison.Sto
 		{"RelationshipEnds", testRelationshipEnds},
 		{"RelationshipChains", testRelationshipChains},
 		{"Related", testRelated},
+		{"ExplainAudience", testExplainAudience},
 		{"AgreementExpiry", testAgreementExpiry},
 		{"CommunityChange", testCommunityChange},
 		{"NewOrganisation", testNewOrganisation},
