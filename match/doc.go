@@ -51,7 +51,10 @@
 //   - ISSUBSET and ISSUPERSET compare IPv4 or IPv6 addresses and CIDR
 //     blocks as sets; a single address is a block of one; blocks of two
 //     address families contain nothing of each other; a value that is not
-//     an address is false. Compile refuses a constant that is not one.
+//     an address is false (the string as written, even on a _bin
+//     property). Compile refuses a constant that is not one. ISSUBSET is
+//     indexed: the value files under each widening of itself to the block
+//     lengths the index holds.
 //   - IN sets must be of one type (section 9.6.1): integers with floats
 //     and binary with hex count as one.
 //   - AND, OR and FOLLOWEDBY between observation expressions, and REPEATS,

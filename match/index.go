@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -63,9 +64,10 @@ type Index struct {
 // ipath is an object path under which value keys are filed, with how
 // many keys of each kind it holds.
 type ipath struct {
-	p     *cpath
-	kinds [nKinds]int32
-	mask  uint8
+	p       *cpath
+	kinds   [nKinds]int32
+	mask    uint16
+	netLens map[int]int32 // kNet keys by block length
 }
 
 // NewIndex returns an empty index whose clock is now (time.Now if nil).
@@ -162,6 +164,19 @@ func (x *Index) addPath(p *Pattern, k ikey) {
 	}
 	ip.kinds[k.kind]++
 	ip.mask |= 1 << k.kind
+	if k.kind == kNet {
+		if ip.netLens == nil {
+			ip.netLens = map[int]int32{}
+		}
+		ip.netLens[netLen(k.val)]++
+	}
+}
+
+// netLen returns the length of a block written a.b.c.d/n or x::y/n.
+func netLen(s string) int {
+	_, n, _ := strings.Cut(s, "/")
+	l, _ := strconv.Atoi(n)
+	return l
 }
 
 func (x *Index) dropPath(k ikey) {
@@ -172,6 +187,12 @@ func (x *Index) dropPath(k ikey) {
 	ip.kinds[k.kind]--
 	if ip.kinds[k.kind] == 0 {
 		ip.mask &^= 1 << k.kind
+	}
+	if k.kind == kNet {
+		l := netLen(k.val)
+		if ip.netLens[l]--; ip.netLens[l] == 0 {
+			delete(ip.netLens, l)
+		}
 	}
 	if ip.mask == 0 {
 		delete(x.byPath, k.path)
@@ -309,9 +330,8 @@ func (x *Index) candidates(batch []Observation, out []*Indicator) []*Indicator {
 			}
 			slots = append(slots, x.post[ikey{kind: kType, val: typ}]...)
 			for _, ip := range x.paths[typ] {
-				mask := ip.mask
 				ip.p.walk(r, o.Refs, func(v any, holder map[string]any) bool {
-					valueKeys(ip.p, v, holder, mask, add)
+					valueKeys(ip, v, holder, add)
 					return false
 				})
 			}

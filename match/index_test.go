@@ -136,21 +136,23 @@ func TestKeys(t *testing.T) {
 		{`[file:hashes.MD5 = 'x' AND file:name LIKE 'a%']`, `[{file:hashes.MD5 0 x}]`},
 		{`[file:name LIKE 'a%' AND file:hashes.MD5 = 'x']`, `[{file:hashes.MD5 0 x}]`},
 		{`[file:name = 'a' OR file:name = 'b']`, `[{file:name 0 a} {file:name 0 b}]`},
-		{`[file:name = 'a' OR file:name != 'b']`, `[{ 6 file}]`},
-		{`[file:name = 'a' OR domain-name:value LIKE 'b%']`, `[{ 6 file} { 6 domain-name}]`},
-		{`[file:name NOT = 'a']`, `[{ 6 file}]`},
+		{`[file:name = 'a' OR file:name != 'b']`, `[{ 7 file}]`},
+		{`[file:name = 'a' OR domain-name:value LIKE 'b%']`, `[{ 7 file} { 7 domain-name}]`},
+		{`[file:name NOT = 'a']`, `[{ 7 file}]`},
 		{`[file:size IN (1, 2.0, 2.5)]`, `[{file:size 3 1} {file:size 3 2} {file:size 3 f2.5}]`},
 		{`[file:size IN ()]`, `[]`},
 		{`[file:name = 'a' AND domain-name:value = 'b']`, `[{file:name 0 a}]`},
 		{`[file:name != 'a' AND domain-name:value != 'b']`, `[]`},
 		{`[file:name = 'a'] AND [domain-name:value LIKE 'x%']`, `[{file:name 0 a}]`},
 		{`[file:name LIKE 'x%'] FOLLOWEDBY [domain-name:value = 'a']`, `[{domain-name:value 0 a}]`},
-		{`[file:name = 'a'] OR [domain-name:value LIKE 'x%']`, `[{file:name 0 a} { 6 domain-name}]`},
+		{`[file:name = 'a'] OR [domain-name:value LIKE 'x%']`, `[{file:name 0 a} { 7 domain-name}]`},
 		{`([file:name = 'a'] OR [file:name = 'b']) REPEATS 3 TIMES WITHIN 10 SECONDS`, `[{file:name 0 a} {file:name 0 b}]`},
 		{`[artifact:payload_bin = 'abc']`, `[{artifact:payload_bin 2 abc}]`},
 		{`[artifact:payload_bin = 'ā']`, `[]`},
 		{`[x:v = h'c3']`, `[{x:v 0 Ã}]`},
 		{`[x:v = true]`, `[{x:v 4 t}]`},
+		{`[ipv4-addr:value ISSUBSET '10.1.2.3/8']`, `[{ipv4-addr:value 6 10.0.0.0/8}]`},
+		{`[ipv4-addr:value ISSUPERSET '10.0.0.0/8']`, `[{ 7 ipv4-addr}]`},
 	} {
 		got := fmt.Sprint(mustCompile(t, tt.src).root.keys())
 		if got != tt.want {
@@ -169,6 +171,8 @@ func TestCandidates(t *testing.T) {
 		`[file:name LIKE '%.dll']`,
 		`[network-traffic:dst_ref.value = '198.51.100.1']`,
 		`[domain-name:value = 'example.com']`,
+		`[ipv4-addr:value ISSUBSET '198.51.100.0/24']`,
+		`[ipv4-addr:value ISSUBSET '198.51.0.0/16']`,
 	}
 	for i, s := range srcs {
 		if err := x.Add(&Indicator{ID: fmt.Sprintf("indicator--%d", i), Pattern: mustCompile(t, s)}); err != nil {
@@ -180,10 +184,11 @@ func TestCandidates(t *testing.T) {
 		obj  []string
 		want []string
 	}{
-		{[]string{ip1}, []string{"indicator--0"}},
+		{[]string{ip1}, []string{"indicator--0", "indicator--5", "indicator--6"}},
+		{[]string{net27}, []string{"indicator--5", "indicator--6"}},
 		{[]string{fileDLL}, []string{"indicator--2"}},
 		{[]string{nt, ip2}, []string{"indicator--1"}},
-		{[]string{nt, ip1}, []string{"indicator--0", "indicator--3"}},
+		{[]string{nt, ip1}, []string{"indicator--0", "indicator--3", "indicator--5", "indicator--6"}},
 		{[]string{dom}, []string{"indicator--4"}},
 		{[]string{`{"type": "mutex", "name": "x"}`}, nil},
 	} {

@@ -16,6 +16,7 @@ const (
 	kNumber        // a number, integers and integral floats alike
 	kBool
 	kTime // a timestamp, as an instant
+	kNet  // an address block that holds the value (ISSUBSET)
 	kType // a type key: val is the object type
 	nKinds
 )
@@ -141,6 +142,11 @@ func (c *cnode) keys() (keySet, bool) {
 	switch t.op {
 	case pattern.Equal:
 		return constKeys(t.path, &t.c)
+	case pattern.IsSubset:
+		// a ISSUBSET b holds when a is no wider than b and a, cut to b's
+		// length, is b: the value files under each of its own widenings
+		// to the lengths the index holds (valueKeys).
+		return keySet{{path: t.path.str, kind: kNet, val: t.c.ip.String()}}, true
 	case pattern.In:
 		var out keySet
 		for i := range t.set {
@@ -217,10 +223,23 @@ func stampKey(s stamp) string {
 	return strconv.FormatInt(s.s, 10) + "." + strconv.FormatInt(int64(s.n), 10)
 }
 
-// valueKeys calls fn with the key of value v, reached on path p inside
-// holder, for each kind in mask (a bit per kind the index holds for p).
-func valueKeys(p *cpath, v any, holder map[string]any, mask uint8, fn func(ikey)) {
+// valueKeys calls fn with the key of value v, reached on path ip.p inside
+// holder, for each kind of key the index holds for that path.
+func valueKeys(ip *ipath, v any, holder map[string]any, fn func(ikey)) {
+	p, mask := ip.p, ip.mask
 	if s, ok := v.(string); ok {
+		// ISSUBSET reads the string as it stands, on any path.
+		if mask&(1<<kNet) != 0 {
+			if a, ok := parseIP(s); ok {
+				for l := range ip.netLens {
+					if l <= a.Bits() {
+						if w, err := a.Addr().Prefix(l); err == nil {
+							fn(ikey{path: p.str, kind: kNet, val: w.String()})
+						}
+					}
+				}
+			}
+		}
 		if p.binary {
 			if mask&(1<<kBytes) != 0 {
 				if b, ok := binValue(s, p.hex); ok {
