@@ -33,11 +33,10 @@ type ikey struct {
 
 // Key costs, to choose between two necessary sets: a type key lets
 // through every object of the type, a value key only the objects with
-// that value.
-const (
-	costValue = 1
-	costType  = 1000
-)
+// that value, and a value of a small domain (a port, a flag) is shared by
+// many objects. An address key stands beside the string key of the same
+// constant, so it adds nothing.
+var keyCost = [nKinds]int{kString: 2, kAddr: 0, kBytes: 2, kNumber: 8, kBool: 100, kTime: 4, kNet: 6, kType: 2000}
 
 // keySet is a necessary set of keys: an observation that matches produces
 // at least one. An empty set means nothing can match.
@@ -46,11 +45,7 @@ type keySet []ikey
 func (s keySet) cost() int {
 	c := 0
 	for _, k := range s {
-		if k.kind == kType {
-			c += costType
-		} else {
-			c += costValue
-		}
+		c += keyCost[k.kind]
 	}
 	return c
 }
