@@ -385,7 +385,13 @@ func (t *test) holds(v any, holder map[string]any) bool {
 		return false
 	case pattern.Like, pattern.Matches:
 		s, ok := textOf(v, t.path)
-		return ok && t.re.MatchString(s)
+		if !ok {
+			return false
+		}
+		if t.glob != nil {
+			return globMatch(t.glob, s)
+		}
+		return t.re.MatchString(s)
 	case pattern.IsSubset, pattern.IsSuperset:
 		s, ok := v.(string)
 		if !ok {
@@ -401,4 +407,27 @@ func (t *test) holds(v any, holder map[string]any) bool {
 		return contains(a, t.c.ip)
 	}
 	return false
+}
+
+// globMatch is LIKE for a pattern without _: parts are the literal runs
+// between its %s. The first run must begin s, the last end it, and the
+// others follow in order between; taking each at its leftmost place
+// leaves the most room for the rest, so no backtracking is needed.
+func globMatch(parts []string, s string) bool {
+	if len(parts) == 1 {
+		return s == parts[0]
+	}
+	first, last := parts[0], parts[len(parts)-1]
+	if len(s) < len(first)+len(last) || !strings.HasPrefix(s, first) || !strings.HasSuffix(s, last) {
+		return false
+	}
+	mid := s[len(first) : len(s)-len(last)]
+	for _, p := range parts[1 : len(parts)-1] {
+		i := strings.Index(mid, p)
+		if i < 0 {
+			return false
+		}
+		mid = mid[i+len(p):]
+	}
+	return true
 }

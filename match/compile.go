@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unique"
 
+	"golang.org/x/text/unicode/norm"
+
 	"liaison/stix/pattern"
 )
 
@@ -104,6 +106,7 @@ type test struct {
 	c    constant
 	set  []constant
 	re   *regexp.Regexp // LIKE, MATCHES
+	glob []string       // LIKE without _: the literal runs between the %s
 }
 
 // cpath is a compiled object path.
@@ -289,6 +292,9 @@ func compileTest(x *pattern.Test) (*test, error) {
 			return nil, fail("%v", err)
 		}
 		t.re = re
+		if like := norm.NFC.String(x.Value.Str); !strings.Contains(like, "_") {
+			t.glob = strings.Split(like, "%")
+		}
 	case pattern.Matches:
 		re, err := re2Compile(x.Value.Str)
 		if err != nil {

@@ -428,3 +428,21 @@ func TestParseIndicator(t *testing.T) {
 		}
 	}
 }
+
+// TestGlobAgreesWithRegexp: the LIKE fast path without _ says what the
+// regular expression says.
+func TestGlobAgreesWithRegexp(t *testing.T) {
+	likes := []string{"", "%", "%%", "a", "a%", "%a", "%a%", "a%b", "a%b%c", "%ab%ba%", "ab%ab", "%.evil1.example", "a%a%a"}
+	subjects := []string{"", "a", "b", "ab", "ba", "aba", "abab", "abcab", "aab", "abba", "x.evil1.example", ".evil1.example", "aaa", "aa", "acbc", "é"}
+	for _, l := range likes {
+		re, err := likeCompile(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range subjects {
+			if got, want := globMatch(strings.Split(l, "%"), s), re.MatchString(s); got != want {
+				t.Errorf("LIKE %q on %q: glob %v, regexp %v", l, s, got, want)
+			}
+		}
+	}
+}
