@@ -222,3 +222,21 @@ func FuzzPattern(f *testing.F) {
 		}
 	})
 }
+
+func TestParseTimestamp(t *testing.T) {
+	for _, tt := range []struct {
+		in string
+		ok bool
+	}{
+		{"2016-06-01T00:00:00Z", true},
+		{"2016-06-01T01:30:00.123Z", true},
+		{"2016-02-30T00:00:00Z", false},
+		{"2016-06-01T00:00:00+01:00", false},
+		{"2016-06-01 00:00:00Z", false},
+		{"", false},
+	} {
+		if _, ok := ParseTimestamp(tt.in); ok != tt.ok {
+			t.Errorf("ParseTimestamp(%q) ok = %v, want %v", tt.in, ok, tt.ok)
+		}
+	}
+}
