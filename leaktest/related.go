@@ -33,7 +33,11 @@ func (storeRelated) Check(e *Env, r *User) {
 	}
 	slices.Sort(ids)
 	e.rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
-	ids = ids[:min(len(ids), 25)]
+	n := 25
+	if raceEnabled {
+		n = 8
+	}
+	ids = ids[:min(len(ids), n)]
 	ids = append(ids, e.Missing("malware--x"))
 	for _, id := range ids {
 		var want []*Obj
@@ -75,7 +79,11 @@ func (storeExplain) Check(e *Env, r *User) {
 	for _, c := range e.someReadable(r, 3) {
 		want := e.Expected(r.Principal, c, Last)
 		e.rand.Shuffle(len(want), func(i, j int) { want[i], want[j] = want[j], want[i] })
-		for _, o := range want[:min(len(want), 6)] {
+		n := 6
+		if raceEnabled {
+			n = 2
+		}
+		for _, o := range want[:min(len(want), n)] {
 			e.stats.Reads.Add(1)
 			ex, err := e.Store.ExplainAudience(e.Ctx(), r.Principal, c.ID, o.ID, o.Modified)
 			if err != nil {
