@@ -26,6 +26,7 @@ func TestSecurityHeaders(t *testing.T) {
 		{"sign-in form with credentials", "GET", "/signin", true, 200, true},
 		{"page not found", "GET", "/nowhere", true, 404, true},
 		{"page not found, anonymous", "GET", "/nowhere", false, 404, true},
+		{"list, anonymous", "GET", "/objects", false, 303, true},
 		{"health", "GET", "/healthz", false, 200, true},
 		{"API", "GET", "/api/v1/whoami", true, 200, true},
 		{"API without credentials", "GET", "/api/v1/whoami", false, 401, true},

@@ -45,7 +45,7 @@ func checkLayout(t *testing.T, what, body string) {
 			t.Errorf("%s: %q appears %d times, want once", what, want, strings.Count(body, want))
 		}
 	}
-	inline := regexp.MustCompile(`(?i)<style|<script(?:\s[^>]*)?>\s*[^<\s]|\son[a-z]+\s*=|\sstyle\s*=|javascript:`)
+	inline := regexp.MustCompile(`(?i)<style|<script(?:\s[^>]*)?>\s*[^<\s]|\son[a-z]+\s*=|\sstyle\s*=|\s(?:href|src|action|formaction)\s*=\s*["']?\s*javascript:`)
 	if m := inline.FindString(body); m != "" {
 		t.Errorf("%s: inline code %q, which the pages' policy blocks", what, m)
 	}
