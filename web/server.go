@@ -108,6 +108,8 @@ func (s *Server) routes() {
 	s.handle("GET /objects/export", s.signedIn(s.exportAll))
 	s.handle("GET /collections/{cid}/objects", s.signedIn(s.listCollection))
 	s.handle("GET /collections/{cid}/objects/export", s.signedIn(s.exportCollection))
+	s.handle("GET /collections/{cid}/objects/{id}", s.signedIn(s.object))
+	s.handle("GET /collections/{cid}/objects/{id}/diff", s.signedIn(s.diff))
 	s.handle("GET /markings", s.pageFor(s.markingsHelp))
 	s.handle("GET /healthz", http.HandlerFunc(s.healthz))
 	s.handle("GET /assets/{name}", http.HandlerFunc(s.asset))
