@@ -253,8 +253,15 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, err error) {
 	pg.fail(err)
 }
 
-// notFoundPage answers any path that no page has.
+// notFoundPage answers any path that no page has, and any method a page
+// does not take (405: only the sign-in and sign-out forms are posted).
 func (s *Server) notFoundPage(p *page) error {
+	if m := p.r.Method; m != http.MethodGet && m != http.MethodHead {
+		p.w.Header().Set("Allow", "GET, HEAD")
+		ev := errorView{Status: http.StatusMethodNotAllowed, Heading: "Not allowed here",
+			Message: fmt.Sprintf("a page does not take %s", truncate(m, 20)), Hint: "Follow the page's links and forms."}
+		return p.render(http.StatusMethodNotAllowed, "error.html", ev.Heading, "", ev)
+	}
 	return liaison.Errorf(liaison.ENOTFOUND, "there is no page at %s", truncate(p.r.URL.Path, 100))
 }
 

@@ -86,7 +86,7 @@ func (b *browser) mustSignIn(user, password string) {
 	}
 }
 
-var meRE = regexp.MustCompile(`<span class="me"><strong>([^<]+)</strong>`)
+var meRE = regexp.MustCompile(`<span class="me">Signed in as <strong>([^<]+)</strong>`)
 
 // whoIs returns the user the browser's pages say is signed in, or "".
 func (b *browser) whoIs() string {
@@ -210,7 +210,7 @@ func TestSessionLifecycle(t *testing.T) {
 	b := o.browser(t)
 	b.mustSignIn("jpn", "jpn-password")
 	status, _, home := b.get("/")
-	if status != 200 || !strings.Contains(home, "<strong>jpn</strong>") || !strings.Contains(home, `action="/signout"`) {
+	if status != 200 || !strings.Contains(home, "Signed in as <strong>jpn</strong>") || !strings.Contains(home, `action="/signout"`) {
 		t.Fatalf("home after sign-in: %d\n%s", status, home)
 	}
 	// Sign-out needs the token.
