@@ -28,11 +28,6 @@ type label struct {
 	Originator string
 }
 
-// marked reports whether the label carries any marking the banner shows.
-func (l label) marked() bool {
-	return l.TLP != liaison.TLPNone || l.Classification != liaison.NoClassification || len(l.Lists) > 0
-}
-
 // constraints are the releasability lists that together bound who may
 // receive the version, as the audience rules read its markings: its
 // releasable_to lists; without one, NATO for a classification (rule 6)

@@ -66,7 +66,9 @@ type refView struct {
 type phaseView struct{ Chain, Phase string }
 
 type extRefView struct {
-	Source, ExternalID, URL, Description string
+	Source, ExternalID, Description string
+	URL                             string // http or https: a link
+	Other                           string // any other URL: text only
 }
 
 // hiddenProps are shown elsewhere on the page (the heading, the badges).
@@ -125,7 +127,11 @@ func (p *page) props(ms []member, refHref func(string) string) []propView {
 			if json.Unmarshal(m.Val, &refs) == nil {
 				pv.Kind = "extrefs"
 				for _, r := range refs {
-					pv.ExtRefs = append(pv.ExtRefs, extRefView{r.Source, r.ExternalID, webURL(r.URL), r.Description})
+					ev := extRefView{Source: r.Source, ExternalID: r.ExternalID, Description: r.Description, URL: webURL(r.URL)}
+					if ev.URL == "" {
+						ev.Other = r.URL
+					}
+					pv.ExtRefs = append(pv.ExtRefs, ev)
 				}
 			}
 		case json.Unmarshal(m.Val, &s) == nil:
