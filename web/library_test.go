@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -85,7 +84,7 @@ func newLibrary(t *testing.T, fillers int) *library {
 		if i%3 == 0 {
 			label = "ransomware"
 		}
-		fill = append(fill, fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"%s","created":"%s","modified":"%s","name":"Filler %02d","pattern":"[url:value = 'http://%d.example/']","pattern_type":"stix","valid_from":"%s","labels":["%s"],"revoked":%v}`,
+		fill = append(fill, fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"%s","created":"%s","modified":"%s","name":"Phishing landing page %02d","pattern":"[url:value = 'http://%d.example/']","pattern_type":"stix","valid_from":"%s","labels":["%s"],"revoked":%v}`,
 			id, stamp(10), stamp(10), i, i, stamp(10), label, i == 1))
 	}
 	if len(fill) > 0 {
@@ -133,18 +132,6 @@ func keys(body string) []string {
 	var out []string
 	for _, m := range versionRE.FindAllStringSubmatch(body, -1) {
 		out = append(out, m[1])
-	}
-	return out
-}
-
-// ids returns the object ids of a page's rows, in order, once each.
-func ids(body string) []string {
-	var out []string
-	for _, k := range keys(body) {
-		id, _, _ := strings.Cut(k, "@")
-		if len(out) == 0 || out[len(out)-1] != id {
-			out = append(out, id)
-		}
 	}
 	return out
 }
