@@ -90,7 +90,7 @@ func (s *Server) pagePrincipal(w http.ResponseWriter, r *http.Request) (*liaison
 			switch {
 			case err == nil && cur.ID == sess.principal.ID && cur.Org == sess.principal.Org:
 				if !sameRoles(cur.Roles, sess.principal.Roles) {
-					s.sessions.update(sess, cur)
+					s.sessions.update(id, cur)
 				}
 				return &cur, sess, nil
 			case err != nil && liaison.ErrorCode(err) != liaison.ENOTFOUND:

@@ -96,8 +96,8 @@ func (ss *sessions) create(p liaison.Principal) (string, *session) {
 	return id, s
 }
 
-// get returns the live session with the id and marks it used now. An
-// expired session is removed and not returned.
+// get returns a copy of the live session with the id, and marks it used
+// now. An expired session is removed and not returned.
 func (ss *sessions) get(id string) (*session, bool) {
 	if id == "" {
 		return nil, false
@@ -116,14 +116,18 @@ func (ss *sessions) get(id string) (*session, bool) {
 	}
 	s.seen = now
 	ss.lastSeen[s.principal.ID] = now
-	return s, true
+	cp := *s
+	return &cp, true
 }
 
-// update replaces the principal of a live session (its roles changed).
-func (ss *sessions) update(s *session, p liaison.Principal) {
+// update replaces the principal of the live session with the id (its
+// roles changed).
+func (ss *sessions) update(id string, p liaison.Principal) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	s.principal = p
+	if s, ok := ss.byHash[hashID(id)]; ok {
+		s.principal = p
+	}
 }
 
 // end removes the session with the id, if any.
