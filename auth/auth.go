@@ -178,7 +178,25 @@ func (a *Authenticator) Principal(r *http.Request) (liaison.Principal, error) {
 	default:
 		return liaison.Principal{}, liaison.Errorf(liaison.EUNAUTHORIZED, "authorization scheme %q is not supported: use Basic or Bearer", truncate(scheme, 20))
 	}
+	return a.check(r, user, secret)
+}
 
+// SignIn checks a user name and password typed into a sign-in form, as
+// Principal checks them when sent with HTTP Basic: the password may be an
+// API token, failed tries count against r's source address in the same
+// bucket, and a rate-limited address gets a *RateLimitedError. It returns
+// EUNAUTHORIZED, without saying which part was wrong, on any mismatch.
+func (a *Authenticator) SignIn(r *http.Request, user, password string) (liaison.Principal, error) {
+	if user == "" || password == "" {
+		return liaison.Principal{}, errBadCredentials
+	}
+	return a.check(r, user, password)
+}
+
+// check authenticates a secret, with the user name that came with it (""
+// for a bare token): a live token first, then the rate-limited password
+// path.
+func (a *Authenticator) check(r *http.Request, user, secret string) (liaison.Principal, error) {
 	// A live API token is a cheap hash lookup of an unguessable secret:
 	// it passes even from an address that is rate-limited, so one
 	// brute-forcer behind a shared address cannot lock out token users.

@@ -32,7 +32,12 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		}
 		if why := httpguard.CrossSite(r); why != "" {
 			s.log.Warn("refused a cross-site request", "method", r.Method, "path", r.URL.Path, "why", why, "remote", r.RemoteAddr)
-			s.writeError(w, r, liaison.Errorf(liaison.EFORBIDDEN, "cross-site request refused: %s; the JSON API takes writes only from this server's pages or from clients that are not browsers", why))
+			err := liaison.Errorf(liaison.EFORBIDDEN, "cross-site request refused: %s; the JSON API takes writes only from this server's pages or from clients that are not browsers", why)
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				s.writeError(w, r, err)
+			} else {
+				s.errorPage(w, r, liaison.Errorf(liaison.EFORBIDDEN, "cross-site request refused: %s; the office's forms are sent only from its own pages", why))
+			}
 			return
 		}
 		if strings.HasPrefix(r.URL.Path, "/api/") {

@@ -110,6 +110,12 @@ func (w *writeWorld) snapshot() map[string]any {
 // send makes a raw request with the user's token as a Basic password, as
 // a browser holding cached Basic credentials would send it.
 func (w *writeWorld) send(t *testing.T, rt writeRoute, contentType, body string, headers map[string]string) (int, apiError) {
+	status, e, _ := w.sendRaw(t, rt, contentType, body, headers)
+	return status, e
+}
+
+// sendRaw is send that also returns the body as received.
+func (w *writeWorld) sendRaw(t *testing.T, rt writeRoute, contentType, body string, headers map[string]string) (int, apiError, string) {
 	t.Helper()
 	req, _ := http.NewRequest(rt.method, w.srv.URL+rt.path, strings.NewReader(body))
 	req.SetBasicAuth(rt.user, w.tokens[rt.user])
@@ -127,7 +133,7 @@ func (w *writeWorld) send(t *testing.T, rt writeRoute, contentType, body string,
 	raw, _ := io.ReadAll(res.Body)
 	var e apiError
 	_ = json.Unmarshal(raw, &e)
-	return res.StatusCode, e
+	return res.StatusCode, e, string(raw)
 }
 
 // TestCrossSiteWritesRefused sends every route that may change state the
@@ -162,7 +168,14 @@ func TestCrossSiteWritesRefused(t *testing.T) {
 	for _, rt := range routes {
 		for _, sig := range signals {
 			for _, b := range bodies {
-				status, e := w.send(t, rt, b.contentType, b.body, sig.headers)
+				status, e, raw := w.sendRaw(t, rt, b.contentType, b.body, sig.headers)
+				if !strings.HasPrefix(rt.path, "/api/") {
+					// A page's form: refused with an error page.
+					if status != http.StatusForbidden || !strings.Contains(raw, "cross-site request refused") || !strings.Contains(raw, "<main") {
+						t.Errorf("%s %s, %s, %q body %q: %d, want a 403 page saying cross-site", rt.method, rt.path, sig.name, b.contentType, b.body, status)
+					}
+					continue
+				}
 				if status != http.StatusForbidden || e.Error.Code != liaison.EFORBIDDEN || !strings.Contains(e.Error.Message, "cross-site") {
 					t.Errorf("%s %s, %s, %q body %q: %d %+v, want 403 cross-site", rt.method, rt.path, sig.name, b.contentType, b.body, status, e)
 				}
@@ -206,13 +219,16 @@ func TestSameSiteWritesPass(t *testing.T) {
 	}
 }
 
-// TestWritesNeedJSONContentType checks that every route that may change
-// state refuses with 415, and without acting, a body not declared as
+// TestWritesNeedJSONContentType checks that every API route that may
+// change state refuses with 415, and without acting, a body not declared as
 // JSON, the empty body included; the empty body passes once declared.
 func TestWritesNeedJSONContentType(t *testing.T) {
 	w := newWriteWorld(t)
 	before := w.snapshot()
 	for _, rt := range w.writeRoutes(t) {
+		if !strings.HasPrefix(rt.path, "/api/") {
+			continue // the pages' forms are forms, each with its CSRF token
+		}
 		for _, ct := range []string{"", "application/x-www-form-urlencoded", "text/plain", "application/jsonx", "application/json-seq"} {
 			status, e := w.send(t, rt, ct, "", nil)
 			if status != http.StatusUnsupportedMediaType || e.Error.Code != "unsupported_media_type" || !strings.Contains(e.Error.Message, "Content-Type") {

@@ -3,10 +3,11 @@ package web
 import (
 	"embed"
 	"net/http"
+	"path"
 	"strings"
 )
 
-//go:embed assets/*.css
+//go:embed assets/*.css assets/*.js
 var assetFS embed.FS
 
 // pagePolicy is the Content-Security-Policy of every response: the pages
@@ -19,9 +20,9 @@ const pagePolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img
 // securityHeaders sets, on every response of the pages and the JSON API,
 // the headers that keep a browser from misusing it: no MIME sniffing, the
 // policy above, no Referer to other sites, no framing (for browsers that
-// predate frame-ancestors). A response to a request with credentials is
-// for one user's eyes and what their organisation may read: it is never
-// stored by any cache (the static assets excepted, which hold nothing).
+// predate frame-ancestors). Every response but the static assets is for
+// one reader's eyes, or may be once a session cookie or credentials come
+// with it, so none is ever stored by any cache; the assets hold nothing.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -29,22 +30,26 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Content-Security-Policy", pagePolicy)
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
-		if r.Header.Get("Authorization") != "" && !strings.HasPrefix(r.URL.Path, "/assets/") {
+		if !strings.HasPrefix(r.URL.Path, "/assets/") && r.URL.Path != "/favicon.svg" {
 			h.Set("Cache-Control", "no-store")
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// asset serves one embedded stylesheet.
+// assetTypes are the kinds of embedded asset, by name suffix.
+var assetTypes = map[string]string{".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+
+// asset serves one embedded stylesheet or script.
 func (s *Server) asset(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
+	ct := assetTypes[path.Ext(name)]
 	b, err := assetFS.ReadFile("assets/" + name)
-	if err != nil || !strings.HasSuffix(name, ".css") {
+	if err != nil || ct == "" {
 		http.NotFound(w, r)
 		return
 	}
-	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	_, _ = w.Write(b)
 }

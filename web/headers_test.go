@@ -9,7 +9,9 @@ import (
 )
 
 // TestSecurityHeaders checks the headers of every kind of response: pages
-// and API answers, signed in or not, errors included.
+// and API answers, signed in or not, errors included. Nothing but the
+// static assets may be stored by a cache: a page without credentials
+// may still carry a session cookie.
 func TestSecurityHeaders(t *testing.T) {
 	o := newOffice(t)
 	tests := []struct {
@@ -18,17 +20,21 @@ func TestSecurityHeaders(t *testing.T) {
 		status             int
 		noStore            bool
 	}{
-		{"home, anonymous", "GET", "/", false, 200, false},
+		{"home, anonymous", "GET", "/", false, 200, true},
 		{"home, signed in", "GET", "/", true, 200, true},
-		{"sign-in prompt", "GET", "/signin", false, 401, false},
-		{"sign-in redirect", "GET", "/signin", true, 303, true},
+		{"sign-in form", "GET", "/signin", false, 200, true},
+		{"sign-in form with credentials", "GET", "/signin", true, 200, true},
 		{"page not found", "GET", "/nowhere", true, 404, true},
-		{"health", "GET", "/healthz", false, 200, false},
+		{"page not found, anonymous", "GET", "/nowhere", false, 404, true},
+		{"list, anonymous", "GET", "/objects", false, 303, true},
+		{"health", "GET", "/healthz", false, 200, true},
 		{"API", "GET", "/api/v1/whoami", true, 200, true},
-		{"API without credentials", "GET", "/api/v1/whoami", false, 401, false},
+		{"API without credentials", "GET", "/api/v1/whoami", false, 401, true},
 		{"API not found", "GET", "/api/v1/nowhere", true, 404, true},
 		{"API write refused", "POST", "/api/v1/proposals", true, 415, true},
 		{"stylesheet", "GET", "/assets/liaison.css", true, 200, false},
+		{"script", "GET", "/assets/liaison.js", false, 200, false},
+		{"icon", "GET", "/favicon.svg", false, 200, false},
 		{"no such asset", "GET", "/assets/x.js", false, 404, false},
 	}
 	for _, tc := range tests {

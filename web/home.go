@@ -2,23 +2,36 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"liaison"
-	"liaison/auth"
 )
+
+// countCap is where the home page stops counting what is new in one
+// collection: it pages through manifests up to here and says "1000+".
+const countCap = 1000
 
 // homePage is what the home page template shows.
 type homePage struct {
-	Office      liaison.Organisation
-	Allies      []liaison.Organisation
-	Bodies      []liaison.Organisation
-	Partners    []partnerView
-	Principal   *liaison.Principal
+	Office    liaison.Organisation
+	Allies    []liaison.Organisation
+	Bodies    []liaison.Organisation
+	Partners  []partnerView
+	BaseURL   string
+	TAXIIPath string
+	APIRoot   string
+
+	SignedIn    bool
+	Since       timeView
+	SinceParam  string
+	SinceChoice []sinceChoice
+	New         []newInCollection
+	NewTotal    count
 	Collections []liaison.CollectionAccess
-	BaseURL     string
-	TAXIIPath   string
-	APIRoot     string
 }
 
 type partnerView struct {
@@ -26,28 +39,60 @@ type partnerView struct {
 	Agreements []string
 }
 
-// home shows the office, who is on it, how to connect a TAXII client and,
-// for a signed-in principal, the collections they may use.
-func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
+type sinceChoice struct {
+	Label, Href string
+	Current     bool
+}
+
+// count is a number of versions that stops at countCap.
+type count struct {
+	N      int
+	Capped bool
+}
+
+func (c count) String() string {
+	if c.Capped {
+		return strconv.Itoa(c.N) + "+"
+	}
+	return strconv.Itoa(c.N)
+}
+
+// newInCollection is what was added to one collection since the visit.
+type newInCollection struct {
+	Coll  liaison.CollectionAccess
+	Count count
+	Types []typeCount
+	Href  string
+}
+
+type typeCount struct {
+	Type  string
+	N     int
+	Href  string
+	Upper bool // the collection's count was capped: this is a lower bound
+}
+
+// home shows the office, who is on it and how to connect a TAXII client
+// and, for a signed-in reader, what was added since their last visit to
+// each collection they may read, by type.
+func (s *Server) home(p *page) error {
+	ctx := p.r.Context()
 	orgs, err := s.store.Organisations(ctx)
 	if err != nil {
-		s.pageError(w, r, err)
-		return
+		return err
 	}
 	agreements, err := s.store.Agreements(ctx)
 	if err != nil {
-		s.pageError(w, r, err)
-		return
+		return err
 	}
-	page := homePage{Office: s.cfg.Office, BaseURL: baseURL(r), TAXIIPath: s.cfg.TAXIIPath, APIRoot: s.cfg.APIRoot}
+	hp := homePage{Office: s.cfg.Office, BaseURL: baseURL(p.r), TAXIIPath: s.cfg.TAXIIPath, APIRoot: s.cfg.APIRoot}
 	now := s.cfg.Now()
 	for _, o := range orgs {
 		switch o.Kind {
 		case liaison.Ally:
-			page.Allies = append(page.Allies, o)
+			hp.Allies = append(hp.Allies, o)
 		case liaison.NATOBody:
-			page.Bodies = append(page.Bodies, o)
+			hp.Bodies = append(hp.Bodies, o)
 		case liaison.Partner:
 			pv := partnerView{Organisation: o}
 			for _, a := range agreements {
@@ -60,57 +105,106 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 					pv.Agreements = append(pv.Agreements, a.Name)
 				}
 			}
-			page.Partners = append(page.Partners, pv)
+			hp.Partners = append(hp.Partners, pv)
 		}
 	}
-	if r.Header.Get("Authorization") != "" {
-		p, err := s.auth.Principal(r)
+	if p.p != nil {
+		if err := s.whatsNew(p, &hp, now); err != nil {
+			return err
+		}
+	}
+	return p.render(http.StatusOK, "home.html", s.cfg.Office.Name, "home", hp)
+}
+
+// whatsNew counts, per readable collection and per type, the versions
+// added since the reader's last visit (or since=…), through manifests a
+// page at a time, stopping at countCap.
+func (s *Server) whatsNew(p *page, hp *homePage, now time.Time) error {
+	hp.SignedIn = true
+	since := now.Add(-firstVisitWindow)
+	if p.sess != nil {
+		since = p.sess.since
+	}
+	param := p.r.URL.Query().Get("since")
+	if param != "" {
+		t, err := parseWhen("since", param)
 		if err != nil {
-			s.pageError(w, r, err)
-			return
+			return err
 		}
-		page.Principal = &p
-		if page.Collections, err = s.store.Collections(ctx, p); err != nil {
-			s.pageError(w, r, err)
-			return
+		since = t
+	}
+	hp.Since, hp.SinceParam = p.when(since), since.UTC().Format(time.RFC3339Nano)
+	for _, c := range []struct {
+		label string
+		at    time.Time
+	}{{"the last day", now.Add(-24 * time.Hour)}, {"the last 7 days", now.Add(-7 * 24 * time.Hour)}, {"the last 30 days", now.Add(-30 * 24 * time.Hour)}} {
+		v := c.at.UTC().Format(time.RFC3339)
+		hp.SinceChoice = append(hp.SinceChoice, sinceChoice{Label: c.label, Href: "/?since=" + url.QueryEscape(v), Current: param == v})
+	}
+	if p.sess != nil {
+		hp.SinceChoice = append([]sinceChoice{{Label: "your last visit", Href: "/", Current: param == ""}}, hp.SinceChoice...)
+	}
+	cs, err := s.store.Collections(p.r.Context(), *p.p)
+	if err != nil {
+		return err
+	}
+	hp.Collections = cs
+	for _, c := range cs {
+		if !c.CanRead {
+			continue
 		}
+		n, err := s.countNew(p, c, since)
+		if err != nil {
+			return err
+		}
+		hp.NewTotal.N += n.Count.N
+		hp.NewTotal.Capped = hp.NewTotal.Capped || n.Count.Capped
+		hp.New = append(hp.New, n)
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := s.tmpl.ExecuteTemplate(w, "home.html", page); err != nil {
-		s.log.Error("render home page", "err", err)
-	}
+	return nil
 }
 
-// signin asks the browser for credentials, then returns to the home page.
-func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Authorization") == "" {
-		w.Header().Set("WWW-Authenticate", `Basic realm="liaison"`)
-		http.Error(w, "sign in with your user name and password, or any name and an API token", http.StatusUnauthorized)
-		return
+func (s *Server) countNew(p *page, c liaison.CollectionAccess, since time.Time) (newInCollection, error) {
+	q := liaison.ObjectQuery{AddedAfter: since, Versions: []string{liaison.VersionAll}, Manifest: true, Limit: 250}
+	byType := map[string]int{}
+	var n count
+	for {
+		pg, err := s.store.Objects(p.r.Context(), *p.p, c.ID, q)
+		if err != nil {
+			return newInCollection{}, err
+		}
+		for _, v := range pg.Versions {
+			if n.N == countCap {
+				n.Capped = true
+				break
+			}
+			n.N++
+			byType[v.Type]++
+		}
+		if n.Capped || !pg.More {
+			break
+		}
+		if n.N == countCap {
+			n.Capped = true
+			break
+		}
+		q.Next = pg.Next
 	}
-	if _, err := s.auth.Principal(r); err != nil {
-		s.pageError(w, r, err)
-		return
+	lv := listQuery{Version: liaison.VersionAll, Limit: defaultListLimit, AddedAfter: since}
+	base := "/collections/" + c.ID + "/objects"
+	out := newInCollection{Coll: c, Count: n, Href: withValues(base, lv.values())}
+	for t, k := range byType {
+		tq := lv
+		tq.Types = []string{t}
+		out.Types = append(out.Types, typeCount{Type: t, N: k, Href: withValues(base, tq.values()), Upper: n.Capped})
 	}
-	http.Redirect(w, r, "/", http.StatusSeeOther)
-}
-
-// pageError answers a page with err's status and safe message. A
-// rate-limited sign-in gets 429 with Retry-After and no challenge: a 401
-// would make the browser prompt again, and each answer would be another
-// refused try.
-func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
-	code := liaison.ErrorCode(err)
-	status := auth.Status(err)
-	switch {
-	case status == http.StatusTooManyRequests:
-		s.auth.SetHeaders(w, err)
-	case code == liaison.EINTERNAL:
-		s.log.Error("page failed", "path", r.URL.Path, "err", err)
-	case code == liaison.EUNAUTHORIZED:
-		w.Header().Set("WWW-Authenticate", `Basic realm="liaison"`)
-	}
-	http.Error(w, liaison.ErrorMessage(err), status)
+	slices.SortFunc(out.Types, func(a, b typeCount) int {
+		if a.N != b.N {
+			return b.N - a.N
+		}
+		return strings.Compare(a.Type, b.Type)
+	})
+	return out, nil
 }
 
 func baseURL(r *http.Request) string {

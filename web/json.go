@@ -100,5 +100,3 @@ func jsonError(err error) error {
 	}
 	return liaison.Errorf(liaison.EINVALID, "request body: %v", fmt.Sprint(err))
 }
-
-func joinStrings(s []string, sep string) string { return strings.Join(s, sep) }

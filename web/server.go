@@ -16,7 +16,7 @@ import (
 	"liaison/internal/httpguard"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/layout/*.html
 var templateFS embed.FS
 
 // Config describes the office to the pages.
@@ -26,6 +26,14 @@ type Config struct {
 	APIRoot   string               // the TAXII API root path, e.g. /taxii2/tokyo/
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// SecureCookies marks the session cookie Secure, with the __Host-
+	// prefix, on every request: set it when a TLS proxy stands in front.
+	// Requests that arrive over TLS get that cookie anyway.
+	SecureCookies bool
+	// SessionIdle and SessionLifetime end a session after so long
+	// without a request, and so long after sign-in; zero means
+	// DefaultSessionIdle and DefaultSessionLifetime.
+	SessionIdle, SessionLifetime time.Duration
 }
 
 // Services are what the pages and the JSON API read and change. Every
@@ -38,14 +46,15 @@ type Services struct {
 
 // Server is the http.Handler for the pages and the JSON API.
 type Server struct {
-	store   liaison.Store
-	consult liaison.ConsultationService
-	decide  liaison.DecisionService
-	auth    *auth.Authenticator
-	cfg     Config
-	tmpl    *template.Template
-	mux     *http.ServeMux
-	handler http.Handler // mux behind the checks every request passes, and the draining of refused bodies
+	store    liaison.Store
+	consult  liaison.ConsultationService
+	decide   liaison.DecisionService
+	auth     *auth.Authenticator
+	cfg      Config
+	pages    map[string]*template.Template // by file name, each with the layout
+	sessions *sessions
+	mux      *http.ServeMux
+	handler  http.Handler // mux behind the checks every request passes, and the draining of refused bodies
 	// patterns lists every pattern registered on mux, in order, so that
 	// tests can reach every route.
 	patterns []string
@@ -75,10 +84,14 @@ func NewServer(svc Services, authn *auth.Authenticator, cfg Config) (*Server, er
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	pages, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		store: svc.Store, consult: svc.Consultations, decide: svc.Decisions, auth: authn, cfg: cfg, log: cfg.Logger,
-		tmpl: template.Must(template.New("").Funcs(template.FuncMap{"join": joinStrings}).ParseFS(templateFS, "templates/*.html")),
-		mux:  http.NewServeMux(),
+		pages: pages, sessions: newSessions(cfg.SessionIdle, cfg.SessionLifetime, cfg.Now),
+		mux: http.NewServeMux(),
 	}
 	s.routes()
 	s.handler = httpguard.DrainUnread(securityHeaders(s.guard(s.mux)), httpguard.DrainBytes, httpguard.DrainWait)
@@ -87,10 +100,20 @@ func NewServer(svc Services, authn *auth.Authenticator, cfg Config) (*Server, er
 
 // routes lists every route of the pages and the JSON API.
 func (s *Server) routes() {
-	s.handle("GET /{$}", http.HandlerFunc(s.home))
-	s.handle("GET /signin", http.HandlerFunc(s.signin))
+	s.handle("GET /{$}", s.pageFor(s.home))
+	s.handle("GET /signin", s.pageFor(s.signinForm))
+	s.handle("POST /signin", s.pageFor(s.signin))
+	s.handle("POST /signout", s.pageFor(s.signout))
+	s.handle("GET /objects", s.signedIn(s.listAll))
+	s.handle("GET /objects/export", s.signedIn(s.exportAll))
+	s.handle("GET /collections/{cid}/objects", s.signedIn(s.listCollection))
+	s.handle("GET /collections/{cid}/objects/export", s.signedIn(s.exportCollection))
+	s.handle("GET /collections/{cid}/objects/{id}", s.signedIn(s.object))
+	s.handle("GET /collections/{cid}/objects/{id}/diff", s.signedIn(s.diff))
+	s.handle("GET /markings", s.pageFor(s.markingsHelp))
 	s.handle("GET /healthz", http.HandlerFunc(s.healthz))
 	s.handle("GET /assets/{name}", http.HandlerFunc(s.asset))
+	s.handle("GET /favicon.svg", http.HandlerFunc(s.favicon))
 
 	s.handle("GET /api/v1/whoami", s.authed(s.whoami))
 	s.handle("GET /api/v1/collections", s.authed(s.listCollections))
@@ -98,6 +121,7 @@ func (s *Server) routes() {
 	s.consultRoutes()
 	s.decideRoutes()
 	s.handle("/api/", http.HandlerFunc(s.apiNotFound))
+	s.handle("/", s.pageFor(s.notFoundPage))
 }
 
 // handle registers h for pattern on the mux and records the pattern.

@@ -1,0 +1,296 @@
+package web
+
+import (
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"liaison"
+	"liaison/stix"
+)
+
+// Page sizes of the lists.
+const (
+	defaultListLimit = 50
+	maxListLimit     = 200
+	// scanPages bounds the store pages one list page reads when its rows
+	// are filtered on the page: a filter that matches little shows a
+	// short page and says so, rather than reading the whole collection.
+	scanPages = 5
+)
+
+// listQuery is a list's filters as its URL spells them. The store
+// applies types, ids, versions and the date added; the page applies the
+// others to the rows the store returns.
+type listQuery struct {
+	Types       []string
+	IDs         []string
+	Version     string    // last (default), first or all
+	AddedAfter  time.Time // zero: from the start
+	AddedBefore time.Time // zero: to the end; the list stops at the first version added at or after it
+	// Filters on the page's rows.
+	TLP            string // "", "none", or a tlpSlug
+	Classification string // "", "none", or a classSlug
+	Label          string
+	Originator     string
+	Revoked        string // "", "yes", "no"
+	Limit          int
+	// Cursor says, per collection, after which date added (µs) the list
+	// continues.
+	Cursor map[string]int64
+}
+
+var (
+	typeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,249}$`)
+	orgRE  = regexp.MustCompile(`^[A-Z][A-Z0-9-]{0,40}$`)
+	uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+)
+
+// listFields are the query parameters a list takes, in the order its
+// links write them.
+var listFields = []string{"type", "id", "version", "added_after", "added_before", "tlp", "classification", "label", "originator", "revoked", "limit"}
+
+// parseListQuery reads a list's query. A bad value is EINVALID naming
+// the field and saying what it takes.
+func parseListQuery(v url.Values) (listQuery, error) {
+	q := listQuery{Version: liaison.VersionLast, Limit: defaultListLimit}
+	for k := range v {
+		if k != "cursor" && !slices.Contains(listFields, k) {
+			return q, liaison.Errorf(liaison.EINVALID, "field %s is unknown: a list takes %s and cursor", truncate(k, 40), strings.Join(listFields, ", "))
+		}
+	}
+	for _, t := range splitValues(v["type"]) {
+		if !typeRE.MatchString(t) {
+			return q, liaison.Errorf(liaison.EINVALID, "field type: %q is not a STIX type name (lower-case letters, digits and hyphens)", truncate(t, 60))
+		}
+		q.Types = append(q.Types, t)
+	}
+	for _, id := range splitValues(v["id"]) {
+		if _, _, ok := stix.SplitID(id); !ok {
+			return q, liaison.Errorf(liaison.EINVALID, "field id: %q is not a STIX id (type--UUID)", truncate(id, 80))
+		}
+		q.IDs = append(q.IDs, id)
+	}
+	if len(q.IDs) > 100 {
+		return q, liaison.Errorf(liaison.EINVALID, "field id: %d ids; a list takes at most 100", len(q.IDs))
+	}
+	switch ver := v.Get("version"); ver {
+	case "", liaison.VersionLast:
+	case liaison.VersionFirst, liaison.VersionAll:
+		q.Version = ver
+	default:
+		return q, liaison.Errorf(liaison.EINVALID, "field version: %q is not last, first or all", truncate(ver, 40))
+	}
+	var err error
+	if q.AddedAfter, err = parseWhen("added_after", v.Get("added_after")); err != nil {
+		return q, err
+	}
+	if q.AddedBefore, err = parseWhen("added_before", v.Get("added_before")); err != nil {
+		return q, err
+	}
+	if !q.AddedAfter.IsZero() && !q.AddedBefore.IsZero() && !q.AddedBefore.After(q.AddedAfter) {
+		return q, liaison.Errorf(liaison.EINVALID, "field added_before must be later than added_after")
+	}
+	switch t := v.Get("tlp"); t {
+	case "", "none", "clear", "green", "amber", "amber-strict", "red":
+		q.TLP = t
+	default:
+		return q, liaison.Errorf(liaison.EINVALID, "field tlp: %q is not none, clear, green, amber, amber-strict or red", truncate(t, 40))
+	}
+	if c := v.Get("classification"); c != "" {
+		if c != "none" && classFromSlug(c) == liaison.NoClassification {
+			return q, liaison.Errorf(liaison.EINVALID, "field classification: %q is not none, nato-unclassified, nato-restricted, nato-confidential, nato-secret or cosmic-top-secret", truncate(c, 40))
+		}
+		q.Classification = c
+	}
+	if l := v.Get("label"); l != "" {
+		if !utf8.ValidString(l) || len(l) > 200 {
+			return q, liaison.Errorf(liaison.EINVALID, "field label: want text of at most 200 bytes")
+		}
+		q.Label = l
+	}
+	if o := v.Get("originator"); o != "" {
+		if !orgRE.MatchString(o) {
+			return q, liaison.Errorf(liaison.EINVALID, "field originator: %q is not an organisation code such as JPN or NATO-IS", truncate(o, 40))
+		}
+		q.Originator = o
+	}
+	switch rv := v.Get("revoked"); rv {
+	case "", "yes", "no":
+		q.Revoked = rv
+	default:
+		return q, liaison.Errorf(liaison.EINVALID, "field revoked: %q is not yes or no", truncate(rv, 40))
+	}
+	if l := v.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > maxListLimit {
+			return q, liaison.Errorf(liaison.EINVALID, "field limit: %q is not a number from 1 to %d", truncate(l, 40), maxListLimit)
+		}
+		q.Limit = n
+	}
+	if q.Cursor, err = parseCursor(v.Get("cursor")); err != nil {
+		return q, err
+	}
+	return q, nil
+}
+
+// splitValues splits each value on commas and drops empty entries.
+func splitValues(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// parseWhen reads a time a person types or a date input sends: RFC 3339,
+// a date and time without a zone (UTC), or a date (midnight UTC).
+func parseWhen(field, s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			if t.Year() < 1900 || t.Year() > 9999 {
+				break
+			}
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, liaison.Errorf(liaison.EINVALID, "field %s: %q is not a date (2024-03-01), a date and time in UTC (2024-03-01T09:30) or an RFC 3339 timestamp", field, truncate(s, 60))
+}
+
+// parseCursor reads "collection_µs.collection_µs…".
+func parseCursor(s string) (map[string]int64, error) {
+	if s == "" {
+		return nil, nil
+	}
+	bad := liaison.Errorf(liaison.EINVALID, "field cursor: %q is not a cursor this server gave out; start again from the first page", truncate(s, 60))
+	parts := strings.Split(s, ".")
+	if len(parts) > 1000 {
+		return nil, bad
+	}
+	out := map[string]int64{}
+	for _, p := range parts {
+		id, us, ok := strings.Cut(p, "_")
+		if !ok || !uuidRE.MatchString(id) {
+			return nil, bad
+		}
+		n, err := strconv.ParseInt(us, 10, 64)
+		if err != nil || n < 0 {
+			return nil, bad
+		}
+		out[id] = n
+	}
+	return out, nil
+}
+
+// encodeCursor writes a cursor for the collections in order.
+func encodeCursor(ids []string, after map[string]int64) string {
+	var parts []string
+	for _, id := range ids {
+		if us, ok := after[id]; ok {
+			parts = append(parts, id+"_"+strconv.FormatInt(us, 10))
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+// values returns the query's filters as URL values, without the cursor.
+func (q listQuery) values() url.Values {
+	v := url.Values{}
+	set := func(k, val string) {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	set("type", strings.Join(q.Types, ","))
+	set("id", strings.Join(q.IDs, ","))
+	if q.Version != liaison.VersionLast {
+		set("version", q.Version)
+	}
+	if !q.AddedAfter.IsZero() {
+		set("added_after", q.AddedAfter.Format(time.RFC3339Nano))
+	}
+	if !q.AddedBefore.IsZero() {
+		set("added_before", q.AddedBefore.Format(time.RFC3339Nano))
+	}
+	set("tlp", q.TLP)
+	set("classification", q.Classification)
+	set("label", q.Label)
+	set("originator", q.Originator)
+	set("revoked", q.Revoked)
+	if q.Limit != defaultListLimit {
+		set("limit", strconv.Itoa(q.Limit))
+	}
+	return v
+}
+
+// rowFiltered reports whether the page filters the store's rows.
+func (q listQuery) rowFiltered() bool {
+	return q.TLP != "" || q.Classification != "" || q.Label != "" || q.Originator != "" || q.Revoked != ""
+}
+
+// filtered reports whether any filter is set.
+func (q listQuery) filtered() bool {
+	return q.rowFiltered() || len(q.Types) > 0 || len(q.IDs) > 0 || q.Version != liaison.VersionLast || !q.AddedAfter.IsZero() || !q.AddedBefore.IsZero()
+}
+
+// storeQuery is the store's part of the query, continuing after µs.
+func (q listQuery) storeQuery(afterUS int64, limit int) liaison.ObjectQuery {
+	oq := liaison.ObjectQuery{Types: q.Types, IDs: q.IDs, Versions: []string{q.Version}, Limit: limit}
+	if afterUS > 0 {
+		oq.AddedAfter = time.UnixMicro(afterUS).UTC()
+	}
+	return oq
+}
+
+// startUS is where a collection's list starts: after its cursor, or
+// after added_after.
+func (q listQuery) startUS(coll string) int64 {
+	var us int64
+	if !q.AddedAfter.IsZero() {
+		us = q.AddedAfter.UnixMicro()
+	}
+	if c, ok := q.Cursor[coll]; ok && c > us {
+		us = c
+	}
+	return us
+}
+
+// matches applies the page's filters to one row.
+func (q listQuery) matches(l label, f rowFields) bool {
+	switch {
+	case q.TLP == "none" && l.TLP != liaison.TLPNone,
+		q.TLP != "" && q.TLP != "none" && tlpSlug(l.TLP) != q.TLP:
+		return false
+	case q.Classification == "none" && l.Classification != liaison.NoClassification,
+		q.Classification != "" && q.Classification != "none" && classSlug(l.Classification) != q.Classification:
+		return false
+	case q.Label != "" && !slices.Contains(f.Labels, q.Label):
+		return false
+	case q.Originator != "" && l.Originator != q.Originator:
+		return false
+	case q.Revoked == "yes" && !f.Revoked, q.Revoked == "no" && f.Revoked:
+		return false
+	}
+	return true
+}
+
+func classFromSlug(s string) liaison.Classification {
+	for c := liaison.NATOUnclassified; c <= liaison.CosmicTopSecret; c++ {
+		if classSlug(c) == s {
+			return c
+		}
+	}
+	return liaison.NoClassification
+}
