@@ -14,6 +14,7 @@ import (
 	"liaison"
 	"liaison/auth"
 	"liaison/internal/httpguard"
+	"liaison/internal/route"
 )
 
 //go:embed templates/*.html
@@ -100,9 +101,10 @@ func (s *Server) routes() {
 	s.handle("/api/", http.HandlerFunc(s.apiNotFound))
 }
 
-// handle registers h for pattern on the mux and records the pattern.
+// handle registers h for pattern on the mux and records the pattern. The
+// pattern is noted for the request's metrics (see internal/route).
 func (s *Server) handle(pattern string, h http.Handler) {
-	s.mux.Handle(pattern, h)
+	s.mux.Handle(pattern, route.Note(h))
 	s.patterns = append(s.patterns, pattern)
 }
 
