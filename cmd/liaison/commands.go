@@ -99,8 +99,9 @@ var commands = []command{
 		example: "liaison decide show 1 --as fra-officer",
 		flags:   func() runner { return &decideShowCmd{} }},
 	{name: "demo", summary: "run the Tokyo liaison office with a sample world, ready to click through",
-		example: "liaison demo                      # a fresh office in a temporary folder\nliaison demo --data ./demo-office  # keep it",
-		flags:   func() runner { return &demoCmd{} }},
+		example: "liaison demo                      # a fresh office in a temporary folder\nliaison demo --data ./demo-office  # keep it\n" +
+			"liaison demo --metrics-addr 127.0.0.1:9090  # and Prometheus metrics at http://127.0.0.1:9090/metrics",
+		flags: func() runner { return &demoCmd{} }},
 	{name: "export", summary: "export what a user may read as one STIX 2.1 bundle (streamed)",
 		example: "liaison export --as jpn-analyst --type indicator --added-after 2024-01-01T00:00:00Z --output jpn.json",
 		flags:   func() runner { return &exportCmd{} }},
@@ -120,8 +121,9 @@ var commands = []command{
 		example: `liaison org list`,
 		flags:   func() runner { return &orgListCmd{} }},
 	{name: "serve", summary: "run the office: TAXII 2.1, the JSON API and the pages",
-		example: "liaison serve --data /var/lib/liaison --addr 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem",
-		flags:   func() runner { return &serveCmd{} }},
+		example: "liaison serve --data /var/lib/liaison --addr 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem\n" +
+			"liaison serve --data /var/lib/liaison --metrics-addr 127.0.0.1:9090  # Prometheus metrics at http://127.0.0.1:9090/metrics",
+		flags: func() runner { return &serveCmd{} }},
 	{name: "token create", summary: "create an API token for a user; prints the token alone on stdout, once",
 		example: `TOKEN=$(liaison token create --user akiko)`,
 		flags:   func() runner { return &tokenCreateCmd{} }},
