@@ -96,6 +96,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/whoami", s.authed(s.whoami))
 	s.handle("GET /api/v1/collections", s.authed(s.listCollections))
 	s.handle("GET /api/v1/organisations", s.authed(s.listOrganisations))
+	s.handle("GET /api/v1/openapi.json", http.HandlerFunc(s.openAPIDoc))
 	s.consultRoutes()
 	s.decideRoutes()
 	s.handle("/api/", http.HandlerFunc(s.apiNotFound))
