@@ -44,10 +44,12 @@ func Of(ctx context.Context) *Label {
 
 // Note wraps a handler registered on a ServeMux: before it runs, the
 // mux's pattern for the request (r.Pattern) is noted in the request's
-// Label, if it is tracked.
+// Label, if it is tracked. An inner mux's bare catch-all "/" does not
+// replace an outer pattern, which says more ("/taxii2/" rather than "/"
+// for a TAXII path that no TAXII route matched).
 func Note(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if l := Of(r.Context()); l != nil && r.Pattern != "" {
+		if l := Of(r.Context()); l != nil && r.Pattern != "" && (r.Pattern != "/" || l.Pattern() == "") {
 			p := r.Pattern
 			l.p.Store(&p)
 		}

@@ -8,19 +8,26 @@ import (
 
 // TestNoteThroughCopies checks that the innermost mux's pattern reaches
 // the outer middleware through handlers that pass on copies of the
-// request, and that an unmatched request notes the outer pattern.
+// request, and that a request no inner route matched keeps the outer
+// pattern.
 func TestNoteThroughCopies(t *testing.T) {
 	inner := http.NewServeMux()
 	inner.Handle("GET /api/v1/items/{id}", Note(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
 	copying := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		inner.ServeHTTP(w, r.WithContext(r.Context())) // a copy, as auth and body guards make
 	})
+	sub := http.NewServeMux()
+	sub.Handle("GET /sub/x", Note(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
+	sub.Handle("/", Note(http.NotFoundHandler()))
 	outer := http.NewServeMux()
 	outer.Handle("/", Note(copying))
+	outer.Handle("/sub/", Note(sub))
 	tests := []struct{ path, want string }{
 		{"/api/v1/items/42", "GET /api/v1/items/{id}"},
 		{"/api/v1/items/43", "GET /api/v1/items/{id}"},
 		{"/elsewhere", "/"},
+		{"/sub/x", "GET /sub/x"},
+		{"/sub/y", "/sub/"}, // the inner catch-all says less than the outer pattern
 	}
 	for _, tc := range tests {
 		ctx, l := Track(t.Context())
