@@ -52,8 +52,14 @@ type groupWriter struct {
 	wg     sync.WaitGroup
 	once   sync.Once
 	// groups and grouped count transactions and the calls they carried,
-	// for tests and the benchmark's log.
+	// for tests, the benchmark's log and metrics (GroupCommits).
 	groups, grouped atomic.Int64
+}
+
+// GroupCommits returns how many transactions the group writer has
+// committed and how many AddObjects calls they carried, for metrics.
+func (s *Store) GroupCommits() (groups, calls int64) {
+	return s.gw.groups.Load(), s.gw.grouped.Load()
 }
 
 func (s *Store) startGroupWriter() {

@@ -13,6 +13,7 @@ import (
 	"liaison"
 	"liaison/auth"
 	"liaison/internal/httpguard"
+	"liaison/internal/route"
 )
 
 // Prefix is where the TAXII service is mounted: discovery is at Prefix and
@@ -142,9 +143,9 @@ func (s *Server) Routes() []Route {
 // routes registers every endpoint on the mux.
 func (s *Server) routes() {
 	for _, e := range s.table() {
-		s.mux.Handle(e.Method+" "+e.Path+"{$}", s.wrap(e.h))
+		s.mux.Handle(e.Method+" "+e.Path+"{$}", route.Note(s.wrap(e.h)))
 	}
-	s.mux.Handle("/", http.HandlerFunc(s.fallback))
+	s.mux.Handle("/", route.Note(http.HandlerFunc(s.fallback)))
 }
 
 // ServeHTTP serves TAXII requests. Every response forbids MIME sniffing;

@@ -14,6 +14,7 @@ import (
 	"liaison"
 	"liaison/auth"
 	"liaison/internal/httpguard"
+	"liaison/internal/route"
 )
 
 //go:embed templates/*.html templates/layout/*.html
@@ -118,15 +119,17 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/whoami", s.authed(s.whoami))
 	s.handle("GET /api/v1/collections", s.authed(s.listCollections))
 	s.handle("GET /api/v1/organisations", s.authed(s.listOrganisations))
+	s.handle("GET /api/v1/openapi.json", http.HandlerFunc(s.openAPIDoc))
 	s.consultRoutes()
 	s.decideRoutes()
 	s.handle("/api/", http.HandlerFunc(s.apiNotFound))
 	s.handle("/", s.pageFor(s.notFoundPage))
 }
 
-// handle registers h for pattern on the mux and records the pattern.
+// handle registers h for pattern on the mux and records the pattern. The
+// pattern is noted for the request's metrics (see internal/route).
 func (s *Server) handle(pattern string, h http.Handler) {
-	s.mux.Handle(pattern, h)
+	s.mux.Handle(pattern, route.Note(h))
 	s.patterns = append(s.patterns, pattern)
 }
 

@@ -14,6 +14,8 @@ import (
 	"liaison"
 	"liaison/auth"
 	"liaison/internal/httpguard"
+	"liaison/internal/route"
+	"liaison/metrics"
 	"liaison/taxii"
 	"liaison/web"
 )
@@ -34,12 +36,13 @@ const (
 
 // serveFlags are the flags of serve and demo, the commands that run the
 // office.
-type serveFlags struct{ addr, tlsCert, tlsKey string }
+type serveFlags struct{ addr, tlsCert, tlsKey, metricsAddr string }
 
 func (o *serveFlags) declare(fs *flag.FlagSet) {
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "the address to listen on, HOST:PORT")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate file (PEM)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "the private key for --tls-cert (PEM)")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://HOST:PORT/metrics, on an address of their own such as 127.0.0.1:9090 (plain HTTP, no login: keep it off public networks); off when empty")
 }
 
 type serveCmd struct{ serveFlags }
@@ -71,8 +74,8 @@ func newHandler(s liaison.Store, office liaison.Organisation, log *slog.Logger) 
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/taxii2/", tx)
-	mux.Handle("/", pages)
+	mux.Handle("/taxii2/", route.Note(tx))
+	mux.Handle("/", route.Note(pages))
 	return logRequests(log, limitBody(mux)), nil
 }
 
@@ -91,12 +94,26 @@ func serve(ctx context.Context, e *env, o serveFlags, s liaison.Store, ready fun
 	if err != nil {
 		return usagef("cannot listen on %s: %v", o.addr, err)
 	}
-	handler, err := newHandler(s, office, e.log)
+	// Every server times its store calls and requests; --metrics-addr
+	// only decides whether they are served.
+	m := metrics.New()
+	if g, ok := s.(metrics.GroupCommitter); ok {
+		m.WatchGroupCommits(g)
+	}
+	handler, err := newHandler(m.Store(s), office, e.log)
 	if err != nil {
+		ln.Close()
 		return fmt.Errorf("serve: %w", err)
 	}
+	var msrv *http.Server
+	if o.metricsAddr != "" {
+		if msrv, err = serveMetrics(e, o.metricsAddr, m); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           m.Instrument(handler),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -128,6 +145,11 @@ func serve(ctx context.Context, e *env, o serveFlags, s liaison.Store, ready fun
 	e.log.Info("shutting down", "grace", shutdownGrace)
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
+	if msrv != nil {
+		// The metrics answer until the office has closed, so a last
+		// scrape sees the requests that the shutdown let finish.
+		defer msrv.Close()
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
@@ -136,6 +158,32 @@ func serve(ctx context.Context, e *env, o serveFlags, s liaison.Store, ready fun
 	}
 	e.log.Info("office closed")
 	return nil
+}
+
+// serveMetrics serves m's metrics at http://addr/metrics, on a listener
+// and server of their own, until the server is closed.
+func serveMetrics(e *env, addr string, m *metrics.Metrics) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, usagef("cannot listen on %s for --metrics-addr: %v", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readHeaderTimeout,
+		WriteTimeout:      time.Minute,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(e.log.Handler(), slog.LevelWarn),
+	}
+	e.log.Info("metrics open", "url", "http://"+ln.Addr().String()+"/metrics")
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.log.Error("metrics server stopped", "err", err)
+		}
+	}()
+	return srv, nil
 }
 
 // officeOf finds the office's own organisation: the NATO body whose code
