@@ -231,6 +231,16 @@ func (s *store) Marking(ctx context.Context, id string) (_ liaison.Marking, err 
 	return s.next.Marking(ctx, id)
 }
 
+func (s *store) Related(ctx context.Context, reader liaison.Principal, id string, limit int) (_ []liaison.Version, _ bool, err error) {
+	defer s.observe("Related", time.Now(), &err)
+	return s.next.Related(ctx, reader, id, limit)
+}
+
+func (s *store) ExplainAudience(ctx context.Context, reader liaison.Principal, collection, id string, version time.Time) (_ liaison.Explanation, err error) {
+	defer s.observe("ExplainAudience", time.Now(), &err)
+	return s.next.ExplainAudience(ctx, reader, collection, id, version)
+}
+
 // StatusService
 
 func (s *store) SaveStatus(ctx context.Context, st liaison.Status) (err error) {
