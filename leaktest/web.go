@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -111,6 +112,7 @@ var (
 	pageNext = regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
 	stixIDRE = regexp.MustCompile(`[a-z0-9][a-z0-9-]*--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 	refLink  = regexp.MustCompile(`<a href="/collections/([^/"]+)/objects/([^"?]+)" data-ref="[^"]+">`)
+	linkRE   = regexp.MustCompile(`<a href="/collections/([^/"]+)/objects/([^"?]+)" data-link="[^"]+">`)
 )
 
 // rowKeys reads the versions listed in a list page's rows.
@@ -317,6 +319,35 @@ func (webObjects) Check(e *Env, r *User) {
 			for _, m := range refLink.FindAllStringSubmatch(body, -1) {
 				if !readable[m[1]][m[2]] {
 					e.Errorf(r, "LEAK web %s object %s: links to %s in %s, which the reference hides there", c.Key, id, m[2], m[1])
+				}
+			}
+			// The relationships and sightings naming it: exactly the
+			// links the reader may read, in any collection.
+			got := map[string]bool{}
+			for _, m := range linkRE.FindAllStringSubmatch(body, -1) {
+				got[m[1]+" "+m[2]] = true
+			}
+			want := map[string]bool{}
+			for _, c2 := range e.World.Collections {
+				if !e.MayReadCollection(r.Principal, c2) {
+					continue
+				}
+				for _, o := range e.Expected(r.Principal, c2, Last) {
+					if o.IsLink() && slices.Contains(o.Ends, id) {
+						want[c2.ID+" "+o.ID] = true
+					}
+				}
+			}
+			if len(want) <= 100 {
+				for k := range got {
+					if !want[k] {
+						e.Errorf(r, "LEAK web %s object %s: lists the link %s, which the reference hides", c.Key, id, k)
+					}
+				}
+				for k := range want {
+					if !got[k] {
+						e.Errorf(r, "web %s object %s: does not list the link %s, which the reader may read", c.Key, id, k)
+					}
 				}
 			}
 		}

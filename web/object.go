@@ -29,6 +29,29 @@ type objectView struct {
 	Versions []versionView
 	Capped   bool // more versions than maxVersions
 	Revoked  bool
+	Who      whoView
+	Links    []linkView
+	MoreLink bool // more links than the page lists
+}
+
+// whoView is "who can read this, and why": the audience in three groups
+// and the rules that made it.
+type whoView struct {
+	Allies, Bodies, Partners, Others []string
+	Count                            int
+	Steps                            []stepView
+}
+
+type stepView struct {
+	Rule    int
+	Text    string
+	Removed []string
+	Added   []string
+}
+
+// linkView is one relationship or sighting naming the object.
+type linkView struct {
+	ID, Type, Kind, Href string
 }
 
 // versionView is one version of the object in its list of versions.
@@ -160,6 +183,9 @@ func (s *Server) object(p *page) error {
 		}
 		ov.Versions = append(ov.Versions, vv)
 	}
+	if err := s.explain(p, c, shown, &ov); err != nil {
+		return err
+	}
 	return p.render(http.StatusOK, "object.html", ov.Title, "objects", ov)
 }
 
@@ -220,4 +246,55 @@ func (s *Server) readableRefs(p *page, here liaison.CollectionAccess, ids []stri
 		left = slices.DeleteFunc(slices.Clone(left), func(id string) bool { _, ok := out[id]; return ok })
 	}
 	return out, nil
+}
+
+// maxLinks bounds the relationships and sightings the page lists.
+const maxLinks = 100
+
+// explain fills in who may read the version shown and why, and the links
+// naming the object, both from the store's reader-filtered reads
+// (ExplainAudience, Related): the same computation that enforces the
+// audience, never a second copy of the rules.
+func (s *Server) explain(p *page, c liaison.CollectionAccess, shown liaison.Version, ov *objectView) error {
+	ctx := p.r.Context()
+	ex, err := s.store.ExplainAudience(ctx, *p.p, c.ID, shown.ID, shown.Modified)
+	if err != nil {
+		return err
+	}
+	d, err := s.store.Directory(ctx)
+	if err != nil {
+		return err
+	}
+	w := whoView{Count: len(ex.Audience)}
+	for _, code := range ex.Audience {
+		o, _ := d.Organisation(code)
+		switch o.Kind {
+		case liaison.Ally:
+			w.Allies = append(w.Allies, code)
+		case liaison.NATOBody:
+			w.Bodies = append(w.Bodies, code)
+		case liaison.Partner:
+			w.Partners = append(w.Partners, code)
+		default:
+			w.Others = append(w.Others, code)
+		}
+	}
+	for _, st := range ex.Steps {
+		w.Steps = append(w.Steps, stepView{Rule: st.Rule, Text: st.Text, Removed: st.Removed, Added: st.Added})
+	}
+	ov.Who = w
+	links, more, err := s.store.Related(ctx, *p.p, shown.ID, maxLinks)
+	if err != nil {
+		return err
+	}
+	ov.MoreLink = more
+	for _, l := range links {
+		f := fieldsOf(l.Raw)
+		kind := f.RelationshipType
+		if kind == "" {
+			kind = l.Type
+		}
+		ov.Links = append(ov.Links, linkView{ID: l.ID, Type: l.Type, Kind: kind, Href: objectHref(l.Collection, l.ID, time.Time{})})
+	}
+	return nil
 }
