@@ -160,7 +160,17 @@ func TestMetricsEndpoint(t *testing.T) {
 	do("POST", objects, taxiiMT, `{"objects":[{"type":"malware","spec_version":"2.1","id":"malware--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061","created":"2024-06-01T00:00:00.000Z","modified":"2024-06-01T00:00:00.000Z","name":"LanternLoader","is_family":false}]}`, 202)
 	do("GET", objects, taxiiMT, "", 200)
 
-	after := scrape(t, s.metrics)
+	// A request is observed once its handler has returned, which may be
+	// just after the client has read the response: wait until the last
+	// request shows, then take the figures.
+	var after map[string]*dto.MetricFamily
+	lastRoute := map[string]string{"route": "GET " + taxiiAPIRoot + "collections/{collection}/objects/{$}", "code": "200"}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		after = scrape(t, s.metrics)
+		if sample(after, metrics.HTTPRequestDuration, lastRoute) > sample(before, metrics.HTTPRequestDuration, lastRoute) || time.Now().After(deadline) {
+			break
+		}
+	}
 	route := func(pattern, code string) map[string]string { return map[string]string{"route": pattern, "code": code} }
 	op := func(name, outcome string) map[string]string {
 		return map[string]string{"operation": name, "outcome": outcome}
