@@ -325,6 +325,14 @@ func TestBrowserObjectAndVersions(t *testing.T) {
 	if n := eval[int](b, `document.querySelectorAll("table.versions tr[data-version]").length`); n != 2 {
 		t.Errorf("%d versions, want 2", n)
 	}
+	// Who can read it, and why: JPN is among the partners, and the trace
+	// names the rules.
+	if who := b.text("section.who"); !strings.Contains(who, "Partners") || !strings.Contains(who, "JPN") {
+		t.Errorf("who can read this: %q", who)
+	}
+	if n := eval[int](b, `document.querySelectorAll("section.who table.audience tbody tr").length`); n < 3 {
+		t.Errorf("the audience table has %d rows, want allies, NATO bodies and partners", n)
+	}
 	// The raw JSON is behind a toggle.
 	if open := eval[bool](b, `document.querySelector("details.raw").open`); open {
 		t.Error("the raw JSON is open by default")
