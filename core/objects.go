@@ -460,15 +460,15 @@ func (w *Write) stored(collection string, writer liaison.Principal, canRead bool
 		}, `SELECT v.id, v.version_us, v.collection, v.default_marking, v.vid, v.originator, v.date_added_us, `+readableCol+`,
 			CASE WHEN v.collection = ? THEN v.raw END FROM versions v WHERE v.id IN (SELECT value FROM json_each(?))`, org, collection, Strings(part))
 	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("find stored versions: %w", err)
+	}
 	for _, r := range found {
-		if err != nil {
-			break
-		}
 		k, readable := r.k, r.readable
 		if readable && r.coll != collection {
-			var rd liaison.Audience
-			if rd, err = w.readers(r.coll); err != nil {
-				break
+			rd, err := w.readers(r.coll)
+			if err != nil {
+				return nil, nil, fmt.Errorf("find stored versions: %w", err)
 			}
 			readable = rd.Contains(org)
 		}
@@ -489,9 +489,6 @@ func (w *Write) stored(collection string, writer liaison.Principal, canRead bool
 			first[k] = r.vid
 			defaults[k] = r.def
 		}
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("find stored versions: %w", err)
 	}
 	return defaults, have, nil
 }

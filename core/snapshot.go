@@ -145,19 +145,7 @@ type rowWith struct {
 func (rw rowWith) Scan(dest ...any) error { return rw.r.Scan(append(dest, rw.extra)...) }
 
 // each runs query and calls fn on every row.
-func each(tx Tx, query string, fn func(Rows) error) error {
-	rows, err := tx.Query(query)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
+func each(tx Tx, query string, fn func(Rows) error) error { return eachRow(tx, fn, query) }
 
 func exportRest(tx Tx, emit func(liaison.SnapshotPart) error) error {
 	var p liaison.SnapshotPart
