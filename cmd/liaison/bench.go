@@ -104,9 +104,11 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 			return usagef("--db %q is not a postgres:// URL", db)
 		}
 		// Each store the benchmark makes is a fresh schema liaison_bench_*
-		// of that database, dropped afterwards.
+		// of that database, dropped afterwards. With --db-replica, its
+		// reads go to the replicas whenever they may.
+		replicas := st.replicas
 		cfg.Engine = bench.PostgreSQL(db, func(ctx context.Context, url, schema string) (liaison.Store, error) {
-			return postgres.Open(ctx, url, postgres.Options{Logger: quiet, Schema: schema})
+			return postgres.Open(ctx, url, postgres.Options{Logger: quiet, Schema: schema, Replicas: replicas})
 		})
 	}
 	cfg.Handler = func(s liaison.Store) (http.Handler, error) {
