@@ -271,7 +271,9 @@ type ConsultationService interface {
 	// EINVALID for a malformed outcome (empty summary, unknown owner).
 	RecordOutcome(ctx context.Context, by Principal, id int64, o Outcome) (Consultation, error)
 	// ConcludeConsultation records the outcome and concludes an open
-	// consultation. Errors as RecordOutcome.
+	// consultation. What o leaves out is kept from the outcome already
+	// recorded: the summary when o's is empty, the actions when
+	// o.Actions is nil. Errors as RecordOutcome.
 	ConcludeConsultation(ctx context.Context, by Principal, id int64, o Outcome) (Consultation, error)
 	// SetActionStatus changes the status of agreed action i (from 0).
 	// EFORBIDDEN unless by is an officer of the convenor or of the

@@ -159,7 +159,11 @@ type outcomeIn struct {
 }
 
 func (in outcomeIn) outcome() liaison.Outcome {
-	o := liaison.Outcome{Summary: in.Summary, Actions: []liaison.AgreedAction{}}
+	// Actions left out stay nil: a conclude then keeps the recorded ones.
+	o := liaison.Outcome{Summary: in.Summary}
+	if in.Actions != nil {
+		o.Actions = []liaison.AgreedAction{}
+	}
 	for _, a := range in.Actions {
 		o.Actions = append(o.Actions, liaison.AgreedAction{Text: a.Text, Owner: a.Owner, Due: a.Due, Status: liaison.ActionStatus(a.Status)})
 	}
