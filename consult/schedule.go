@@ -36,10 +36,10 @@ const (
 // EINVALID for a bad request.
 func ProposeSlots(req liaison.SlotRequest, d *liaison.Directory) ([]liaison.Slot, error) {
 	if req.Duration <= 0 || req.Duration > 24*time.Hour {
-		return nil, liaison.Errorf(liaison.EINVALID, "slot duration must be between 1 minute and 24 hours, not %s", req.Duration)
+		return nil, liaison.Errorf(liaison.EINVALID, "duration_minutes: a meeting lasts between 1 minute and 24 hours, not %s", spoken(req.Duration))
 	}
 	if req.From.IsZero() || req.To.IsZero() || !req.To.After(req.From) {
-		return nil, liaison.Errorf(liaison.EINVALID, "slot range needs a start (from) before its end (to)")
+		return nil, liaison.Errorf(liaison.EINVALID, "from and to: the range needs a start (from) before its end (to)")
 	}
 	if req.To.Sub(req.From) > MaxSlotRange {
 		return nil, liaison.Errorf(liaison.EINVALID, "slot range %s to %s is longer than %d days", stamp(req.From), stamp(req.To), int(MaxSlotRange/(24*time.Hour)))
@@ -59,10 +59,10 @@ func ProposeSlots(req liaison.SlotRequest, d *liaison.Directory) ([]liaison.Slot
 		step = 30 * time.Minute
 	}
 	if step < MinSlotStep {
-		return nil, liaison.Errorf(liaison.EINVALID, "slot step %s is shorter than %s", step, MinSlotStep)
+		return nil, liaison.Errorf(liaison.EINVALID, "step_minutes: a step of %s is shorter than %s", spoken(step), spoken(MinSlotStep))
 	}
 	if step%time.Minute != 0 || req.Duration%time.Minute != 0 {
-		return nil, liaison.Errorf(liaison.EINVALID, "slot step and duration must be whole minutes, not %s and %s", step, req.Duration)
+		return nil, liaison.Errorf(liaison.EINVALID, "step_minutes and duration_minutes must be whole minutes, not %s and %s", spoken(step), spoken(req.Duration))
 	}
 	limit := req.Limit
 	if limit <= 0 {
@@ -144,7 +144,7 @@ func ProposeSlots(req liaison.SlotRequest, d *liaison.Directory) ([]liaison.Slot
 		}
 	}
 	if len(all) == 0 {
-		return nil, liaison.Errorf(liaison.EINVALID, "a %s meeting does not fit between %s and %s", req.Duration, stamp(req.From), stamp(req.To))
+		return nil, liaison.Errorf(liaison.EINVALID, "a meeting of %s does not fit between %s and %s", spoken(req.Duration), stamp(req.From), stamp(req.To))
 	}
 	inside := slices.ContainsFunc(all, func(s liaison.Slot) bool { return s.OutOfHours == 0 })
 	if inside {
@@ -249,6 +249,24 @@ func floorDiv(a, b int64) int64 {
 		q--
 	}
 	return q
+}
+
+// spoken says a duration in words, such as "90 minutes" or "25 hours".
+func spoken(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0 && d != 0:
+		return plural(int64(d/time.Hour), "hour")
+	case d%time.Minute == 0:
+		return plural(int64(d/time.Minute), "minute")
+	}
+	return plural(int64(d/time.Second), "second")
+}
+
+func plural(n int64, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
 }
 
 func clock(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
