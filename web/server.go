@@ -112,6 +112,7 @@ func (s *Server) routes() {
 	s.handle("GET /collections/{cid}/objects/{id}", s.signedIn(s.object))
 	s.handle("GET /collections/{cid}/objects/{id}/diff", s.signedIn(s.diff))
 	s.handle("GET /markings", s.pageFor(s.markingsHelp))
+	s.decisionRoutes()
 	s.handle("GET /healthz", http.HandlerFunc(s.healthz))
 	s.handle("GET /assets/{name}", http.HandlerFunc(s.asset))
 	s.handle("GET /favicon.svg", http.HandlerFunc(s.favicon))
