@@ -113,6 +113,7 @@ func (s *Server) routes() {
 	s.handle("GET /collections/{cid}/objects/{id}/diff", s.signedIn(s.diff))
 	s.handle("GET /markings", s.pageFor(s.markingsHelp))
 	s.decisionRoutes()
+	s.consultationRoutes()
 	s.handle("GET /healthz", http.HandlerFunc(s.healthz))
 	s.handle("GET /assets/{name}", http.HandlerFunc(s.asset))
 	s.handle("GET /favicon.svg", http.HandlerFunc(s.favicon))
