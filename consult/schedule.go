@@ -311,3 +311,57 @@ func ParseDays(s string) ([]time.Weekday, error) {
 	}
 	return out, nil
 }
+
+// SeriesWeek is one meeting of a weekly series and the burden each
+// participant has carried up to and including it.
+type SeriesWeek struct {
+	Slot       liaison.Slot
+	Cumulative map[string]int // by organisation code
+}
+
+// ProposeSeries plans a weekly series of n meetings: week i searches
+// [From+7i days, To+7i days) for req's meeting. It rotates the burden: each
+// week it takes the slot that leaves the worst-off participant's
+// cumulative burden lowest (then the lowest cumulative sum, then the
+// earliest), so that no participant carries the night slot week after
+// week when another slot exists. EINVALID for a bad request or n outside
+// 1 to 52.
+func ProposeSeries(req liaison.SlotRequest, n int, d *liaison.Directory) ([]SeriesWeek, error) {
+	if n < 1 || n > 52 {
+		return nil, liaison.Errorf(liaison.EINVALID, "weeks: a series has 1 to 52 weekly meetings, not %d", n)
+	}
+	cum := map[string]int{}
+	var out []SeriesWeek
+	for i := range n {
+		week := req
+		week.From = req.From.AddDate(0, 0, 7*i)
+		week.To = req.To.AddDate(0, 0, 7*i)
+		week.Limit = MaxSlots
+		slots, err := ProposeSlots(week, d)
+		if err != nil {
+			return nil, err
+		}
+		best, bestWorst, bestSum := -1, 0, 0
+		for j, s := range slots {
+			worst, sum := 0, 0
+			for _, l := range s.Local {
+				c := cum[l.Org] + l.Burden
+				worst = max(worst, c)
+				sum += c
+			}
+			if best < 0 || worst < bestWorst || (worst == bestWorst && sum < bestSum) {
+				best, bestWorst, bestSum = j, worst, sum
+			}
+		}
+		s := slots[best]
+		w := SeriesWeek{Slot: s, Cumulative: map[string]int{}}
+		for _, l := range s.Local {
+			cum[l.Org] += l.Burden
+		}
+		for k, v := range cum {
+			w.Cumulative[k] = v
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}

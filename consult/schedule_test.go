@@ -407,3 +407,48 @@ func FuzzParseDays(f *testing.F) {
 		}
 	})
 }
+
+// A 12-week series for Brussels, Washington, Tokyo and Sydney rotates
+// the burden: each nation that carries any ends within 1.5 times the
+// least burdened of them, where always taking the single fairest slot
+// would leave Brussels with all of it.
+func TestSeriesRotatesTheBurden(t *testing.T) {
+	d := liaison.NewDirectory([]liaison.Organisation{
+		{Code: "BEL", Name: "Belgium", Kind: liaison.Ally, TimeZone: "Europe/Brussels"},
+		{Code: "USA", Name: "United States", Kind: liaison.Ally, TimeZone: "America/New_York"},
+		{Code: "JPN", Name: "Japan", Kind: liaison.Partner, TimeZone: "Asia/Tokyo"},
+		{Code: "AUS", Name: "Australia", Kind: liaison.Partner, TimeZone: "Australia/Sydney"},
+	}, nil, nil, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	req := liaison.SlotRequest{Participants: []string{"BEL", "USA", "JPN", "AUS"}, Duration: time.Hour, From: utc("2026-03-02T00:00:00Z"), To: utc("2026-03-07T00:00:00Z")}
+	weeks, err := ProposeSeries(req, 12, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(weeks) != 12 {
+		t.Fatalf("%d weeks", len(weeks))
+	}
+	last := weeks[11].Cumulative
+	lo, hi := 1<<30, 0
+	for org, b := range last {
+		t.Logf("%s carries %d", org, b)
+		lo, hi = min(lo, b), max(hi, b)
+	}
+	if lo == 0 || float64(hi) > 1.5*float64(lo) {
+		t.Fatalf("cumulative burdens %v: the most burdened carries more than 1.5× the least", last)
+	}
+	for i, w := range weeks {
+		if w.Slot.Start.Before(req.From.AddDate(0, 0, 7*i)) || w.Slot.End.After(req.To.AddDate(0, 0, 7*i)) {
+			t.Fatalf("week %d slot %s is outside its week", i, w.Slot.Start)
+		}
+		for _, l := range w.Slot.Local {
+			if l.DayOff {
+				t.Errorf("week %d puts %s on a day off", i, l.Org)
+			}
+		}
+	}
+	// The weeks span the change to summer time in Washington (8 March)
+	// and Brussels (29 March) and the end of it in Sydney (5 April).
+	if _, err := ProposeSeries(req, 0, d); liaison.ErrorCode(err) != liaison.EINVALID {
+		t.Fatalf("0 weeks: %v", err)
+	}
+}
