@@ -114,6 +114,7 @@ func (s *Server) routes() {
 	s.handle("GET /markings", s.pageFor(s.markingsHelp))
 	s.decisionRoutes()
 	s.consultationRoutes()
+	s.plannerRoutes()
 	s.handle("GET /healthz", http.HandlerFunc(s.healthz))
 	s.handle("GET /assets/{name}", http.HandlerFunc(s.asset))
 	s.handle("GET /favicon.svg", http.HandlerFunc(s.favicon))
