@@ -79,12 +79,8 @@ func (s *Server) createConsultationForm(p *page) error {
 	}
 	f := p.r.PostForm
 	c := liaison.Consultation{Title: f.Get("title"), Convenor: p.p.Org, Format: liaison.ConsultationFormat(f.Get("format")), Place: f.Get("place"), Marking: formMarking(p.r)}
-	for _, t := range splitList(strings.ToLower(f.Get("topics"))) {
-		c.Topics = append(c.Topics, t)
-	}
-	for _, t := range splitList(strings.ToUpper(f.Get("participants"))) {
-		c.Participants = append(c.Participants, t)
-	}
+	c.Topics = splitList(strings.ToLower(f.Get("topics")))
+	c.Participants = splitList(strings.ToUpper(f.Get("participants")))
 	for _, line := range strings.Split(f.Get("agenda"), "\n") {
 		if line = strings.TrimSpace(line); line != "" {
 			c.Agenda = append(c.Agenda, liaison.AgendaItem{Title: line})
