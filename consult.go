@@ -271,7 +271,9 @@ type ConsultationService interface {
 	// EINVALID for a malformed outcome (empty summary, unknown owner).
 	RecordOutcome(ctx context.Context, by Principal, id int64, o Outcome) (Consultation, error)
 	// ConcludeConsultation records the outcome and concludes an open
-	// consultation. Errors as RecordOutcome.
+	// consultation. What o leaves out is kept from the outcome already
+	// recorded: the summary when o's is empty, the actions when
+	// o.Actions is nil. Errors as RecordOutcome.
 	ConcludeConsultation(ctx context.Context, by Principal, id int64, o Outcome) (Consultation, error)
 	// SetActionStatus changes the status of agreed action i (from 0).
 	// EFORBIDDEN unless by is an officer of the convenor or of the
@@ -326,6 +328,10 @@ type SlotRequest struct {
 	Hours        WorkingHours  // zero value: DefaultWorkingHours
 	Step         time.Duration // granularity of start times; default 30 minutes
 	Limit        int           // most proposals returned; default 10
+	// Holidays are public holidays by organisation code: local dates
+	// such as 2026-03-20, which weigh like a weekend for that
+	// organisation.
+	Holidays map[string][]string
 }
 
 // Slot is a proposed meeting time and what it costs each participant.
@@ -335,10 +341,15 @@ type Slot struct {
 	// OutOfHours is how many participants would meet outside their
 	// working hours; WorstMinutesOut is the longest such stretch, in
 	// minutes, and TotalMinutesOut the sum over participants.
-	OutOfHours      int         `json:"out_of_hours"`
-	WorstMinutesOut int         `json:"worst_minutes_out"`
-	TotalMinutesOut int         `json:"total_minutes_out"`
-	Local           []LocalTime `json:"local"`
+	OutOfHours      int `json:"out_of_hours"`
+	WorstMinutesOut int `json:"worst_minutes_out"`
+	TotalMinutesOut int `json:"total_minutes_out"`
+	// WorstBurden is the largest participant's burden (see
+	// LocalTime.Burden) and TotalBurden the sum: slots are ranked by
+	// them, in that order.
+	WorstBurden int         `json:"worst_burden"`
+	TotalBurden int         `json:"total_burden"`
+	Local       []LocalTime `json:"local"`
 }
 
 // LocalTime is one participant's view of a slot.
@@ -350,4 +361,11 @@ type LocalTime struct {
 	End        string `json:"end"`
 	InHours    bool   `json:"in_hours"`
 	MinutesOut int    `json:"minutes_out"` // minutes outside working hours
+	// Burden weighs the minutes out of hours, in weighted minutes: each
+	// minute counts 1 + its hours of clock distance to the working day,
+	// three times that at night (00:00–06:00 local), four times on a day
+	// off (a weekend or public holiday, where every minute counts).
+	Burden int  `json:"burden"`
+	Night  bool `json:"night"`   // some of it falls between 00:00 and 06:00 local
+	DayOff bool `json:"day_off"` // some of it falls on a weekend or holiday
 }

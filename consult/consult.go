@@ -192,7 +192,9 @@ func Transition(c *liaison.Consultation, by liaison.Principal, to liaison.Consul
 }
 
 // RecordOutcome checks outcome o for c as by at now and stores it in c;
-// with conclude it also moves c from open to concluded. Agreed actions
+// with conclude it also moves c from open to concluded, and a conclude
+// keeps from the outcome already recorded what o leaves out: the summary
+// when o's is empty, the actions when o.Actions is nil. Agreed actions
 // start open unless a status is given. EFORBIDDEN unless by is an officer
 // of the convenor; ECONFLICT unless c is open (or, without conclude,
 // concluded); EINVALID for an empty summary, an action without text, an
@@ -212,6 +214,16 @@ func RecordOutcome(c *liaison.Consultation, by liaison.Principal, d *liaison.Dir
 		return liaison.Errorf(liaison.ECONFLICT, "consultation %d is %s: only an open consultation can %s", c.ID, c.Status, map[bool]string{true: "be concluded", false: "take an outcome"}[conclude])
 	}
 	o.Summary = strings.TrimSpace(o.Summary)
+	if conclude && c.Outcome != nil {
+		// Concluding on the outcome already recorded: what the conclude
+		// leaves out (no summary; no action list at all) is kept.
+		if o.Summary == "" {
+			o.Summary = c.Outcome.Summary
+		}
+		if o.Actions == nil {
+			o.Actions = c.Outcome.Actions
+		}
+	}
 	if o.Summary == "" {
 		return liaison.Errorf(liaison.EINVALID, "the outcome of consultation %d needs a summary", c.ID)
 	}

@@ -399,3 +399,51 @@ func FuzzParseRefs(f *testing.F) {
 		}
 	})
 }
+
+// TestConcludeUsesRecordedOutcome: concluding after the outcome was
+// recorded needs no second copy of it. What a conclude leaves out is taken
+// from the recorded outcome; what it carries replaces it.
+func TestConcludeUsesRecordedOutcome(t *testing.T) {
+	due := t0.Add(30 * 24 * time.Hour)
+	recorded := liaison.Outcome{Summary: "Agreed a weekly exchange.", Actions: []liaison.AgreedAction{{Text: "Set up the exchange", Owner: "JPN", Due: due}}}
+	tests := []struct {
+		name        string
+		conclude    liaison.Outcome
+		wantSummary string
+		wantActions int
+	}{
+		{"nothing sent keeps all", liaison.Outcome{}, recorded.Summary, 1},
+		{"summary only keeps actions", liaison.Outcome{Summary: "Agreed a daily exchange."}, "Agreed a daily exchange.", 1},
+		{"empty action list clears actions", liaison.Outcome{Actions: []liaison.AgreedAction{}}, recorded.Summary, 0},
+		{"both replace", liaison.Outcome{Summary: "New.", Actions: []liaison.AgreedAction{{Text: "a", Owner: "KOR", Due: due}, {Text: "b", Owner: "AUS", Due: due}}}, "New.", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := created(t, meeting())
+			if err := Transition(&c, officer("NATO-IS"), liaison.ConsultationOpen, "", t0); err != nil {
+				t.Fatal(err)
+			}
+			if err := RecordOutcome(&c, officer("NATO-IS"), zoned(), recorded, false, t0); err != nil {
+				t.Fatal(err)
+			}
+			c.Outcome.Actions[0].Status = liaison.ActionDone // an update since it was recorded
+			if err := RecordOutcome(&c, officer("NATO-IS"), zoned(), tt.conclude, true, t0.Add(time.Hour)); err != nil {
+				t.Fatalf("conclude: %v", err)
+			}
+			if c.Status != liaison.ConsultationConcluded || c.Outcome.Summary != tt.wantSummary || len(c.Outcome.Actions) != tt.wantActions {
+				t.Fatalf("concluded %s with %+v", c.Status, c.Outcome)
+			}
+			if tt.conclude.Actions == nil && c.Outcome.Actions[0].Status != liaison.ActionDone {
+				t.Fatalf("kept actions lost their status: %+v", c.Outcome.Actions)
+			}
+		})
+	}
+	// With nothing recorded, a conclude still needs a summary.
+	c := created(t, meeting())
+	if err := Transition(&c, officer("NATO-IS"), liaison.ConsultationOpen, "", t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := RecordOutcome(&c, officer("NATO-IS"), zoned(), liaison.Outcome{}, true, t0); liaison.ErrorCode(err) != liaison.EINVALID {
+		t.Fatalf("conclude with no outcome at all: %v", err)
+	}
+}

@@ -24,19 +24,22 @@ const (
 // fall on multiples of req.Step inside [From, To-Duration].
 //
 // When slots exist inside everyone's working hours, those are returned in
-// time order. Otherwise slots are ranked by fairest burden: fewest
-// participants out of hours, then the least time out of hours for the
-// worst-off participant, then the least in total, then the earliest.
+// time order. Otherwise slots are ranked by fair burden (see
+// LocalTime.Burden): how far outside each participant's working day the
+// meeting falls, so that an hour at 07:00 weighs far less than one at
+// 01:00, night more, and a weekend or public holiday more again. The
+// order is the worst-off participant's burden first, then the sum over
+// participants, then the earliest start.
 // Proposals never overlap each other: a lower-ranked slot that overlaps a
 // chosen one is skipped. Local times are computed with the IANA zone
 // rules, so daylight-saving changes inside the range are honoured.
 // EINVALID for a bad request.
 func ProposeSlots(req liaison.SlotRequest, d *liaison.Directory) ([]liaison.Slot, error) {
 	if req.Duration <= 0 || req.Duration > 24*time.Hour {
-		return nil, liaison.Errorf(liaison.EINVALID, "slot duration must be between 1 minute and 24 hours, not %s", req.Duration)
+		return nil, liaison.Errorf(liaison.EINVALID, "duration_minutes: a meeting lasts between 1 minute and 24 hours, not %s", spoken(req.Duration))
 	}
 	if req.From.IsZero() || req.To.IsZero() || !req.To.After(req.From) {
-		return nil, liaison.Errorf(liaison.EINVALID, "slot range needs a start (from) before its end (to)")
+		return nil, liaison.Errorf(liaison.EINVALID, "from and to: the range needs a start (from) before its end (to)")
 	}
 	if req.To.Sub(req.From) > MaxSlotRange {
 		return nil, liaison.Errorf(liaison.EINVALID, "slot range %s to %s is longer than %d days", stamp(req.From), stamp(req.To), int(MaxSlotRange/(24*time.Hour)))
@@ -56,7 +59,10 @@ func ProposeSlots(req liaison.SlotRequest, d *liaison.Directory) ([]liaison.Slot
 		step = 30 * time.Minute
 	}
 	if step < MinSlotStep {
-		return nil, liaison.Errorf(liaison.EINVALID, "slot step %s is shorter than %s", step, MinSlotStep)
+		return nil, liaison.Errorf(liaison.EINVALID, "step_minutes: a step of %s is shorter than %s", spoken(step), spoken(MinSlotStep))
+	}
+	if step%time.Minute != 0 || req.Duration%time.Minute != 0 {
+		return nil, liaison.Errorf(liaison.EINVALID, "step_minutes and duration_minutes must be whole minutes, not %s and %s", spoken(step), spoken(req.Duration))
 	}
 	limit := req.Limit
 	if limit <= 0 {
@@ -75,6 +81,16 @@ func ProposeSlots(req liaison.SlotRequest, d *liaison.Directory) ([]liaison.Slot
 	if len(orgs) == 0 {
 		return nil, liaison.Errorf(liaison.EINVALID, "participants %v stand for no organisation on the hub", req.Participants)
 	}
+	holidays := map[string][]int64{}
+	for code, dates := range req.Holidays {
+		for i, ds := range dates {
+			day, err := time.Parse(time.DateOnly, ds)
+			if err != nil {
+				return nil, liaison.Errorf(liaison.EINVALID, "holidays %s[%d]: want a date such as 2026-03-20, not %q", code, i, ds)
+			}
+			holidays[code] = append(holidays[code], day.Unix()/86400)
+		}
+	}
 	type member struct {
 		code, zone string
 		loc        *time.Location
@@ -90,7 +106,7 @@ func ProposeSlots(req liaison.SlotRequest, d *liaison.Directory) ([]liaison.Slot
 		if err != nil {
 			return nil, liaison.Errorf(liaison.EINVALID, "organisation %s: time zone %q is not an IANA zone name", code, zone)
 		}
-		members = append(members, member{code, zone, loc})
+		members = append(members, member{code: code, zone: zone, loc: loc})
 	}
 
 	var all []liaison.Slot
@@ -98,27 +114,37 @@ func ProposeSlots(req liaison.SlotRequest, d *liaison.Directory) ([]liaison.Slot
 	if first.Before(req.From) {
 		first = first.Add(step)
 	}
+	dur := int(req.Duration / time.Minute)
 	for s := first; !s.Add(req.Duration).After(req.To); s = s.Add(step) {
-		e := s.Add(req.Duration)
-		slot := liaison.Slot{Start: s.UTC(), End: e.UTC(), Local: make([]liaison.LocalTime, 0, len(members))}
-		for _, m := range members {
-			out := int((req.Duration - inHours(s, e, m.loc, hours)) / time.Minute)
-			ls := s.In(m.loc)
+		all = append(all, liaison.Slot{Start: s.UTC(), End: s.Add(req.Duration).UTC(), Local: make([]liaison.LocalTime, 0, len(members))})
+	}
+	// One participant at a time, so that only one set of running sums
+	// is held at once.
+	span := int(req.To.Sub(first) / time.Minute)
+	for _, m := range members {
+		cost := costMinutes(first, max(span, 0), m.loc, hours, holidays[m.code])
+		for i := range all {
+			slot := &all[i]
+			k := int(slot.Start.Sub(first) / time.Minute)
+			out, weight, night, off := cost.between(k, k+dur)
+			burden := int(weight / 60)
+			ls := slot.Start.In(m.loc)
 			slot.Local = append(slot.Local, liaison.LocalTime{
 				Org: m.code, Zone: m.zone, Weekday: ls.Weekday().String()[:3],
-				Start: ls.Format(time.RFC3339), End: e.In(m.loc).Format(time.RFC3339),
-				InHours: out == 0, MinutesOut: out,
+				Start: ls.Format(time.RFC3339), End: slot.End.In(m.loc).Format(time.RFC3339),
+				InHours: out == 0, MinutesOut: out, Burden: burden, Night: night > 0, DayOff: off > 0,
 			})
 			if out > 0 {
 				slot.OutOfHours++
 				slot.TotalMinutesOut += out
 				slot.WorstMinutesOut = max(slot.WorstMinutesOut, out)
 			}
+			slot.TotalBurden += burden
+			slot.WorstBurden = max(slot.WorstBurden, burden)
 		}
-		all = append(all, slot)
 	}
 	if len(all) == 0 {
-		return nil, liaison.Errorf(liaison.EINVALID, "a %s meeting does not fit between %s and %s", req.Duration, stamp(req.From), stamp(req.To))
+		return nil, liaison.Errorf(liaison.EINVALID, "a meeting of %s does not fit between %s and %s", spoken(req.Duration), stamp(req.From), stamp(req.To))
 	}
 	inside := slices.ContainsFunc(all, func(s liaison.Slot) bool { return s.OutOfHours == 0 })
 	if inside {
@@ -126,14 +152,11 @@ func ProposeSlots(req liaison.SlotRequest, d *liaison.Directory) ([]liaison.Slot
 	} else {
 		sort.SliceStable(all, func(i, j int) bool {
 			a, b := all[i], all[j]
-			if a.OutOfHours != b.OutOfHours {
-				return a.OutOfHours < b.OutOfHours
+			if a.WorstBurden != b.WorstBurden {
+				return a.WorstBurden < b.WorstBurden
 			}
-			if a.WorstMinutesOut != b.WorstMinutesOut {
-				return a.WorstMinutesOut < b.WorstMinutesOut
-			}
-			if a.TotalMinutesOut != b.TotalMinutesOut {
-				return a.TotalMinutesOut < b.TotalMinutesOut
+			if a.TotalBurden != b.TotalBurden {
+				return a.TotalBurden < b.TotalBurden
 			}
 			return a.Start.Before(b.Start)
 		})
@@ -151,35 +174,99 @@ func ProposeSlots(req liaison.SlotRequest, d *liaison.Directory) ([]liaison.Slot
 	return picked, nil
 }
 
-// inHours returns how much of [s, e) falls inside the working hours in loc.
-// Each local day's window is built from the wall clock in loc, so a day
-// on which daylight-saving time begins or ends is handled by the zone
-// rules.
-func inHours(s, e time.Time, loc *time.Location, h liaison.WorkingHours) time.Duration {
-	ls := s.In(loc)
-	var total time.Duration
-	for i := -1; ; i++ {
-		day := time.Date(ls.Year(), ls.Month(), ls.Day()+i, 0, 0, 0, 0, loc)
-		if !day.Before(e) {
-			break
+// Burden weights, per minute (see liaison.LocalTime.Burden).
+const (
+	nightStart, nightEnd = 0, 6 * 60 // local clock minutes
+	nightFactor          = 3
+	dayOffFactor         = 4
+)
+
+// minuteCost holds one participant's running sums, minute by minute from
+// the first candidate start: minutes out of hours, weighted minutes (×60),
+// night minutes and day-off minutes. The sums make each slot's cost a
+// subtraction, whatever its length.
+type minuteCost struct {
+	out, weight, night, off []int64
+}
+
+func (c *minuteCost) between(a, b int) (out int, weight int64, night, off int) {
+	return int(c.out[b] - c.out[a]), c.weight[b] - c.weight[a], int(c.night[b] - c.night[a]), int(c.off[b] - c.off[a])
+}
+
+// costMinutes weighs n minutes from first for a participant in loc. The
+// local wall clock comes from the zone rules, refreshed whenever the
+// zone's offset period ends, so daylight-saving changes are honoured.
+// holidays are local days, as days since 1970-01-01.
+func costMinutes(first time.Time, n int, loc *time.Location, h liaison.WorkingHours, holidays []int64) *minuteCost {
+	c := &minuteCost{out: make([]int64, n+1), weight: make([]int64, n+1), night: make([]int64, n+1), off: make([]int64, n+1)}
+	var offset int64
+	var periodEnd time.Time
+	for i := range n {
+		t := first.Add(time.Duration(i) * time.Minute)
+		if periodEnd.IsZero() || !t.Before(periodEnd) {
+			lt := t.In(loc)
+			_, off := lt.Zone()
+			offset = int64(off)
+			_, periodEnd = lt.ZoneBounds()
+			if periodEnd.IsZero() {
+				periodEnd = t.Add(100 * 365 * 24 * time.Hour) // a zone with no further change
+			}
 		}
-		if !slices.Contains(h.Days, day.Weekday()) {
-			continue
+		wall := t.Unix() + offset
+		day := floorDiv(wall, 86400)
+		clockMin := int((wall - day*86400) / 60)
+		weekday := time.Weekday((day + 4) % 7) // 1970-01-01 was a Thursday
+		dayOff := !slices.Contains(h.Days, weekday) || slices.Contains(holidays, day)
+		inClock := clockMin >= h.Start && clockMin < h.End
+		var w, out, night, off int64
+		if !inClock || dayOff {
+			out = 1
+			d := 0
+			if !inClock {
+				d = min((h.Start-clockMin+1440)%1440, (clockMin-h.End+1440)%1440)
+			}
+			w = int64(60 + d)
+			if clockMin >= nightStart && clockMin < nightEnd {
+				w *= nightFactor
+				night = 1
+			}
+			if dayOff {
+				w *= dayOffFactor
+				off = 1
+			}
 		}
-		ws := time.Date(day.Year(), day.Month(), day.Day(), 0, h.Start, 0, 0, loc)
-		we := time.Date(day.Year(), day.Month(), day.Day(), 0, h.End, 0, 0, loc)
-		lo, hi := s, e
-		if ws.After(lo) {
-			lo = ws
-		}
-		if we.Before(hi) {
-			hi = we
-		}
-		if hi.After(lo) {
-			total += hi.Sub(lo)
-		}
+		c.out[i+1] = c.out[i] + out
+		c.weight[i+1] = c.weight[i] + w
+		c.night[i+1] = c.night[i] + night
+		c.off[i+1] = c.off[i] + off
 	}
-	return total
+	return c
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// spoken says a duration in words, such as "90 minutes" or "25 hours".
+func spoken(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0 && d != 0:
+		return plural(int64(d/time.Hour), "hour")
+	case d%time.Minute == 0:
+		return plural(int64(d/time.Minute), "minute")
+	}
+	return plural(int64(d/time.Second), "second")
+}
+
+func plural(n int64, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
 }
 
 func clock(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
@@ -221,6 +308,60 @@ func ParseDays(s string) ([]time.Weekday, error) {
 				break
 			}
 		}
+	}
+	return out, nil
+}
+
+// SeriesWeek is one meeting of a weekly series and the burden each
+// participant has carried up to and including it.
+type SeriesWeek struct {
+	Slot       liaison.Slot
+	Cumulative map[string]int // by organisation code
+}
+
+// ProposeSeries plans a weekly series of n meetings: week i searches
+// [From+7i days, To+7i days) for req's meeting. It rotates the burden: each
+// week it takes the slot that leaves the worst-off participant's
+// cumulative burden lowest (then the lowest cumulative sum, then the
+// earliest), so that no participant carries the night slot week after
+// week when another slot exists. EINVALID for a bad request or n outside
+// 1 to 52.
+func ProposeSeries(req liaison.SlotRequest, n int, d *liaison.Directory) ([]SeriesWeek, error) {
+	if n < 1 || n > 52 {
+		return nil, liaison.Errorf(liaison.EINVALID, "weeks: a series has 1 to 52 weekly meetings, not %d", n)
+	}
+	cum := map[string]int{}
+	var out []SeriesWeek
+	for i := range n {
+		week := req
+		week.From = req.From.AddDate(0, 0, 7*i)
+		week.To = req.To.AddDate(0, 0, 7*i)
+		week.Limit = MaxSlots
+		slots, err := ProposeSlots(week, d)
+		if err != nil {
+			return nil, err
+		}
+		best, bestWorst, bestSum := -1, 0, 0
+		for j, s := range slots {
+			worst, sum := 0, 0
+			for _, l := range s.Local {
+				c := cum[l.Org] + l.Burden
+				worst = max(worst, c)
+				sum += c
+			}
+			if best < 0 || worst < bestWorst || (worst == bestWorst && sum < bestSum) {
+				best, bestWorst, bestSum = j, worst, sum
+			}
+		}
+		s := slots[best]
+		w := SeriesWeek{Slot: s, Cumulative: map[string]int{}}
+		for _, l := range s.Local {
+			cum[l.Org] += l.Burden
+		}
+		for k, v := range cum {
+			w.Cumulative[k] = v
+		}
+		out = append(out, w)
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package consult
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,38 +107,52 @@ func TestSlotsAcrossEuropeanDaylightSaving(t *testing.T) {
 	}
 }
 
-// cost is an independent, minute-by-minute oracle of what a slot costs.
-func cost(t *testing.T, d *liaison.Directory, orgs []string, s, e time.Time) (out, worst, total int) {
+// burdenOracle is an independent, minute-by-minute oracle of what a slot
+// costs one participant under the default working hours: every minute
+// out of hours weighs 1 + its hours of clock distance to 08:00–18:00,
+// three times that between 00:00 and 06:00, four times on a weekend
+// (where every minute counts, in clock hours too). Burden is the sum
+// divided by 60, rounded down: weighted minutes.
+func burdenOracle(t *testing.T, zone string, s, e time.Time) int {
 	t.Helper()
-	for _, code := range orgs {
-		o, _ := d.Organisation(code)
-		loc, err := time.LoadLocation(o.TimeZone)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for m := s; m.Before(e); m = m.Add(time.Minute) {
-			l := m.In(loc)
-			mins := l.Hour()*60 + l.Minute()
-			if l.Weekday() == time.Saturday || l.Weekday() == time.Sunday || mins < 8*60 || mins >= 18*60 {
-				n++
-			}
-		}
-		if n > 0 {
-			out++
-			total += n
-			worst = max(worst, n)
-		}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return
+	sum := 0
+	for m := s; m.Before(e); m = m.Add(time.Minute) {
+		l := m.In(loc)
+		c := l.Hour()*60 + l.Minute()
+		weekend := l.Weekday() == time.Saturday || l.Weekday() == time.Sunday
+		inClock := c >= 8*60 && c < 18*60
+		if inClock && !weekend {
+			continue
+		}
+		d := 0
+		if !inClock {
+			// Clock distance to the window, across midnight either way.
+			d = min((8*60-c+1440)%1440, (c-18*60+1440)%1440)
+		}
+		w := 60 + d
+		if c < 6*60 {
+			w *= 3
+		}
+		if weekend {
+			w *= 4
+		}
+		sum += w
+	}
+	return sum / 60
 }
 
-// Brussels, Washington, Tokyo and Canberra share no working hour: the
-// proposals are ranked by fairest burden, checked against an oracle.
+// The issue's four: Brussels, Washington, Tokyo and Sydney share no
+// working hour. The slots are ranked by the worst-off participant's
+// burden, then the sum, checked against the oracle; the top slot puts
+// nobody between 00:00 and 06:00 local, nor on a weekend.
 func TestSlotsNoCommonHours(t *testing.T) {
 	d := zoned()
 	orgs := []string{"NATO-IS", "USA", "JPN", "AUS"}
-	req := liaison.SlotRequest{Participants: orgs, Duration: time.Hour, From: utc("2026-03-02T00:00:00Z"), To: utc("2026-03-14T00:00:00Z"), Limit: 5}
+	req := liaison.SlotRequest{Participants: orgs, Duration: time.Hour, From: utc("2026-03-02T00:00:00Z"), To: utc("2026-03-09T00:00:00Z"), Limit: 5}
 	slots, err := ProposeSlots(req, d)
 	if err != nil {
 		t.Fatal(err)
@@ -145,33 +160,44 @@ func TestSlotsNoCommonHours(t *testing.T) {
 	if len(slots) != 5 {
 		t.Fatalf("%d slots", len(slots))
 	}
-	type key struct{ out, worst, total int }
-	best := key{99, 1 << 30, 1 << 30}
-	less := func(a, b key) bool {
-		if a.out != b.out {
-			return a.out < b.out
+	zone := map[string]string{}
+	for _, c := range orgs {
+		o, _ := d.Organisation(c)
+		zone[c] = o.TimeZone
+	}
+	type key struct{ worst, total int }
+	score := func(s, e time.Time) key {
+		var k key
+		for _, c := range orgs {
+			b := burdenOracle(t, zone[c], s, e)
+			k.worst = max(k.worst, b)
+			k.total += b
 		}
+		return k
+	}
+	less := func(a, b key) bool {
 		if a.worst != b.worst {
 			return a.worst < b.worst
 		}
 		return a.total < b.total
 	}
+	best := key{1 << 30, 1 << 30}
 	for s := req.From; !s.Add(req.Duration).After(req.To); s = s.Add(30 * time.Minute) {
-		o, w, tot := cost(t, d, orgs, s, s.Add(req.Duration))
-		if o == 0 {
-			t.Fatalf("oracle found a common slot at %s", s)
-		}
-		if k := (key{o, w, tot}); less(k, best) {
+		if k := score(s, s.Add(req.Duration)); less(k, best) {
 			best = k
 		}
 	}
 	prev := key{}
 	for i, s := range slots {
-		o, w, tot := cost(t, d, orgs, s.Start, s.End)
-		if o != s.OutOfHours || w != s.WorstMinutesOut || tot != s.TotalMinutesOut {
-			t.Fatalf("slot %d at %s: got (%d,%d,%d), oracle (%d,%d,%d)", i, s.Start, s.OutOfHours, s.WorstMinutesOut, s.TotalMinutesOut, o, w, tot)
+		k := score(s.Start, s.End)
+		if k.worst != s.WorstBurden || k.total != s.TotalBurden {
+			t.Fatalf("slot %d at %s: burden (%d,%d), oracle (%d,%d)", i, s.Start, s.WorstBurden, s.TotalBurden, k.worst, k.total)
 		}
-		k := key{o, w, tot}
+		for _, l := range s.Local {
+			if b := burdenOracle(t, zone[l.Org], s.Start, s.End); b != l.Burden {
+				t.Fatalf("slot %d %s: burden %d, oracle %d", i, l.Org, l.Burden, b)
+			}
+		}
 		if i == 0 && k != best {
 			t.Fatalf("first slot %+v, oracle best %+v", k, best)
 		}
@@ -188,8 +214,77 @@ func TestSlotsNoCommonHours(t *testing.T) {
 			}
 		}
 	}
-	if best.out != 2 {
-		t.Fatalf("expected two participants out of hours at best, oracle says %d", best.out)
+	for _, l := range slots[0].Local {
+		ls, _ := time.Parse(time.RFC3339, l.Start)
+		le, _ := time.Parse(time.RFC3339, l.End)
+		if l.Night || ls.Hour() < 6 || (le.Hour() < 6 && le.Hour()*60+le.Minute() > 0) || l.Weekday == "Sat" || l.Weekday == "Sun" || l.DayOff {
+			t.Fatalf("top slot %s puts %s at %s–%s (%s)", slots[0].Start, l.Org, l.Start, l.End, l.Weekday)
+		}
+	}
+	// The worked example of the issue: 22:00Z on Monday (23:00 Brussels,
+	// 17:00 Washington, 07:00 Tokyo, 09:00 Sydney) weighs less than
+	// 00:00Z on Monday (01:00 Brussels, a Sunday evening in Washington),
+	// although both leave two participants an hour out of hours.
+	late, early := score(utc("2026-03-02T22:00:00Z"), utc("2026-03-02T23:00:00Z")), score(utc("2026-03-02T00:00:00Z"), utc("2026-03-02T01:00:00Z"))
+	if !less(late, early) {
+		t.Fatalf("22:00Z Monday %+v does not rank above 00:00Z Monday %+v", late, early)
+	}
+	if !less(key{slots[0].WorstBurden, slots[0].TotalBurden}, early) {
+		t.Fatalf("top slot %+v is no better than 01:00 Brussels %+v", slots[0], early)
+	}
+}
+
+// An hour at 07:00 weighs far less than one at 01:00; night more still; a
+// weekend more again. One participant, table of single slots.
+func TestSlotBurdenWeights(t *testing.T) {
+	d := zoned()
+	tests := []struct {
+		name, start string // ISL works in UTC
+		want        int
+	}{
+		{"in hours", "2026-03-02T09:00:00Z", 0},
+		{"07:00", "2026-03-02T07:00:00Z", 90},           // 60 × (1 + 0.5 average hours away)
+		{"18:00", "2026-03-02T18:00:00Z", 89},           // just after the day
+		{"23:00", "2026-03-02T23:00:00Z", 389},          // 5 to 6 hours away
+		{"01:00 night", "2026-03-03T01:00:00Z", 1351},   // 7 to 6 hours away, ×3
+		{"Saturday 10:00", "2026-03-07T10:00:00Z", 240}, // a day off, ×4
+		{"Sunday 01:00", "2026-03-08T01:00:00Z", 5406},  // night on a day off
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := utc(tt.start)
+			slots, err := ProposeSlots(liaison.SlotRequest{Participants: []string{"ISL"}, Duration: time.Hour, From: s, To: s.Add(time.Hour)}, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(slots) != 1 || slots[0].Local[0].Burden != tt.want || slots[0].WorstBurden != tt.want {
+				t.Fatalf("burden %+v, want %d", slots, tt.want)
+			}
+			if o := burdenOracle(t, "UTC", s, s.Add(time.Hour)); o != tt.want {
+				t.Fatalf("oracle %d, want %d", o, tt.want)
+			}
+		})
+	}
+}
+
+// A public holiday weighs like a weekend for the organisation that keeps it.
+func TestSlotHolidays(t *testing.T) {
+	s := utc("2026-03-20T09:00:00Z") // a Friday: Vernal Equinox Day in Japan
+	slots, err := ProposeSlots(liaison.SlotRequest{
+		Participants: []string{"ISL", "JPN"}, Duration: time.Hour, From: s, To: s.Add(time.Hour),
+		Holidays: map[string][]string{"JPN": {"2026-03-20"}},
+	}, zoned())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := local(slots[0], "JPN"); !l.DayOff || l.Burden == 0 {
+		t.Fatalf("JPN on its holiday: %+v", l)
+	}
+	if l := local(slots[0], "ISL"); l.DayOff || l.Burden != 0 {
+		t.Fatalf("ISL keeps no holiday: %+v", l)
+	}
+	if _, err := ProposeSlots(liaison.SlotRequest{Participants: []string{"JPN"}, Duration: time.Hour, From: s, To: s.Add(time.Hour), Holidays: map[string][]string{"JPN": {"20 March"}}}, zoned()); liaison.ErrorCode(err) != liaison.EINVALID || !strings.Contains(err.Error(), "holidays") {
+		t.Fatalf("bad holiday: %v", err)
 	}
 }
 
@@ -311,4 +406,49 @@ func FuzzParseDays(f *testing.F) {
 			t.Fatalf("%q parsed to %v", s, days)
 		}
 	})
+}
+
+// A 12-week series for Brussels, Washington, Tokyo and Sydney rotates
+// the burden: each nation that carries any ends within 1.5 times the
+// least burdened of them, where always taking the single fairest slot
+// would leave Brussels with all of it.
+func TestSeriesRotatesTheBurden(t *testing.T) {
+	d := liaison.NewDirectory([]liaison.Organisation{
+		{Code: "BEL", Name: "Belgium", Kind: liaison.Ally, TimeZone: "Europe/Brussels"},
+		{Code: "USA", Name: "United States", Kind: liaison.Ally, TimeZone: "America/New_York"},
+		{Code: "JPN", Name: "Japan", Kind: liaison.Partner, TimeZone: "Asia/Tokyo"},
+		{Code: "AUS", Name: "Australia", Kind: liaison.Partner, TimeZone: "Australia/Sydney"},
+	}, nil, nil, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	req := liaison.SlotRequest{Participants: []string{"BEL", "USA", "JPN", "AUS"}, Duration: time.Hour, From: utc("2026-03-02T00:00:00Z"), To: utc("2026-03-07T00:00:00Z")}
+	weeks, err := ProposeSeries(req, 12, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(weeks) != 12 {
+		t.Fatalf("%d weeks", len(weeks))
+	}
+	last := weeks[11].Cumulative
+	lo, hi := 1<<30, 0
+	for org, b := range last {
+		t.Logf("%s carries %d", org, b)
+		lo, hi = min(lo, b), max(hi, b)
+	}
+	if lo == 0 || float64(hi) > 1.5*float64(lo) {
+		t.Fatalf("cumulative burdens %v: the most burdened carries more than 1.5× the least", last)
+	}
+	for i, w := range weeks {
+		if w.Slot.Start.Before(req.From.AddDate(0, 0, 7*i)) || w.Slot.End.After(req.To.AddDate(0, 0, 7*i)) {
+			t.Fatalf("week %d slot %s is outside its week", i, w.Slot.Start)
+		}
+		for _, l := range w.Slot.Local {
+			if l.DayOff {
+				t.Errorf("week %d puts %s on a day off", i, l.Org)
+			}
+		}
+	}
+	// The weeks span the change to summer time in Washington (8 March)
+	// and Brussels (29 March) and the end of it in Sydney (5 April).
+	if _, err := ProposeSeries(req, 0, d); liaison.ErrorCode(err) != liaison.EINVALID {
+		t.Fatalf("0 weeks: %v", err)
+	}
 }

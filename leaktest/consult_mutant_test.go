@@ -27,17 +27,20 @@ func TestConsultMutantsAreCaught(t *testing.T) {
 	leaks := regexp.MustCompile(`consult/decide: .*; (\d+) LEAKs`)
 	for _, m := range []struct {
 		name, want string
+		// page is the LEAK that the pages' check must report for the
+		// same fault, seen through the web pages.
+		page string
 	}{
 		// The control.
-		{"none", ""},
+		{"none", "", ""},
 		// A proposal never circulated is shown to its marking's audience,
 		// as though it had been circulated.
-		{"draft-by-marking", `LEAK proposal \d+ \([a-z]+, never circulated, .*\): returned`},
+		{"draft-by-marking", `LEAK proposal \d+ \([a-z]+, never circulated, .*\): returned`, `LEAK page (/decisions/\d+: a hidden one gives 200|/decisions lists \d+)`},
 		// A consultation is shown to every participant, its marking
 		// ignored.
-		{"consult-ignores-marking", `LEAK consultation \d+ .*: returned, though the reference hides it \(consultation: a participant the marking does not release to\)`},
+		{"consult-ignores-marking", `LEAK consultation \d+ .*: returned, though the reference hides it \(consultation: a participant the marking does not release to\)`, `LEAK page (/consultations/\d+: a hidden one gives 200|/consultations lists \d+|/planner\?consultation=\d+)`},
 		// The history of a contribution keeps the refs as written.
-		{"history-refs-kept", `LEAK consultation \d+ .* history\[\d+\]: ref `},
+		{"history-refs-kept", `LEAK consultation \d+ .* history\[\d+\]: ref `, `LEAK page /consultations/\d+ names [a-z-]+--`},
 	} {
 		t.Run(m.name, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestConsultMutant$", "-test.v", "-leak.seed=7")
@@ -56,6 +59,8 @@ func TestConsultMutantsAreCaught(t *testing.T) {
 				t.Fatalf("the consult leak test passed on mutant %s; it must fail:\n%s", m.name, tail(out))
 			case !regexp.MustCompile(m.want).Match(out):
 				t.Fatalf("the consult leak test failed on mutant %s but without a LEAK matching %q:\n%s", m.name, m.want, tail(out))
+			case !regexp.MustCompile(m.page).Match(out):
+				t.Fatalf("the pages did not catch mutant %s: no LEAK matching %q:\n%s", m.name, m.page, tail(out))
 			case n == "0" || n == "?":
 				t.Fatalf("the consult leak test counted %s LEAKs on mutant %s:\n%s", n, m.name, tail(out))
 			default:
@@ -83,7 +88,7 @@ func TestConsultMutant(t *testing.T) {
 	// stores do not yet keep them apart from no list (see
 	// TestSQLiteConsultInvariant), and the control must pass.
 	p := &consultPath{opt: leaktest.ConsultOptions{NoEmptyLists: true}}
-	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}}, open, p)
+	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}}, open, p, consultPages{p})
 	p.mustHaveRun(t)
 }
 

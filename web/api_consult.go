@@ -159,7 +159,11 @@ type outcomeIn struct {
 }
 
 func (in outcomeIn) outcome() liaison.Outcome {
-	o := liaison.Outcome{Summary: in.Summary, Actions: []liaison.AgreedAction{}}
+	// Actions left out stay nil: a conclude then keeps the recorded ones.
+	o := liaison.Outcome{Summary: in.Summary}
+	if in.Actions != nil {
+		o.Actions = []liaison.AgreedAction{}
+	}
 	for _, a := range in.Actions {
 		o.Actions = append(o.Actions, liaison.AgreedAction{Text: a.Text, Owner: a.Owner, Due: a.Due, Status: liaison.ActionStatus(a.Status)})
 	}
@@ -329,6 +333,8 @@ type slotsIn struct {
 	Days            string    `json:"days"`       // such as mon-fri (the default)
 	StepMinutes     int       `json:"step_minutes"`
 	Limit           int       `json:"limit"`
+	// Holidays are public holidays by organisation: {"JPN":["2026-03-20"]}.
+	Holidays map[string][]string `json:"holidays"`
 }
 
 func (s *Server) proposeSlots(w http.ResponseWriter, r *http.Request, p liaison.Principal) {
@@ -349,7 +355,7 @@ func (s *Server) slots(r *http.Request, p liaison.Principal, in slotsIn) ([]liai
 	req := liaison.SlotRequest{
 		Participants: in.Participants, Duration: time.Duration(in.DurationMinutes) * time.Minute,
 		From: in.From, To: in.To, Step: time.Duration(in.StepMinutes) * time.Minute, Limit: in.Limit,
-		Hours: liaison.DefaultWorkingHours(),
+		Hours: liaison.DefaultWorkingHours(), Holidays: in.Holidays,
 	}
 	var err error
 	if in.WorkStart != "" {

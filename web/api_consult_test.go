@@ -130,10 +130,16 @@ func TestConsultationOverHTTP(t *testing.T) {
 	outcome := map[string]any{"summary": "Agreed a weekly exchange of indicators.", "actions": []map[string]any{{"text": "Set up the exchange", "owner": "JPN", "due": t0.Add(30 * 24 * time.Hour)}}}
 	o.call("jpn", "POST", path+"/conclude", outcome, http.StatusForbidden)
 	o.call("nis", "POST", path+"/publish", map[string]any{"collection": coll.ID}, http.StatusConflict)
-	done := o.call("nis", "POST", path+"/conclude", map[string]any{"summary": outcome["summary"], "actions": outcome["actions"], "publish": map[string]any{"collection": coll.ID, "kind": "report"}}, http.StatusOK)
+	// The outcome is recorded first; the conclude then carries only the
+	// publication and keeps what was recorded.
+	o.call("nis", "PUT", path+"/outcome", outcome, http.StatusOK)
+	done := o.call("nis", "POST", path+"/conclude", map[string]any{"publish": map[string]any{"collection": coll.ID, "kind": "report"}}, http.StatusOK)
 	pub := done["published"].(map[string]any)
 	if done["status"] != "concluded" || !strings.HasPrefix(pub["object_id"].(string), "report--") {
 		t.Fatalf("concluded %v", done)
+	}
+	if got := done["outcome"].(map[string]any); got["summary"] != outcome["summary"] || len(got["actions"].([]any)) != 1 {
+		t.Fatalf("conclude lost the recorded outcome: %v", got)
 	}
 	o.call("jpn", "PUT", path+"/outcome/actions/0", map[string]any{"status": "done"}, http.StatusOK)
 	o.call("kor", "PUT", path+"/outcome/actions/0", map[string]any{"status": "open"}, http.StatusForbidden)

@@ -30,7 +30,7 @@ func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // office is a real store behind the real handler, with tokens per user.
 type office struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	web    *Server
 	store  *sqlite.Store
@@ -39,14 +39,14 @@ type office struct {
 	users  map[string]liaison.Principal
 }
 
-func newOffice(t *testing.T) *office {
+func newOffice(t testing.TB) *office {
 	t.Helper()
 	return newOfficeWith(t, auth.Options{MaxFailures: 1 << 20})
 }
 
 // newOfficeWith is newOffice with these authentication options; users get
 // the password "<name>-password" besides their token.
-func newOfficeWith(t *testing.T, opts auth.Options) *office {
+func newOfficeWith(t testing.TB, opts auth.Options) *office {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}

@@ -48,6 +48,14 @@ type writeRoute struct {
 // pattern without a method (the /api/ fallback) is tried with POST. A new
 // route is covered without touching this test; one whose path it cannot
 // fill fails it.
+// pageActions are the actions the pages' forms post, by the first part
+// of their path.
+var pageActions = map[string][]string{
+	"decisions":     {"circulate", "break-silence", "concur", "object", "revise", "withdraw", "comment"},
+	"consultations": {"open", "cancel", "outcome", "conclude", "publish", "contribute"},
+	"contributions": {"edit", "withdraw"},
+}
+
 func (w *writeWorld) writeRoutes(t *testing.T) []writeRoute {
 	t.Helper()
 	actions := []liaison.DecisionActionKind{liaison.ActCirculate, liaison.ActBreakSilence, liaison.ActConcur, liaison.ActObject,
@@ -70,8 +78,20 @@ func (w *writeWorld) writeRoutes(t *testing.T) []writeRoute {
 			path, user = strings.Replace(path, "{id}", w.contribution, 1), "usa"
 		case strings.HasPrefix(path, "/api/v1/proposals/{id}"):
 			path, user = strings.Replace(path, "{id}", w.proposal, 1), "fra"
+		case strings.HasPrefix(path, "/consultations/{id}"):
+			path = strings.Replace(path, "{id}", w.consultation, 1)
+		case strings.HasPrefix(path, "/contributions/{id}"):
+			path, user = strings.Replace(path, "{id}", w.contribution, 1), "usa"
+		case strings.HasPrefix(path, "/decisions/{id}"):
+			path, user = strings.Replace(path, "{id}", w.proposal, 1), "fra"
 		}
 		path = strings.Replace(path, "{i}", "0", 1)
+		if page, ok := pageActions[strings.SplitN(path, "/", 3)[1]]; ok && strings.Contains(path, "{action}") {
+			for _, a := range page {
+				out = append(out, writeRoute{method, strings.Replace(path, "{action}", a, 1), user})
+			}
+			continue
+		}
 		if strings.Contains(path, "{action}") {
 			for _, a := range actions {
 				out = append(out, writeRoute{method, strings.Replace(path, "{action}", string(a), 1), user})

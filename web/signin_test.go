@@ -27,10 +27,10 @@ func (o *office) browser(t *testing.T) *browser {
 
 func newBrowser(t *testing.T, srv *httptest.Server) *browser {
 	jar, _ := cookiejar.New(nil)
-	c := srv.Client()
+	c := *srv.Client() // a client of its own: each browser keeps its own cookies
 	c.Jar = jar
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &browser{t: t, base: srv.URL, c: c}
+	return &browser{t: t, base: srv.URL, c: &c}
 }
 
 func (b *browser) do(req *http.Request) (int, http.Header, string) {

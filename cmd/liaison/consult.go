@@ -177,11 +177,17 @@ func (o *consultSlotsCmd) run(ctx context.Context, e *env, st *storeFlags, args 
 			return err
 		}
 		for i, sl := range slots {
-			fmt.Fprintf(e.stdout, "%d. %s  (%d out of hours, worst %d min)\n", i+1, sl.Start.Format("Mon 2006-01-02 15:04Z"), sl.OutOfHours, sl.WorstMinutesOut)
+			fmt.Fprintf(e.stdout, "%d. %s  (%d out of hours, burden worst %d, total %d)\n", i+1, sl.Start.Format("Mon 2006-01-02 15:04Z"), sl.OutOfHours, sl.WorstBurden, sl.TotalBurden)
 			for _, l := range sl.Local {
 				mark := ""
 				if !l.InHours {
-					mark = fmt.Sprintf("  ← %d min out of hours", l.MinutesOut)
+					mark = fmt.Sprintf("  ← %d min out of hours, burden %d", l.MinutesOut, l.Burden)
+					if l.Night {
+						mark += ", at night"
+					}
+					if l.DayOff {
+						mark += ", on a day off"
+					}
 				}
 				fmt.Fprintf(e.stdout, "     %-8s %s %s%s\n", l.Org, l.Weekday, strings.Replace(l.Start, "T", " ", 1), mark)
 			}

@@ -67,7 +67,10 @@ func (*communityAddCmd) run(ctx context.Context, e *env, st *storeFlags, args []
 		return err
 	}
 	return withStore(ctx, e, st, func(s liaison.Store) error {
-		if err := s.CreateCommunity(withCLIProgress(ctx, e, "recomputing audiences"), c); err != nil {
+		pctx, end := withCLIProgress(ctx, e, "recomputing audiences")
+		err := s.CreateCommunity(pctx, c)
+		end()
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stderr, "added community %s: %s\n", c.Name, strings.Join(c.Members, " "))
@@ -82,7 +85,9 @@ func (*communitySetCmd) run(ctx context.Context, e *env, st *storeFlags, args []
 		return usagef("want a community name and at least one member")
 	}
 	return withStore(ctx, e, st, func(s liaison.Store) error {
-		return s.SetCommunityMembers(withCLIProgress(ctx, e, "recomputing audiences"), args[0], args[1:])
+		pctx, end := withCLIProgress(ctx, e, "recomputing audiences")
+		defer end()
+		return s.SetCommunityMembers(pctx, args[0], args[1:])
 	})
 }
 
@@ -151,7 +156,10 @@ func (o *agreementAddCmd) run(ctx context.Context, e *env, st *storeFlags, args 
 		if err := checkPartner(ctx, s, a.Partner); err != nil {
 			return err
 		}
-		if err := s.CreateAgreement(withCLIProgress(ctx, e, "recomputing audiences"), &a); err != nil {
+		pctx, end := withCLIProgress(ctx, e, "recomputing audiences")
+		err := s.CreateAgreement(pctx, &a)
+		end()
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stderr, "added %s agreement %d with %s\n", a.Kind, a.ID, a.Partner)
@@ -217,7 +225,9 @@ func (o *agreementEndCmd) run(ctx context.Context, e *env, st *storeFlags, args 
 				if err := a.Validate(); err != nil {
 					return err
 				}
-				return s.UpdateAgreement(withCLIProgress(ctx, e, "recomputing audiences"), a)
+				pctx, end := withCLIProgress(ctx, e, "recomputing audiences")
+				defer end()
+				return s.UpdateAgreement(pctx, a)
 			}
 		}
 		return liaison.NotFound("agreement", args[0])

@@ -43,6 +43,7 @@ func (p *progressBar) update(done, total, bytes int64, force bool) {
 	}
 	line := fmt.Sprintf("%s: %d", p.label, done)
 	if total > 0 {
+		done = min(done, total)
 		const width = 24
 		n := int(float64(width) * float64(done) / float64(total))
 		n = min(max(n, 0), width)
@@ -71,19 +72,53 @@ func (p *progressBar) finish() {
 	}
 }
 
-// withCLIProgress returns ctx carrying a progress reporter that draws a bar
-// on stderr when stderr is a terminal, and does nothing otherwise.
-func withCLIProgress(ctx context.Context, e *env, label string) context.Context {
+// withCLIProgress returns ctx carrying a progress reporter that draws one
+// bar on stderr when stderr is a terminal, and does nothing otherwise;
+// end finishes the bar and must be called once the work is over.
+func withCLIProgress(ctx context.Context, e *env, label string) (_ context.Context, end func()) {
 	if !e.stderrIsTTY {
-		return ctx
+		return ctx, func() {}
 	}
-	bar := newProgressBar(e.stderr, label, "objects")
-	return liaison.WithProgress(ctx, func(done, total int64) {
-		bar.update(done, total, -1, done == total)
-		if done == total {
-			bar.finish()
-		}
-	})
+	p := &cliProgress{bar: newProgressBar(e.stderr, label, "objects")}
+	return liaison.WithProgress(ctx, p.report), p.end
+}
+
+// cliProgress turns the reports of long work into one bar for the whole
+// command. The work may report in phases whose total grows, report
+// done == total more than once, and run more than once in one command
+// (an audience recompute before the change, then one for it): the bar
+// only ever moves forward, never shows more done than its total, and
+// ends its line once, when the command's work is over.
+type cliProgress struct {
+	mu              sync.Mutex
+	bar             *progressBar
+	base, baseTotal int64 // what earlier runs did
+	done, total     int64 // the current run's last report
+}
+
+func (p *cliProgress) report(done, total int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if done < p.done {
+		// A new run started: what the last one did is part of the whole.
+		p.base += p.done
+		p.baseTotal += p.total
+	}
+	p.done, p.total = done, max(total, done)
+	d, t := p.base+p.done, p.baseTotal+p.total
+	if t == 0 {
+		return
+	}
+	p.bar.update(d, t, -1, false)
+}
+
+func (p *cliProgress) end() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t := p.baseTotal + p.total; t > 0 {
+		p.bar.update(p.base+p.done, t, -1, true)
+	}
+	p.bar.finish()
 }
 
 func humanBytes(n int64) string {
