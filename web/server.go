@@ -122,6 +122,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/openapi.json", http.HandlerFunc(s.openAPIDoc))
 	s.consultRoutes()
 	s.decideRoutes()
+	s.matchRoutes()
 	s.handle("/api/", http.HandlerFunc(s.apiNotFound))
 	s.handle("/", s.pageFor(s.notFoundPage))
 }
