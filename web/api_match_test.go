@@ -35,8 +35,8 @@ func TestMatchOverHTTP(t *testing.T) {
 	}
 	obs := func(ip string, marks ...string) []any {
 		od := map[string]any{"type": "observed-data", "spec_version": "2.1", "id": "observed-data--00000000-0000-4000-8000-000000000002",
-				"created": "2026-03-02T08:00:00Z", "modified": "2026-03-02T08:00:00Z", "first_observed": "2026-03-02T08:00:00Z", "last_observed": "2026-03-02T08:00:00Z",
-				"number_observed": 3, "object_refs": []string{"ipv4-addr--00000000-0000-4000-8000-000000000003"}}
+			"created": "2026-03-02T08:00:00Z", "modified": "2026-03-02T08:00:00Z", "first_observed": "2026-03-02T08:00:00Z", "last_observed": "2026-03-02T08:00:00Z",
+			"number_observed": 3, "object_refs": []string{"ipv4-addr--00000000-0000-4000-8000-000000000003"}}
 		if len(marks) > 0 {
 			od["object_marking_refs"] = marks
 		}
