@@ -61,3 +61,19 @@ func TestMatchCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchBench runs liaison bench --match at a tiny size: the matcher's
+// figures and the office's, and the JSON.
+func TestMatchBench(t *testing.T) {
+	c := newCLI(t)
+	out := filepath.Join(t.TempDir(), "match.json")
+	r := c.must("", "bench", "--match", "300:600", "--match-office", "100", "--json", out)
+	for _, want := range []string{"indexed:", "plain loop:", "bytes/indicator", "office Match (SQLite, 100 indicators"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("bench --match lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if r := c.run("", "bench", "--match", "300"); r.code == 0 || !strings.Contains(r.stderr, "INDICATORS:OBSERVATIONS") {
+		t.Errorf("bench --match 300: exit %d, %s", r.code, r.stderr)
+	}
+}
