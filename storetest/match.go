@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -186,4 +187,58 @@ func testSightings(t *testing.T, open Opener) {
 	// JPN may not record where it may not write; FRA may not read it there.
 	_, err := w.s.Match(w.ctx, w.user["JPN"], liaison.MatchRequest{Collection: w.nato, Record: true})
 	wantCode(t, err, liaison.ENOTFOUND)
+}
+
+// testMatchConcurrent matches while indicators are written: every
+// indicator written before a match began is found by it (the index is
+// fed by each committed write), and nothing races (run under -race).
+func testMatchConcurrent(t *testing.T, open Opener) {
+	w := newWorld(t, open)
+	const writers, each = 2, 15
+	done := make(chan error, writers+1)
+	var written [writers]int
+	var mu sync.Mutex
+	for g := range writers {
+		go func() {
+			for i := range each {
+				n := 100 + g*each + i
+				ip := fmt.Sprintf("10.1.%d.%d", g, i)
+				if _, err := w.s.AddObjects(w.ctx, w.user["USA"], w.shared, indexed(indicator(t, oid("indicator", n), day(0), ip, ""))); err != nil {
+					done <- err
+					return
+				}
+				mu.Lock()
+				written[g] = i + 1
+				mu.Unlock()
+			}
+			done <- nil
+		}()
+	}
+	go func() {
+		for range 20 {
+			mu.Lock()
+			var ips []string
+			for g := range writers {
+				for i := range written[g] {
+					ips = append(ips, fmt.Sprintf("10.1.%d.%d", g, i))
+				}
+			}
+			mu.Unlock()
+			res, err := w.s.Match(w.ctx, w.user["JPN"], liaison.MatchRequest{Objects: observed(2, w.clock.Now(), ips)})
+			if err != nil {
+				done <- err
+				return
+			}
+			if len(res.Matches) < len(ips) {
+				done <- fmt.Errorf("matched %d of %d indicators written before the match", len(res.Matches), len(ips))
+				return
+			}
+		}
+		done <- nil
+	}()
+	for range writers + 1 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) liaison.Sto
 		{"Markings", testMarkings},
 		{"Match", testMatch},
 		{"Sightings", testSightings},
+		{"MatchConcurrent", testMatchConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
