@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"liaison"
 )
@@ -200,4 +201,66 @@ func recordAs(e *Env, rd, r *User) bool {
 		return true
 	}
 	return false
+}
+
+// sightedIndicator returns an indicator among ids that some stored
+// sighting names, or "".
+func sightedIndicator(e *Env, byID map[string][]*Obj, ids []string) string {
+	named := map[string]bool{}
+	for _, o := range e.World.Objs {
+		if o.Type == "sighting" && len(o.Ends) > 0 && e.World.stored(o) {
+			named[o.Ends[0]] = true
+		}
+	}
+	for _, id := range ids {
+		if byID[id][0].Type == "indicator" && named[id] {
+			return id
+		}
+	}
+	return ""
+}
+
+var (
+	scoreSightingsRE = regexp.MustCompile(`data-sightings="(\d+)"`)
+	scoreSinceRE     = regexp.MustCompile(`data-since="([^"]+)"`)
+)
+
+// checkScore checks an indicator page's score against the reference: the
+// sightings it counts are exactly those of the indicator the reader may
+// read (the latest version of each, in every collection the reader
+// reads), and its clock restarts at the latest of them, so that the
+// score never tells of a hidden sighting.
+func checkScore(e *Env, r *User, c *Coll, id, body string) {
+	var n int
+	latest := stixCreated // every generated indicator's valid_from
+	now := time.Now()     // the pages' clock (webServerFor gives them no other)
+	for _, c2 := range e.World.Collections {
+		if !e.MayReadCollection(r.Principal, c2) {
+			continue
+		}
+		for _, o := range e.Expected(r.Principal, c2, Last) {
+			if o.Type == "sighting" && len(o.Ends) > 0 && o.Ends[0] == id {
+				n++
+				if o.Modified.After(latest) && !o.Modified.After(now) {
+					latest = o.Modified
+				}
+			}
+		}
+	}
+	if n > 100 {
+		return // past what one page of links shows
+	}
+	m := scoreSightingsRE.FindStringSubmatch(body)
+	s := scoreSinceRE.FindStringSubmatch(body)
+	if m == nil || s == nil {
+		e.Errorf(r, "web %s object %s: the indicator's page has no score", c.Key, id)
+		return
+	}
+	e.stats.Probes.Add(1)
+	if m[1] != fmt.Sprint(n) {
+		e.Errorf(r, "LEAK web %s object %s: the score counts %s sightings, the reader may read %d", c.Key, id, m[1], n)
+	}
+	if want := latest.UTC().Format(time.RFC3339Nano); s[1] != want {
+		e.Errorf(r, "LEAK web %s object %s: the score's clock starts at %s, want %s (the latest sighting the reader may read, else valid_from)", c.Key, id, s[1], want)
+	}
 }

@@ -23,6 +23,7 @@ type scoreView struct {
 	Expired      string // why it scores nothing whatever the clock: revoked, past valid_until
 	LifetimeDays int
 	Since        timeView // when the clock last started
+	SinceUTC     string   // the same, RFC 3339 in UTC, for machines
 	BySighting   bool     // it started at a sighting, not at valid_from
 	Sightings    int
 	SVG          template.HTML
@@ -81,7 +82,7 @@ func (p *page) scoreOf(d match.Decay, id string, raw []byte, links []liaison.Ver
 			since, v.BySighting = pt.At, true
 		}
 	}
-	v.Since = p.when(since)
+	v.Since, v.SinceUTC = p.when(since), since.UTC().Format(time.RFC3339Nano)
 	score := h[len(h)-1].Score
 	switch {
 	case ind.Revoked:
