@@ -102,3 +102,28 @@ func TestDecayHistory(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseDecay feeds ParseDecay arbitrary settings: it never panics,
+// and what it accepts scores within [0, base] with positive lifetimes.
+func FuzzParseDecay(f *testing.F) {
+	for _, s := range []string{"", "speed=1", "ipv4-addr=60d,url=180d,other=365d", "base=50,threshold=5", "x=36h", "speed=", "=,=", "url=1e309d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDecay(s)
+		if err != nil {
+			return
+		}
+		if d.Base <= 0 || d.Speed <= 0 || d.Threshold <= 0 || d.Other <= 0 {
+			t.Fatalf("ParseDecay(%q) accepted %+v", s, d)
+		}
+		for typ, l := range d.Lifetimes {
+			if l <= 0 {
+				t.Fatalf("ParseDecay(%q): lifetime of %s is %v", s, typ, l)
+			}
+			if sc := d.Score(l/2, l); sc < 0 || sc > d.Base || math.IsNaN(sc) {
+				t.Fatalf("ParseDecay(%q): score %v", s, sc)
+			}
+		}
+	})
+}
