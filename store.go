@@ -180,6 +180,7 @@ type Store interface {
 	StatusService
 	ConsultationService
 	DecisionService
+	MatchService
 	Close() error
 }
 

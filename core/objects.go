@@ -258,6 +258,9 @@ func (w *Write) AddObjects(writer liaison.Principal, collection string, objs []l
 		row := VersionRow{Collection: collection, ID: c.ID, Version: version, DateAdded: date, Type: c.Type, SpecVersion: c.SpecVersion,
 			Originator: writer.Org, DefaultMarking: p.defaultMarking, LabelID: p.label.id, AudienceID: p.label.audience,
 			Ends: strings.Join(c.Ends, ","), GranularRefs: SortedRefs(c.GranularMarkingRefs), Raw: c.Raw, Shadow: shadow}
+		if c.Type == "indicator" {
+			w.indicators = append(w.indicators, row)
+		}
 		if len(c.Ends) > 0 {
 			relRows = append(relRows, row)
 		} else {

@@ -62,6 +62,8 @@ type Office struct {
 	audByKey  map[string]int64
 	audByID   map[int64]liaison.Audience
 	markCache map[string]liaison.Marking
+
+	match matcher // the index of live indicators (core/match.go)
 }
 
 // New returns the office over db, whose pages of objects pages reads.
@@ -184,10 +186,11 @@ func (o *Office) Internal(op string, err error) error {
 func (w *Write) Committed() {
 	o := w.o
 	o.mu.Lock()
-	defer o.mu.Unlock()
 	maps.Copy(o.audByKey, w.newAudKey)
 	maps.Copy(o.audByID, w.newAudID)
 	maps.Copy(o.markCache, w.newMarking)
+	o.mu.Unlock()
+	o.indicatorsCommitted(w.indicators)
 }
 
 // Forget drops every cache of committed state, for a store whose tables
@@ -199,6 +202,7 @@ func (o *Office) Forget() {
 	o.audByKey = map[string]int64{}
 	o.audByID = map[int64]liaison.Audience{}
 	o.markCache = map[string]liaison.Marking{}
+	o.match.forget()
 }
 
 // Constraint is the kind of constraint an engine error broke.

@@ -34,6 +34,9 @@ type Write struct {
 	labels     map[string]labelRef
 	collRead   map[string]liaison.Audience
 	collRow    map[string]liaison.Collection
+	// indicators are the indicator instances written, for the matcher's
+	// index once the write has committed.
+	indicators []VersionRow
 }
 
 type labelRef struct {

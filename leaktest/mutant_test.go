@@ -34,6 +34,8 @@ func TestMutantsAreCaught(t *testing.T) {
 		{"related-swap", "Related("},
 		// ExplainAudience answers JPN as if it were USA.
 		{"explain-swap", "ExplainAudience"},
+		// Match tries JPN's observations against every indicator anyone reads.
+		{"match-all", "LEAK store/match"},
 	} {
 		t.Run(m.name, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestMutant$", "-test.v", "-leak.seed=7")
@@ -71,9 +73,9 @@ func TestMutant(t *testing.T) {
 	}
 	// Only the path each mutant needs: the run is a child process and
 	// should cost little, even under the race detector.
-	need := map[string]string{"reader-swap": "store/objects", "frozen-clock": "store/objects", "telling-404": "store/collections", "more-leak": "store/paging", "related-swap": "store/related", "explain-swap": "store/explain"}[mode]
+	need := map[string]string{"reader-swap": "store/objects", "frozen-clock": "store/objects", "telling-404": "store/collections", "more-leak": "store/paging", "related-swap": "store/related", "explain-swap": "store/explain", "match-all": "store/match"}[mode]
 	var paths []leaktest.ReadPath
-	for _, p := range leaktest.StorePaths() {
+	for _, p := range append(leaktest.StorePaths(), leaktest.MatchPaths()...) {
 		if p.Name() == need {
 			paths = append(paths, p)
 		}
@@ -112,6 +114,34 @@ func (m mutant) ExplainAudience(ctx context.Context, p liaison.Principal, coll, 
 		p.Org = "USA"
 	}
 	return m.Store.ExplainAudience(ctx, p, coll, id, v)
+}
+
+func (m mutant) Match(ctx context.Context, p liaison.Principal, req liaison.MatchRequest) (liaison.MatchResult, error) {
+	if m.mode != "match-all" || p.Org != "JPN" {
+		return m.Store.Match(ctx, p, req)
+	}
+	orgs, err := m.Store.Organisations(ctx)
+	if err != nil {
+		return liaison.MatchResult{}, err
+	}
+	var all liaison.MatchResult
+	seen := map[string]bool{}
+	for _, o := range orgs {
+		q := p
+		q.Org = o.Code
+		res, err := m.Store.Match(ctx, q, req)
+		if err != nil {
+			continue
+		}
+		all.Observations = res.Observations
+		for _, h := range res.Matches {
+			if k := h.Collection + "/" + h.Indicator + "@" + h.Version.String(); !seen[k] {
+				seen[k] = true
+				all.Matches = append(all.Matches, h)
+			}
+		}
+	}
+	return all, nil
 }
 
 func (m mutant) Collection(ctx context.Context, p liaison.Principal, id string) (liaison.CollectionAccess, error) {

@@ -24,5 +24,7 @@ func openSQLite(t *testing.T, now func() time.Time) liaison.Store {
 // through the store's own read paths and over TAXII.
 func TestSQLiteInvariant(t *testing.T) {
 	paths := append(leaktest.StorePaths(), leaktest.TAXIIPaths()...)
+	// Last: in the final phase the match path records sightings.
+	paths = append(paths, leaktest.MatchPaths()...)
 	leaktest.Run(t, openSQLite, paths...)
 }

@@ -299,8 +299,15 @@ func (webObjects) Check(e *Env, r *User) {
 			}
 			byID[o.ID] = append(byID[o.ID], o)
 		}
+		var picks []string
 		for i := 0; i < len(ids) && i < 2; i++ {
-			id := ids[e.Intn(len(ids))]
+			picks = append(picks, ids[e.Intn(len(ids))])
+		}
+		// And an indicator that sightings name, for its score (match.go).
+		if id := sightedIndicator(e, byID, ids); id != "" {
+			picks = append(picks, id)
+		}
+		for _, id := range picks {
 			status, _, body, err := b.get(e, base+id)
 			if err != nil || status != http.StatusOK {
 				e.Errorf(r, "web %s object %s: status %d err %v: %s", c.Key, id, status, err, truncateBody([]byte(body)))
@@ -349,6 +356,9 @@ func (webObjects) Check(e *Env, r *User) {
 						e.Errorf(r, "web %s object %s: does not list the link %s, which the reader may read", c.Key, id, k)
 					}
 				}
+			}
+			if byID[id][0].Type == "indicator" {
+				checkScore(e, r, c, id, body)
 			}
 		}
 		hiddenHere, elsewhere := e.Hidden(r.Principal, c, 1)

@@ -336,3 +336,10 @@ func (s *store) Act(ctx context.Context, by liaison.Principal, id int64, a liais
 	defer s.observe("Act", time.Now(), &err)
 	return s.next.Act(ctx, by, id, a)
 }
+
+// MatchService
+
+func (s *store) Match(ctx context.Context, submitter liaison.Principal, req liaison.MatchRequest) (_ liaison.MatchResult, err error) {
+	defer s.observe("Match", time.Now(), &err)
+	return s.next.Match(ctx, submitter, req)
+}

@@ -2,6 +2,7 @@ package stix
 
 import (
 	"liaison"
+	"liaison/match"
 	"liaison/stix/pattern"
 )
 
@@ -183,6 +184,13 @@ func checkIndicator(o *object, _ *liaison.Candidate) error {
 	}
 	if pt == "stix" {
 		if _, err := pattern.Parse(p); err != nil {
+			return o.errf("pattern", "%v", err)
+		}
+		// What parses but the office cannot run (a MATCHES expression
+		// RE2 refuses, an IN of mixed types, ...) is refused here too:
+		// an indicator the matcher cannot evaluate would silently never
+		// match.
+		if _, err := match.Compile(p); err != nil {
 			return o.errf("pattern", "%v", err)
 		}
 	}

@@ -53,6 +53,9 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) liaison.Sto
 		{"RecomputeAudiences", testRecomputeAudiences},
 		{"DeleteObject", testDeleteObject},
 		{"Markings", testMarkings},
+		{"Match", testMatch},
+		{"Sightings", testSightings},
+		{"MatchConcurrent", testMatchConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })

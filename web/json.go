@@ -63,17 +63,18 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // ETOOLARGE errors that say what and where. (guard has checked that the
 // body is declared as JSON.)
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	return decodeBody(w, r, v, false)
+	return decodeBody(w, r, v, false, MaxJSONBody)
 }
 
 // decodeOptionalJSON is decodeJSON for a body that may be left out: an
 // empty body leaves v as it is.
 func decodeOptionalJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	return decodeBody(w, r, v, true)
+	return decodeBody(w, r, v, true, MaxJSONBody)
 }
 
-func decodeBody(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxJSONBody))
+// decodeBody decodes a body of at most limit bytes into v.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, optional bool, limit int64) error {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		return jsonError(err, nil, nil)
 	}

@@ -31,7 +31,8 @@ type objectView struct {
 	Revoked  bool
 	Who      whoView
 	Links    []linkView
-	MoreLink bool // more links than the page lists
+	MoreLink bool       // more links than the page lists
+	Score    *scoreView // for an indicator: its decay score (web/score.go)
 }
 
 // whoView is "who can read this, and why": the audience in three groups
@@ -295,6 +296,15 @@ func (s *Server) explain(p *page, c liaison.CollectionAccess, shown liaison.Vers
 			kind = l.Type
 		}
 		ov.Links = append(ov.Links, linkView{ID: l.ID, Type: l.Type, Kind: kind, Href: objectHref(l.Collection, l.ID, time.Time{})})
+	}
+	if shown.Type == "indicator" {
+		if more {
+			// Every sighting the reader may read restarts the clock.
+			if links, _, err = s.store.Related(ctx, *p.p, shown.ID, liaison.MaxRelated); err != nil {
+				return err
+			}
+		}
+		ov.Score = p.scoreOf(s.cfg.Decay, shown.ID, shown.Raw, links, s.cfg.Now())
 	}
 	return nil
 }

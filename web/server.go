@@ -15,6 +15,7 @@ import (
 	"liaison/auth"
 	"liaison/internal/httpguard"
 	"liaison/internal/route"
+	"liaison/match"
 )
 
 //go:embed templates/*.html templates/layout/*.html
@@ -35,6 +36,9 @@ type Config struct {
 	// without a request, and so long after sign-in; zero means
 	// DefaultSessionIdle and DefaultSessionLifetime.
 	SessionIdle, SessionLifetime time.Duration
+	// Decay scores indicators on their pages; zero fields take
+	// match.DefaultDecay's.
+	Decay match.Decay
 }
 
 // Services are what the pages and the JSON API read and change. Every
@@ -125,6 +129,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/openapi.json", http.HandlerFunc(s.openAPIDoc))
 	s.consultRoutes()
 	s.decideRoutes()
+	s.matchRoutes()
 	s.handle("/api/", http.HandlerFunc(s.apiNotFound))
 	s.handle("/", s.pageFor(s.notFoundPage))
 }

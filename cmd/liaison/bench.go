@@ -20,8 +20,10 @@ import (
 
 type benchCmd struct {
 	sizes, jsonOut, writeBundle, cpuprofile, workdir string
+	match                                            string // --match INDICATORS:OBSERVATIONS: the matcher only
 	quick, loadWorker                                bool
 	objects, seed, clients, readers, samples         int
+	matchOffice                                      int
 	duration                                         time.Duration
 	fs                                               *flag.FlagSet // to tell whether --sizes was given
 }
@@ -40,6 +42,8 @@ func (o *benchCmd) declare(fs *flag.FlagSet) {
 	fs.IntVar(&o.readers, "readers", 16, "concurrent readers of the throughput measurement")
 	fs.IntVar(&o.samples, "samples", 0, "requests per latency measurement (default 200, 30 with --quick)")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run (server included) to this file, for go tool pprof")
+	fs.StringVar(&o.match, "match", "", "only measure the matcher: INDICATORS:OBSERVATIONS such as 100k:1m (index against the plain loop, p99, memory), then the office's Match through a store")
+	fs.IntVar(&o.matchOffice, "match-office", 10000, "indicators written to the store for the office-level part of --match (at most INDICATORS)")
 	fs.StringVar(&o.workdir, "workdir", "", "where the benchmark's stores and bundle go (default a new temporary folder, removed afterwards)")
 }
 
@@ -53,6 +57,9 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 	}
 	if out := o.writeBundle; out != "" {
 		return writeBenchBundle(e, out, uint64(o.seed), o.objects)
+	}
+	if o.match != "" {
+		return o.runMatchBench(ctx, e)
 	}
 	if o.loadWorker {
 		return runLoadWorker(ctx, e)

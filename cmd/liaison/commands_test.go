@@ -50,6 +50,7 @@ func TestUsageShowsArguments(t *testing.T) {
 		"demo":            "Usage: liaison demo [flags]",
 		"export":          "Usage: liaison export [flags]",
 		"import":          "Usage: liaison import [flags] FILE...",
+		"match":           "Usage: liaison match [flags] FILE",
 		"init":            "Usage: liaison init [flags]",
 		"migrate":         "Usage: liaison migrate [flags]",
 		"org add":         "Usage: liaison org add [flags] CODE",

@@ -15,6 +15,7 @@ import (
 	"liaison/auth"
 	"liaison/internal/httpguard"
 	"liaison/internal/route"
+	"liaison/match"
 	"liaison/metrics"
 	"liaison/taxii"
 	"liaison/web"
@@ -36,12 +37,13 @@ const (
 
 // serveFlags are the flags of serve and demo, the commands that run the
 // office.
-type serveFlags struct{ addr, tlsCert, tlsKey, metricsAddr string }
+type serveFlags struct{ addr, tlsCert, tlsKey, metricsAddr, decay string }
 
 func (o *serveFlags) declare(fs *flag.FlagSet) {
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "the address to listen on, HOST:PORT")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate file (PEM)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "the private key for --tls-cert (PEM)")
+	fs.StringVar(&o.decay, "decay", "", "indicator decay over the defaults, as key=value pairs: base=100,speed=0.5,threshold=20,other=365d and a lifetime per SCO type such as ipv4-addr=60d,url=180d")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://HOST:PORT/metrics, on an address of their own such as 127.0.0.1:9090 (plain HTTP, no login: keep it off public networks); off when empty")
 }
 
@@ -59,7 +61,13 @@ func (o *serveCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 // newHandler wires the office's HTTP surface: TAXII under /taxii2/, the
 // JSON API under /api/v1/, and the pages. It fails when s lacks a service
 // the pages need.
-func newHandler(s liaison.Store, office liaison.Organisation, log *slog.Logger) (http.Handler, error) {
+// decay, if given, scores indicators on the pages (default
+// match.DefaultDecay).
+func newHandler(s liaison.Store, office liaison.Organisation, log *slog.Logger, decay ...match.Decay) (http.Handler, error) {
+	var d match.Decay
+	if len(decay) > 0 {
+		d = decay[0]
+	}
 	authn := auth.New(s, auth.Options{Logger: log})
 	tx := taxii.NewServer(s, authn, taxii.Config{
 		Title:            office.Name + " TAXII 2.1",
@@ -69,7 +77,7 @@ func newHandler(s liaison.Store, office liaison.Organisation, log *slog.Logger) 
 		MaxContentLength: maxBody,
 		Logger:           log,
 	})
-	pages, err := web.NewServer(web.Services{Store: s, Consultations: s, Decisions: s}, authn, web.Config{Office: office, TAXIIPath: taxiiDiscovery, APIRoot: taxiiAPIRoot, Logger: log})
+	pages, err := web.NewServer(web.Services{Store: s, Consultations: s, Decisions: s}, authn, web.Config{Office: office, TAXIIPath: taxiiDiscovery, APIRoot: taxiiAPIRoot, Logger: log, Decay: d})
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +98,10 @@ func serve(ctx context.Context, e *env, o serveFlags, s liaison.Store, ready fun
 	if (cert == "") != (key == "") {
 		return usagef("--tls-cert and --tls-key go together")
 	}
+	decay, err := match.ParseDecay(o.decay)
+	if err != nil {
+		return usagef("--decay: %v", err)
+	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return usagef("cannot listen on %s: %v", o.addr, err)
@@ -100,7 +112,7 @@ func serve(ctx context.Context, e *env, o serveFlags, s liaison.Store, ready fun
 	if g, ok := s.(metrics.GroupCommitter); ok {
 		m.WatchGroupCommits(g)
 	}
-	handler, err := newHandler(m.Store(s), office, e.log)
+	handler, err := newHandler(m.Store(s), office, e.log, decay)
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("serve: %w", err)
