@@ -1,0 +1,120 @@
+// Package audit is the office's tamper-evident audit log: every read and
+// write becomes an entry, a leaf of an RFC 6962 Merkle tree kept in the
+// store, and the office signs checkpoints of the tree (C2SP signed notes)
+// that anyone holding its public key can check.
+//
+// Entries are appended in batches by a background appender (Log), so a
+// read pays for handing its entry to a queue and nothing more. The tree's
+// hashes are stored at golang.org/x/mod/sumdb/tlog's stored-hash indexes,
+// so proofs and checkpoints need no recomputation. Store wraps a
+// liaison.Store so that every method records what it did, for whom and on
+// which path (set once per request by Paths).
+//
+// Who reads the audit: the office's operators, through the command line
+// (which holds the database itself, like liaison.Snapshotter), and nobody
+// else. No HTTP path serves entries; GET /audit/checkpoint serves only the
+// signed tree size and root hash.
+package audit
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// The actions an entry records.
+const (
+	ActionRead         = "read"          // versions (or consultations, proposals) returned to a reader
+	ActionWrite        = "write"         // object versions written, present already, or conflicting
+	ActionReject       = "reject"        // object versions refused by a write
+	ActionDelete       = "delete"        // object versions deleted
+	ActionDirectory    = "directory"     // organisations, communities, agreements changed (each recomputes audiences)
+	ActionRecompute    = "recompute"     // every audience recomputed on request
+	ActionUser         = "user"          // a user created or a password changed
+	ActionCollection   = "collection"    // a collection created
+	ActionTokenCreate  = "token-create"  // an API token made
+	ActionTokenRevoke  = "token-revoke"  // an API token revoked
+	ActionSignIn       = "sign-in"       // a password or token accepted
+	ActionSignInFailed = "sign-in-failed" // a password refused
+	ActionConsultation = "consultation"  // a consultation or contribution action
+	ActionDecision     = "decision"      // a proposal made or acted on
+)
+
+// The paths an entry was taken on.
+const (
+	PathTAXII    = "taxii"
+	PathAPI      = "api"
+	PathPages    = "pages"
+	PathSearch   = "search"
+	PathExport   = "export"
+	PathGraph    = "graph"
+	PathCommand  = "command" // the operator command line, or the server itself
+	OutcomeOK    = "ok"
+	OperatorName = "operator" // who acted when no principal did: the command line
+)
+
+// Ref names one thing an entry is about: an object version (ID and its
+// modified time), or a consultation, contribution or proposal
+// ("consultation/12"). Note says what became of it where that differs
+// from the entry's action (a rejection's message, "present").
+type Ref struct {
+	ID      string `json:"id"`
+	Version string `json:"v,omitempty"`
+	Note    string `json:"note,omitempty"`
+}
+
+// Entry is one audit record. Its JSON encoding (Encode) is the leaf of
+// the tree; the columns stored beside it only index it.
+type Entry struct {
+	Index      int64     `json:"-"` // its place in the tree, set when appended
+	Time       time.Time `json:"at"`
+	Principal  string    `json:"principal"`
+	Org        string    `json:"org,omitempty"`
+	Action     string    `json:"action"`
+	Path       string    `json:"path"`
+	Route      string    `json:"route,omitempty"` // the HTTP route, when there was one
+	Op         string    `json:"op"`              // the store operation
+	Collection string    `json:"collection,omitempty"`
+	Outcome    string    `json:"outcome"` // "ok" or an error code
+	Detail     string    `json:"detail,omitempty"`
+	Refs       []Ref     `json:"refs,omitempty"`
+}
+
+// Encode is the entry's leaf: its JSON, with the time in UTC to the
+// microsecond, as the store keeps it.
+func (e Entry) Encode() ([]byte, error) {
+	e.Time = e.Time.UTC().Truncate(time.Microsecond)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(e); err != nil {
+		return nil, fmt.Errorf("audit: encode entry: %w", err)
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// Decode reads a leaf back into an entry at index i.
+func Decode(i int64, data []byte) (Entry, error) {
+	var e Entry
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		return Entry{}, fmt.Errorf("audit: entry %d is not a well-formed entry: %w", i, err)
+	}
+	e.Index = i
+	return e, nil
+}
+
+// ObjectIDs are the distinct ids the entry names, in order.
+func (e Entry) ObjectIDs() []string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, r := range e.Refs {
+		if !seen[r.ID] {
+			seen[r.ID] = true
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}
