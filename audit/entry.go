@@ -25,20 +25,20 @@ import (
 
 // The actions an entry records.
 const (
-	ActionRead         = "read"          // versions (or consultations, proposals) returned to a reader
-	ActionWrite        = "write"         // object versions written, present already, or conflicting
-	ActionReject       = "reject"        // object versions refused by a write
-	ActionDelete       = "delete"        // object versions deleted
-	ActionDirectory    = "directory"     // organisations, communities, agreements changed (each recomputes audiences)
-	ActionRecompute    = "recompute"     // every audience recomputed on request
-	ActionUser         = "user"          // a user created or a password changed
-	ActionCollection   = "collection"    // a collection created
-	ActionTokenCreate  = "token-create"  // an API token made
-	ActionTokenRevoke  = "token-revoke"  // an API token revoked
-	ActionSignIn       = "sign-in"       // a password or token accepted
+	ActionRead         = "read"           // versions (or consultations, proposals) returned to a reader
+	ActionWrite        = "write"          // object versions written, present already, or conflicting
+	ActionReject       = "reject"         // object versions refused by a write
+	ActionDelete       = "delete"         // object versions deleted
+	ActionDirectory    = "directory"      // organisations, communities, agreements changed (each recomputes audiences)
+	ActionRecompute    = "recompute"      // every audience recomputed on request
+	ActionUser         = "user"           // a user created or a password changed
+	ActionCollection   = "collection"     // a collection created
+	ActionTokenCreate  = "token-create"   // an API token made
+	ActionTokenRevoke  = "token-revoke"   // an API token revoked
+	ActionSignIn       = "sign-in"        // a password or token accepted
 	ActionSignInFailed = "sign-in-failed" // a password refused
-	ActionConsultation = "consultation"  // a consultation or contribution action
-	ActionDecision     = "decision"      // a proposal made or acted on
+	ActionConsultation = "consultation"   // a consultation or contribution action
+	ActionDecision     = "decision"       // a proposal made or acted on
 )
 
 // The paths an entry was taken on.

@@ -26,12 +26,12 @@ func (p Problem) String() string { return p.Message }
 
 // Report is what Verify found.
 type Report struct {
-	Entries     int64        // entries in the store
-	Head        int64        // the tree size the store records
-	Checkpoints int          // checkpoints checked
-	Latest      *Checkpoint  // the newest checkpoint whose signature verified
-	Problems    []Problem    // in the order found: entries first, then checkpoints
-	Unsigned    int64        // entries after the newest checkpoint, not yet signed
+	Entries     int64       // entries in the store
+	Head        int64       // the tree size the store records
+	Checkpoints int         // checkpoints checked
+	Latest      *Checkpoint // the newest checkpoint whose signature verified
+	Problems    []Problem   // in the order found: entries first, then checkpoints
+	Unsigned    int64       // entries after the newest checkpoint, not yet signed
 }
 
 // OK reports whether nothing failed.
