@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"liaison"
+	"liaison/audit"
 )
 
 type initCmd struct {
@@ -53,7 +54,12 @@ func (o *initCmd) run(ctx context.Context, e *env, st *storeFlags, args []string
 	if err := s.Close(); err != nil {
 		return fmt.Errorf("init: close store: %w", err)
 	}
+	key, _, err := audit.EnsureKey(st.data, audit.OriginFor(office.Code))
+	if err != nil {
+		return err
+	}
 	fmt.Fprintln(e.stdout, secret)
+	fmt.Fprintf(e.stderr, "the audit signing key is in %s; its public key (liaison audit key):\n%s\n", filepath.Join(st.data, audit.KeyFile), key.VerifierKey)
 	fmt.Fprintf(e.stderr, "created the store at %s for %s; the token above is %s's, shown once\n", displayLocation(where), office.Name, admin.Name)
 	return nil
 }
