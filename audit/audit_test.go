@@ -269,3 +269,12 @@ func TestCheckpointFormat(t *testing.T) {
 		t.Fatal("a checkpoint verifies with another office's key")
 	}
 }
+
+func openSQLiteB(b *testing.B) dbStore {
+	s, err := sqlite.Open(context.Background(), b.TempDir(), sqlite.Options{Password: testCost, Logger: quiet()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}

@@ -265,18 +265,18 @@ func readRefs(tx core.Tx, a, b int64) (map[int64][]string, error) {
 // signature, its root against the tree of the first size entries as
 // recomputed (n of them exist), and its consistency with the next.
 func verifyCheckpoints(tx core.Tx, v note.Verifier, n int64, r tlog.HashReader, rep *Report) error {
-	rows, err := tx.Query(`SELECT size, note FROM audit_checkpoints ORDER BY size`)
+	rows, err := tx.Query(`SELECT size, signed_us, note FROM audit_checkpoints ORDER BY size`)
 	if err != nil {
 		return fmt.Errorf("audit verify: read checkpoints: %w", err)
 	}
 	type stored struct {
-		size int64
-		note string
+		size, signed int64
+		note         string
 	}
 	var all []stored
 	for rows.Next() {
 		var s stored
-		if err := rows.Scan(&s.size, &s.note); err != nil {
+		if err := rows.Scan(&s.size, &s.signed, &s.note); err != nil {
 			rows.Close()
 			return fmt.Errorf("audit verify: read checkpoints: %w", err)
 		}
@@ -299,6 +299,7 @@ func verifyCheckpoints(tx core.Tx, v note.Verifier, n int64, r tlog.HashReader, 
 			rep.fail(-1, s.size, "checkpoint stored at size %d is signed for size %d", s.size, c.Size)
 			continue
 		}
+		c.Signed = core.FromMicros(s.signed)
 		rep.Latest = &c
 		if c.Size > n {
 			rep.fail(n, c.Size, "checkpoint of size %d: the store holds only %d entries: entries %d to %d were deleted", c.Size, n, n, c.Size-1)
