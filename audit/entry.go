@@ -57,11 +57,38 @@ const (
 // Ref names one thing an entry is about: an object version (ID and its
 // modified time), or a consultation, contribution or proposal
 // ("consultation/12"). Note says what became of it where that differs
-// from the entry's action (a rejection's message, "present").
+// from the entry's action (a rejection's message, "present"). In a leaf
+// it is an array, [id, version] or [id, version, note]: a read of a page
+// names a hundred of them.
 type Ref struct {
-	ID      string `json:"id"`
-	Version string `json:"v,omitempty"`
-	Note    string `json:"note,omitempty"`
+	ID      string
+	Version string
+	Note    string
+}
+
+// MarshalJSON writes the ref as an array.
+func (r Ref) MarshalJSON() ([]byte, error) {
+	a := []string{r.ID, r.Version}
+	if r.Note != "" {
+		a = append(a, r.Note)
+	}
+	return json.Marshal(a)
+}
+
+// UnmarshalJSON reads the array MarshalJSON writes.
+func (r *Ref) UnmarshalJSON(b []byte) error {
+	var a []string
+	if err := json.Unmarshal(b, &a); err != nil {
+		return fmt.Errorf("a ref is an array of strings: %w", err)
+	}
+	if len(a) < 2 || len(a) > 3 || a[0] == "" {
+		return fmt.Errorf("a ref is [id, version] or [id, version, note], not %d strings", len(a))
+	}
+	r.ID, r.Version = a[0], a[1]
+	if len(a) == 3 {
+		r.Note = a[2]
+	}
+	return nil
 }
 
 // Entry is one audit record. Its JSON encoding (Encode) is the leaf of

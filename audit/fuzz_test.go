@@ -32,7 +32,7 @@ func FuzzOpenCheckpoint(f *testing.F) {
 
 // FuzzDecode: a stored leaf of any bytes never panics the reader.
 func FuzzDecode(f *testing.F) {
-	f.Add([]byte(`{"at":"2026-01-01T00:00:00Z","principal":"p","action":"read","path":"taxii","op":"Objects","outcome":"ok","refs":[{"id":"x"}]}`))
+	f.Add([]byte(`{"at":"2026-01-01T00:00:00Z","principal":"p","action":"read","path":"taxii","op":"Objects","outcome":"ok","refs":[["x","2024-01-01T00:00:00Z"],["y","","present"]]}`))
 	f.Add([]byte(`{"unknown":1}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e, err := audit.Decode(7, data)

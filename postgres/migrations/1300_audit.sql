@@ -3,7 +3,8 @@
 -- indexes; audit_head is the tree size, and its row the appenders' lock;
 -- audit_checkpoints are the signed notes of the tree, newest last.
 -- data is the leaf itself; the other columns of audit_entries, and
--- audit_refs, only index it (audit verify checks they agree).
+-- audit_refs, only index it (audit verify checks they agree). audit_refs
+-- has its primary key alone: one b-tree insert a version served.
 
 CREATE TABLE audit_entries (
 	idx       bigint PRIMARY KEY,
@@ -23,7 +24,6 @@ CREATE TABLE audit_refs (
 	idx       bigint NOT NULL,
 	PRIMARY KEY (object_id, idx)
 );
-CREATE INDEX audit_refs_idx ON audit_refs (idx);
 
 CREATE TABLE audit_hashes (
 	idx  bigint PRIMARY KEY,
