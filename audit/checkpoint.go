@@ -74,7 +74,8 @@ func OpenCheckpoint(msg []byte, v note.Verifier) (Checkpoint, error) {
 // never signs a history that contradicts one it signed before. It
 // returns the new checkpoint, or nil when there was nothing new.
 func signCheckpoint(tx core.Tx, k *Key, now time.Time) (*Checkpoint, error) {
-	size, err := headSize(tx)
+	// The head's lock makes signers in several processes take turns.
+	size, err := lockHead(tx)
 	if err != nil {
 		return nil, err
 	}

@@ -71,9 +71,33 @@ func (a *auditing) routes(mux *http.ServeMux, authed func(http.Handler) http.Han
 	mux.Handle("GET /audit/checkpoint", authed(audit.CheckpointHandler(a.db, log)))
 }
 
+// withAudit runs an operator command with s audited: its entries are
+// taken on the path "command", by the operator (or the --as user whose
+// reads it makes), and appended when the command ends, with a checkpoint
+// signed when the data folder holds the key.
+func withAudit(e *env, st *storeFlags, s liaison.Store, fn func(liaison.Store) error) error {
+	db, err := dbOf(s)
+	if err != nil {
+		return err
+	}
+	k, err := audit.LoadKey(st.data)
+	if err != nil && !errors.Is(err, audit.ErrNoKey) {
+		return err
+	}
+	l := audit.New(db, audit.Options{Key: k, Logger: e.log})
+	ferr := fn(audit.NewStore(s, l))
+	if err := l.Close(); err != nil {
+		e.log.Error("audit: the command's entries could not all be appended", "err", err)
+		if ferr == nil {
+			ferr = err
+		}
+	}
+	return ferr
+}
+
 // auditOpen opens the store of an audit command and its transactions.
 func auditOpen(ctx context.Context, e *env, st *storeFlags, fn func(db core.DB) error) error {
-	return withStore(ctx, e, st, func(s liaison.Store) error {
+	return withRawStore(ctx, e, st, func(s liaison.Store) error {
 		db, err := dbOf(s)
 		if err != nil {
 			return err

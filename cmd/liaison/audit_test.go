@@ -169,3 +169,21 @@ func TestAuditEndToEnd(t *testing.T) {
 		t.Fatalf("verify of a changed log: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestAuditOfCommands: the operator's commands are recorded, and signed
+// with the key init made, so verify passes right after them.
+func TestAuditOfCommands(t *testing.T) {
+	c, _ := initialised(t)
+	c.must("", "user", "add", "jpn-reader", "--org", "JPN", "--no-password")
+	c.must("", "token", "create", "--user", "jpn-reader")
+	log := c.must("", "audit", "log").stdout
+	for _, want := range []string{"operator user CreateUser via command: user jpn-reader of JPN as reader", "operator token-create CreateToken via command"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("audit log lacks %q:\n%s", want, log)
+		}
+	}
+	r := c.must("", "audit", "verify")
+	if !strings.Contains(r.stdout, "0 entries not yet under a checkpoint") {
+		t.Fatalf("the commands' entries are not signed: %s", r.stdout)
+	}
+}

@@ -52,7 +52,7 @@ func (o *serveCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 	if len(args) != 0 {
 		return usagef("takes no arguments, only flags")
 	}
-	return withStore(ctx, e, st, func(s liaison.Store) error {
+	return withRawStore(ctx, e, st, func(s liaison.Store) error {
 		return serve(ctx, e, o.serveFlags, s, st.data, nil)
 	})
 }
