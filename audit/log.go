@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -44,7 +43,6 @@ type Log struct {
 	wake    chan struct{}
 	done    chan struct{} // closed by Close
 	stop    chan struct{} // closed when run has returned
-	flushed chan struct{} // closed and replaced after every append attempt
 
 	lastSigned time.Time
 	unsigned   bool // entries appended since the last checkpoint
@@ -69,7 +67,7 @@ func New(db core.DB, opts Options) *Log {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	l := &Log{db: db, opts: opts, wake: make(chan struct{}, 1), done: make(chan struct{}), stop: make(chan struct{}), flushed: make(chan struct{})}
+	l := &Log{db: db, opts: opts, wake: make(chan struct{}, 1), done: make(chan struct{}), stop: make(chan struct{})}
 	go l.run()
 	return l
 }
@@ -101,48 +99,6 @@ func (l *Log) Record(e Entry) {
 		default:
 		}
 	}
-}
-
-// Flush appends every entry queued before it was called, and returns the
-// first error of that append.
-func (l *Log) Flush(ctx context.Context) error {
-	l.mu.Lock()
-	ch := l.flushed
-	closed := l.closed
-	l.mu.Unlock()
-	if closed {
-		return errors.New("audit: flush after close")
-	}
-	select {
-	case l.wake <- struct{}{}:
-	default:
-	}
-	select {
-	case <-ch:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	// The round that ch ended may have begun before this call queued
-	// its entries; the next one has them all.
-	l.mu.Lock()
-	ch = l.flushed
-	l.mu.Unlock()
-	select {
-	case l.wake <- struct{}{}:
-	default:
-	}
-	select {
-	case <-ch:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	l.mu.Lock()
-	n := len(l.queue)
-	l.mu.Unlock()
-	if n > 0 {
-		return fmt.Errorf("audit: %d entries are still waiting: the store refuses them (see the log)", n)
-	}
-	return nil
 }
 
 // Stats are the log's counts since it started.
@@ -224,10 +180,6 @@ func (l *Log) round(final bool) error {
 			l.opts.Logger.Error("audit: signing a checkpoint failed", "err", err)
 		}
 	}
-	l.mu.Lock()
-	close(l.flushed)
-	l.flushed = make(chan struct{})
-	l.mu.Unlock()
 	return err
 }
 

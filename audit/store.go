@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -107,7 +108,8 @@ func (s *store) change(ctx context.Context, action, op string, err error, detail
 	s.log.Record(e)
 }
 
-func (s *store) Close() error { return s.next.Close() }
+// Close appends what the log holds and closes it, then the store.
+func (s *store) Close() error { return errors.Join(s.log.Close(), s.next.Close()) }
 
 // DirectoryService
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/audit"
 	"liaison/bench"
 	"liaison/postgres"
 	"liaison/sqlite"
@@ -20,7 +21,7 @@ import (
 
 type benchCmd struct {
 	sizes, jsonOut, writeBundle, cpuprofile, workdir string
-	quick                                            bool
+	quick, audited                                   bool
 	objects, seed, clients, readers, samples         int
 	fs                                               *flag.FlagSet // to tell whether --sizes was given
 }
@@ -37,6 +38,7 @@ func (o *benchCmd) declare(fs *flag.FlagSet) {
 	fs.IntVar(&o.readers, "readers", 16, "concurrent readers of the throughput measurement")
 	fs.IntVar(&o.samples, "samples", 0, "requests per latency measurement (default 200, 30 with --quick)")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run (server included) to this file, for go tool pprof")
+	fs.BoolVar(&o.audited, "audit", false, "run the office with its audit log on, as serve does (compare a run without)")
 	fs.StringVar(&o.workdir, "workdir", "", "where the benchmark's stores and bundle go (default a new temporary folder, removed afterwards)")
 }
 
@@ -96,8 +98,26 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 	// The server logs only warnings and errors: a line per request would
 	// cost more than some requests.
 	quiet := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// With --audit each store is audited from its first write, and its
+	// Close appends the log's last batch before the store closes.
+	var aud *auditing
+	var auditLogs []*audit.Log
+	audited := func(s liaison.Store, err error) (liaison.Store, error) {
+		if err != nil || !o.audited {
+			return s, err
+		}
+		db, err := dbOf(s)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		l := audit.New(db, audit.Options{Logger: quiet})
+		auditLogs = append(auditLogs, l)
+		aud = &auditing{store: audit.NewStore(s, l), log: l, db: db}
+		return aud.store, nil
+	}
 	cfg.Engine = bench.SQLite(work, func(ctx context.Context, dir string) (liaison.Store, error) {
-		return sqlite.Open(ctx, dir, sqlite.Options{Logger: quiet})
+		return audited(sqlite.Open(ctx, dir, sqlite.Options{Logger: quiet}))
 	})
 	if db := st.db; db != "" {
 		if !postgres.IsURL(db) {
@@ -106,7 +126,7 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 		// Each store the benchmark makes is a fresh schema liaison_bench_*
 		// of that database, dropped afterwards.
 		cfg.Engine = bench.PostgreSQL(db, func(ctx context.Context, url, schema string) (liaison.Store, error) {
-			return postgres.Open(ctx, url, postgres.Options{Logger: quiet, Schema: schema})
+			return audited(postgres.Open(ctx, url, postgres.Options{Logger: quiet, Schema: schema}))
 		})
 	}
 	cfg.Handler = func(s liaison.Store) (http.Handler, error) {
@@ -114,7 +134,7 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 		if err != nil {
 			office = liaison.Organisation{Code: "LIAISON", Name: "Liaison office", Kind: liaison.NATOBody}
 		}
-		return newHandler(s, office, quiet, nil)
+		return newHandler(s, office, quiet, aud)
 	}
 	cfg.Import = func(ctx context.Context, s liaison.Store, p liaison.Principal, coll string, r io.Reader) (int, error) {
 		sum, err := importBundle(ctx, s, p, coll, r, nil)
@@ -141,6 +161,15 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 	rep, err := bench.Run(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	if o.audited {
+		var st audit.Stats
+		for _, l := range auditLogs {
+			n := l.Stats()
+			st.Appended += n.Appended
+			st.Failures += n.Failures
+		}
+		fmt.Fprintf(e.stderr, "audit: %d entries appended (%d append attempts failed)\n", st.Appended, st.Failures)
 	}
 	if err := rep.WriteMarkdown(e.stdout); err != nil {
 		return err
