@@ -219,7 +219,7 @@ func TestTamper(t *testing.T) {
 			exec(t, db, `INSERT INTO audit_entries (idx, at_us, principal, org, action, path, data) VALUES (2345, 1, 'x', 'JPN', 'read', 'taxii', ?)`, []byte(`{"at":"1970-01-01T00:00:00.000001Z","principal":"x","org":"JPN","action":"read","path":"taxii","op":"Objects","outcome":"ok"}`))
 		}, "entry 2345: its leaf hash is missing", 2345},
 		{"add an object ref", func(t *testing.T, db core.DB) {
-			exec(t, db, `INSERT INTO audit_refs (object_id, idx) VALUES ('indicator--ffffffff-0000-4000-8000-000000000000', 5)`)
+			exec(t, db, `INSERT INTO audit_refs (object_key, idx) VALUES (?, 5)`, audit.ObjectKey("indicator--ffffffff-0000-4000-8000-000000000000"))
 		}, "the object refs index holds 2346 rows but the entries name 2345 objects", -1},
 		{"rewrite a checkpoint", func(t *testing.T, db core.DB) {
 			exec(t, db, `UPDATE audit_checkpoints SET note = REPLACE(note, '1400', '1401') WHERE size = 1400`)

@@ -18,9 +18,13 @@ package audit
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
+	"unicode/utf8"
 )
 
 // The actions an entry records.
@@ -109,16 +113,69 @@ type Entry struct {
 }
 
 // Encode is the entry's leaf: its JSON, with the time in UTC to the
-// microsecond, as the store keeps it.
+// microsecond, as the store keeps it. The refs are written by hand: a
+// read of a page names a hundred of them, and reflection on each was a
+// fifth of the appender's time.
 func (e Entry) Encode() ([]byte, error) {
 	e.Time = e.Time.UTC().Truncate(time.Microsecond)
+	refs := e.Refs
+	e.Refs = nil
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(e); err != nil {
 		return nil, fmt.Errorf("audit: encode entry: %w", err)
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	out := bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	if len(refs) == 0 {
+		return out, nil
+	}
+	out = append(out[:len(out)-1], `,"refs":[`...)
+	for i, r := range refs {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, '[')
+		out = appendString(out, r.ID)
+		out = append(out, ',')
+		out = appendString(out, r.Version)
+		if r.Note != "" {
+			out = append(out, ',')
+			out = appendString(out, r.Note)
+		}
+		out = append(out, ']')
+	}
+	return append(out, "]}"...), nil
+}
+
+// appendString appends s as a JSON string, invalid UTF-8 replaced by
+// U+FFFD as encoding/json does.
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, `\ufffd`...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
 }
 
 // Decode reads a leaf back into an entry at index i.
@@ -131,6 +188,35 @@ func Decode(i int64, data []byte) (Entry, error) {
 	}
 	e.Index = i
 	return e, nil
+}
+
+// ObjectKey is the key of an object id in the refs index: the first 8
+// bytes of its SHA-256, as a signed integer. An integer key makes the
+// index's b-tree small and its compares cheap; a reader of the index
+// checks the leaf's ids, so a collision only costs a leaf read.
+func ObjectKey(id string) int64 {
+	h := sha256.Sum256([]byte(id))
+	return int64(binary.BigEndian.Uint64(h[:8]))
+}
+
+// ObjectKeys are the distinct keys of the ids the entry names, sorted.
+func (e Entry) ObjectKeys() []int64 {
+	var keys []int64
+	for _, id := range e.ObjectIDs() {
+		keys = append(keys, ObjectKey(id))
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
+
+// Names reports whether the entry names the object id.
+func (e Entry) Names(id string) bool {
+	for _, r := range e.Refs {
+		if r.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // ObjectIDs are the distinct ids the entry names, in order.

@@ -37,7 +37,7 @@ func Entries(ctx context.Context, db core.DB, f Filter, fn func(Entry) error) er
 	from := `audit_entries e`
 	if f.Object != "" {
 		from = `audit_refs r JOIN audit_entries e ON e.idx = r.idx`
-		add(`r.object_id = ?`, f.Object)
+		add(`r.object_key = ?`, ObjectKey(f.Object))
 	}
 	if f.Principal != "" {
 		add(`e.principal = ?`, f.Principal)
@@ -78,6 +78,9 @@ func Entries(ctx context.Context, db core.DB, f Filter, fn func(Entry) error) er
 			e, err := Decode(i, data)
 			if err != nil {
 				return err
+			}
+			if f.Object != "" && !e.Names(f.Object) {
+				continue // another id with the same key
 			}
 			if err := fn(e); err != nil {
 				return err

@@ -115,8 +115,8 @@ func appendEntries(tx core.Tx, entries []Entry) (int64, error) {
 			hashRows = append(hashRows, []any{base + int64(j), h[:]})
 		}
 		entryRows = append(entryRows, []any{n, core.Micros(e.Time), e.Principal, e.Org, e.Action, e.Path, data})
-		for _, id := range e.ObjectIDs() {
-			refRows = append(refRows, []any{id, n})
+		for _, k := range e.ObjectKeys() {
+			refRows = append(refRows, []any{k, n})
 		}
 		n++
 	}
@@ -126,7 +126,7 @@ func appendEntries(tx core.Tx, entries []Entry) (int64, error) {
 	if err := insertRows(tx, `INSERT INTO audit_entries (idx, at_us, principal, org, action, path, data) VALUES `, entryRows); err != nil {
 		return 0, fmt.Errorf("store audit entries: %w", err)
 	}
-	if err := insertRows(tx, `INSERT INTO audit_refs (object_id, idx) VALUES `, refRows); err != nil {
+	if err := insertRows(tx, `INSERT INTO audit_refs (object_key, idx) VALUES `, refRows); err != nil {
 		return 0, fmt.Errorf("store the refs of audit entries: %w", err)
 	}
 	if _, err := tx.Exec(`UPDATE audit_head SET size = ? WHERE id = 1`, n); err != nil {

@@ -107,19 +107,15 @@ func verifyTx(ctx context.Context, tx core.Tx, v note.Verifier, rep *Report) err
 		if len(chunk) == 0 {
 			break
 		}
-		var ids []string
-		seen := map[string]bool{}
+		var keys []int64
 		for _, se := range chunk {
 			if e, err := Decode(se.idx, se.data); err == nil {
-				for _, id := range e.ObjectIDs() {
-					if !seen[id] {
-						seen[id] = true
-						ids = append(ids, id)
-					}
-				}
+				keys = append(keys, e.ObjectKeys()...)
 			}
 		}
-		refs, err := readRefs(tx, ids, next, chunk[len(chunk)-1].idx+1)
+		slices.Sort(keys)
+		keys = slices.Compact(keys)
+		refs, err := readRefs(tx, keys, next, chunk[len(chunk)-1].idx+1)
 		if err != nil {
 			return err
 		}
@@ -164,7 +160,7 @@ func verifyTx(ctx context.Context, tx core.Tx, v note.Verifier, rep *Report) err
 
 // checkEntry checks an entry's index columns and refs against its leaf,
 // and returns how many objects the leaf names.
-func checkEntry(se storedEntry, refs []string, rep *Report) int64 {
+func checkEntry(se storedEntry, refs []int64, rep *Report) int64 {
 	e, err := Decode(se.idx, se.data)
 	if err != nil {
 		rep.fail(se.idx, -1, "entry %d: its leaf does not parse: %v", se.idx, err)
@@ -186,8 +182,7 @@ func checkEntry(se storedEntry, refs []string, rep *Report) int64 {
 	if e.Path != se.path {
 		bad = append(bad, "path")
 	}
-	want := e.ObjectIDs()
-	slices.Sort(want)
+	want := e.ObjectKeys()
 	if !slices.Equal(want, refs) {
 		bad = append(bad, "object refs")
 	}
@@ -259,33 +254,31 @@ func readEntries(tx core.Tx, from int64, n int) ([]storedEntry, error) {
 	return out, nil
 }
 
-// readRefs are the object ids the refs index holds for entries [a, b)
-// among ids (those the entries' leaves name), sorted, by entry. It seeks
-// the index by object id, its only key.
-func readRefs(tx core.Tx, ids []string, a, b int64) (map[int64][]string, error) {
-	out := map[int64][]string{}
-	if len(ids) == 0 {
+// readRefs are the object keys the refs index holds for entries [a, b)
+// among keys (those the entries' leaves name), sorted, by entry. It
+// seeks the index by key, its primary key's first column.
+func readRefs(tx core.Tx, keys []int64, a, b int64) (map[int64][]int64, error) {
+	out := map[int64][]int64{}
+	if len(keys) == 0 {
 		return out, nil
 	}
-	rows, err := tx.Query(`SELECT idx, object_id FROM audit_refs WHERE object_id IN (SELECT value FROM json_each(?)) AND idx >= ? AND idx < ?`, core.Strings(ids), a, b)
+	rows, err := tx.Query(`SELECT idx, object_key FROM audit_refs WHERE object_key IN (SELECT value FROM json_each(?)) AND idx >= ? AND idx < ?`, core.Int64s(keys), a, b)
 	if err != nil {
 		return nil, fmt.Errorf("audit: read refs: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var x int64
-		var id string
-		if err := rows.Scan(&x, &id); err != nil {
+		var x, k int64
+		if err := rows.Scan(&x, &k); err != nil {
 			return nil, fmt.Errorf("audit: read refs: %w", err)
 		}
-		out[x] = append(out[x], id)
+		out[x] = append(out[x], k)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("audit: read refs: %w", err)
 	}
-	// In byte order, whatever the database's collation.
-	for _, ids := range out {
-		slices.Sort(ids)
+	for _, ks := range out {
+		slices.Sort(ks)
 	}
 	return out, nil
 }

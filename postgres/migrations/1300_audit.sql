@@ -19,10 +19,12 @@ CREATE INDEX audit_entries_principal ON audit_entries (principal, idx);
 CREATE INDEX audit_entries_org ON audit_entries (org, idx);
 CREATE INDEX audit_entries_at ON audit_entries (at_us);
 
+-- object_key is audit.ObjectKey(id): the first 8 bytes of the id's
+-- SHA-256 as a signed integer; a reader checks the leaf's ids.
 CREATE TABLE audit_refs (
-	object_id text NOT NULL,
-	idx       bigint NOT NULL,
-	PRIMARY KEY (object_id, idx)
+	object_key bigint NOT NULL,
+	idx        bigint NOT NULL,
+	PRIMARY KEY (object_key, idx)
 );
 
 CREATE TABLE audit_hashes (
