@@ -37,12 +37,12 @@ type Log struct {
 	db   core.DB
 	opts Options
 
-	mu      sync.Mutex
-	queue   []Entry
-	closed  bool
-	wake    chan struct{}
-	done    chan struct{} // closed by Close
-	stop    chan struct{} // closed when run has returned
+	mu     sync.Mutex
+	queue  []Entry
+	closed bool
+	wake   chan struct{}
+	done   chan struct{} // closed by Close
+	stop   chan struct{} // closed when run has returned
 
 	lastSigned time.Time
 	unsigned   bool // entries appended since the last checkpoint
