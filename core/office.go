@@ -100,6 +100,10 @@ func New(db Engine, pages Pages, opts Options) *Office {
 // Clock returns the store's time, truncated to microseconds.
 func (o *Office) Clock() time.Time { return o.now().UTC().Truncate(time.Microsecond) }
 
+// DB is the store's transactions, for a package that keeps tables of
+// its own in the store with the core's SQL (audit).
+func (o *Office) DB() DB { return o.db }
+
 // Log is the office's logger.
 func (o *Office) Log() *slog.Logger { return o.log }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/audit"
 	"liaison/bench"
 	"liaison/postgres"
 	"liaison/sqlite"
@@ -21,7 +22,7 @@ import (
 type benchCmd struct {
 	sizes, jsonOut, writeBundle, cpuprofile, workdir string
 	match                                            string // --match INDICATORS:OBSERVATIONS: the matcher only
-	quick, loadWorker                                bool
+	quick, loadWorker, audited                       bool
 	objects, seed, clients, readers, samples         int
 	matchOffice                                      int
 	duration                                         time.Duration
@@ -44,6 +45,7 @@ func (o *benchCmd) declare(fs *flag.FlagSet) {
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run (server included) to this file, for go tool pprof")
 	fs.StringVar(&o.match, "match", "", "only measure the matcher: INDICATORS:OBSERVATIONS such as 100k:1m (index against the plain loop, p99, memory), then the office's Match through a store")
 	fs.IntVar(&o.matchOffice, "match-office", 10000, "indicators written to the store for the office-level part of --match (at most INDICATORS)")
+	fs.BoolVar(&o.audited, "audit", false, "run the office with its audit log on, as serve does (compare a run without)")
 	fs.StringVar(&o.workdir, "workdir", "", "where the benchmark's stores and bundle go (default a new temporary folder, removed afterwards)")
 }
 
@@ -125,8 +127,26 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 	// The server logs only warnings and errors: a line per request would
 	// cost more than some requests.
 	quiet := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// With --audit each store is audited from its first write, and its
+	// Close appends the log's last batch before the store closes.
+	var aud *auditing
+	var auditLogs []*audit.Log
+	audited := func(s liaison.Store, err error) (liaison.Store, error) {
+		if err != nil || !o.audited {
+			return s, err
+		}
+		db, err := dbOf(s)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		l := audit.New(db, audit.Options{Logger: quiet})
+		auditLogs = append(auditLogs, l)
+		aud = &auditing{store: audit.NewStore(s, l), log: l, db: db}
+		return aud.store, nil
+	}
 	cfg.Engine = bench.SQLite(work, func(ctx context.Context, dir string) (liaison.Store, error) {
-		return sqlite.Open(ctx, dir, sqlite.Options{Logger: quiet})
+		return audited(sqlite.Open(ctx, dir, sqlite.Options{Logger: quiet}))
 	})
 	if db := st.db; db != "" {
 		if !postgres.IsURL(db) {
@@ -137,7 +157,7 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 		// reads go to the replicas whenever they may.
 		replicas := st.replicas
 		cfg.Engine = bench.PostgreSQL(db, func(ctx context.Context, url, schema string) (liaison.Store, error) {
-			return postgres.Open(ctx, url, postgres.Options{Logger: quiet, Schema: schema, Replicas: replicas})
+			return audited(postgres.Open(ctx, url, postgres.Options{Logger: quiet, Schema: schema, Replicas: replicas}))
 		})
 	}
 	cfg.Handler = func(s liaison.Store) (http.Handler, error) {
@@ -145,7 +165,7 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 		if err != nil {
 			office = liaison.Organisation{Code: "LIAISON", Name: "Liaison office", Kind: liaison.NATOBody}
 		}
-		return newHandler(s, office, quiet)
+		return newHandler(s, office, quiet, aud)
 	}
 	cfg.Import = func(ctx context.Context, s liaison.Store, p liaison.Principal, coll string, r io.Reader) (int, error) {
 		sum, err := importBundle(ctx, s, p, coll, r, nil)
@@ -169,6 +189,18 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 		}
 		defer pprof.StopCPUProfile()
 	}
+	printAudit := func() {
+		if !o.audited {
+			return
+		}
+		var st audit.Stats
+		for _, l := range auditLogs {
+			n := l.Stats()
+			st.Appended += n.Appended
+			st.Failures += n.Failures
+		}
+		fmt.Fprintf(e.stderr, "audit: %d entries appended (%d append attempts failed)\n", st.Appended, st.Failures)
+	}
 	if o.duration > 0 {
 		objects := o.objects
 		if o.quick && !given(o.fs, "objects") {
@@ -178,12 +210,14 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 		if err != nil {
 			return err
 		}
+		printAudit()
 		return writeReport(e, lrep, o.jsonOut)
 	}
 	rep, err := bench.Run(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	printAudit()
 	return writeReport(e, rep, o.jsonOut)
 }
 

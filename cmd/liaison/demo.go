@@ -87,7 +87,7 @@ func (o *demoCmd) run(ctx context.Context, e *env, st *storeFlags, args []string
 		return fmt.Errorf("demo: build the sample world: %w", err)
 	}
 	e.log.Info("demo world ready", "store", displayLocation(st.location()), "took", time.Since(start).Round(time.Millisecond))
-	return serve(ctx, e, o.serveFlags, s, func(addr string) {
+	return serve(ctx, e, o.serveFlags, s, st.data, func(addr string) {
 		printDemoLogins(e, addr, tokens)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"liaison"
+	"liaison/audit"
 )
 
 type initCmd struct {
@@ -53,7 +54,21 @@ func (o *initCmd) run(ctx context.Context, e *env, st *storeFlags, args []string
 	if err := s.Close(); err != nil {
 		return fmt.Errorf("init: close store: %w", err)
 	}
+	// The audit signing key goes to the data folder; an office in
+	// PostgreSQL given no folder gets its key where serve first runs.
+	keyed := st.db == "" || st.dataGiven || e.getenv("LIAISON_DATA") != ""
+	var key *audit.Key
+	if keyed {
+		if key, _, err = audit.EnsureKey(st.data, audit.OriginFor(office.Code)); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintln(e.stdout, secret)
+	if keyed {
+		fmt.Fprintf(e.stderr, "the audit signing key is in %s; its public key (liaison audit key):\n%s\n", filepath.Join(st.data, audit.KeyFile), key.VerifierKey)
+	} else {
+		fmt.Fprintln(e.stderr, "no audit signing key made: pass --data DIR to keep it there; serve makes it in its --data folder at its first start")
+	}
 	fmt.Fprintf(e.stderr, "created the store at %s for %s; the token above is %s's, shown once\n", displayLocation(where), office.Name, admin.Name)
 	return nil
 }

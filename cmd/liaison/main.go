@@ -134,7 +134,11 @@ func run(ctx context.Context, e *env, argv []string) int {
 // reportError prints err on one line and picks the exit code.
 func reportError(e *env, name string, err error) int {
 	var ue usageError
+	var fe failure
 	switch {
+	case errors.As(err, &fe):
+		fmt.Fprintf(e.stderr, "liaison %s: %s\n", name, fe.msg)
+		return 1
 	case errors.As(err, &ue):
 		fmt.Fprintf(e.stderr, "liaison %s: %s\n", name, ue.msg)
 		return 2

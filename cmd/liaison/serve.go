@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/audit"
 	"liaison/auth"
 	"liaison/internal/httpguard"
 	"liaison/internal/route"
@@ -53,17 +54,17 @@ func (o *serveCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 	if len(args) != 0 {
 		return usagef("takes no arguments, only flags")
 	}
-	return withStore(ctx, e, st, func(s liaison.Store) error {
-		return serve(ctx, e, o.serveFlags, s, nil)
+	return withRawStore(ctx, e, st, func(s liaison.Store) error {
+		return serve(ctx, e, o.serveFlags, s, st.data, nil)
 	})
 }
 
 // newHandler wires the office's HTTP surface: TAXII under /taxii2/, the
-// JSON API under /api/v1/, and the pages. It fails when s lacks a service
-// the pages need.
-// decay, if given, scores indicators on the pages (default
-// match.DefaultDecay).
-func newHandler(s liaison.Store, office liaison.Organisation, log *slog.Logger, decay ...match.Decay) (http.Handler, error) {
+// JSON API under /api/v1/, and the pages; with aud, the audit checkpoint
+// at /audit/checkpoint, and each request's path marked for the audit. It
+// fails when s lacks a service the pages need. decay, if given, scores
+// indicators on the pages (default match.DefaultDecay).
+func newHandler(s liaison.Store, office liaison.Organisation, log *slog.Logger, aud *auditing, decay ...match.Decay) (http.Handler, error) {
 	var d match.Decay
 	if len(decay) > 0 {
 		d = decay[0]
@@ -84,16 +85,33 @@ func newHandler(s liaison.Store, office liaison.Organisation, log *slog.Logger, 
 	mux := http.NewServeMux()
 	mux.Handle("/taxii2/", route.Note(tx))
 	mux.Handle("/", route.Note(pages))
-	return logRequests(log, limitBody(mux)), nil
+	var h http.Handler = mux
+	if aud != nil {
+		aud.routes(mux, func(h http.Handler) http.Handler { return route.Note(authn.Middleware(h)) }, log)
+		h = audit.Paths(mux)
+	}
+	return logRequests(log, limitBody(h)), nil
 }
 
 // serve runs the HTTP server until ctx ends, then shuts down gracefully.
 // ready, if not nil, is called with the bound address once listening.
-func serve(ctx context.Context, e *env, o serveFlags, s liaison.Store, ready func(addr string)) error {
+// The audit signing key is kept in keyDir.
+func serve(ctx context.Context, e *env, o serveFlags, s liaison.Store, keyDir string, ready func(addr string)) error {
 	office, err := officeOf(ctx, s)
 	if err != nil {
 		return err
 	}
+	aud, err := startAudit(e, s, keyDir, office)
+	if err != nil {
+		return err
+	}
+	// Closed when serve returns, before the store: the last batch is
+	// appended and a last checkpoint signed.
+	defer func() {
+		if err := aud.log.Close(); err != nil {
+			e.log.Error("audit: close", "err", err)
+		}
+	}()
 	cert, key := o.tlsCert, o.tlsKey
 	if (cert == "") != (key == "") {
 		return usagef("--tls-cert and --tls-key go together")
@@ -112,7 +130,7 @@ func serve(ctx context.Context, e *env, o serveFlags, s liaison.Store, ready fun
 	if g, ok := s.(metrics.GroupCommitter); ok {
 		m.WatchGroupCommits(g)
 	}
-	handler, err := newHandler(m.Store(s), office, e.log, decay)
+	handler, err := newHandler(m.Store(aud.store), office, e.log, aud, decay)
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("serve: %w", err)

@@ -109,8 +109,17 @@ func newStore(ctx context.Context, e *env, where string) (s liaison.Store, disca
 	return ss, func() { ss.Close(); removeStore(where, madeDir) }, false, nil
 }
 
-// withStore runs fn with the opened store and closes it afterwards.
+// withStore runs fn with the opened store, audited (see withAudit), and
+// closes it afterwards.
 func withStore(ctx context.Context, e *env, st *storeFlags, fn func(liaison.Store) error) error {
+	return withRawStore(ctx, e, st, func(s liaison.Store) error {
+		return withAudit(e, st, s, fn)
+	})
+}
+
+// withRawStore runs fn with the opened store itself, for the commands that
+// audit on their own (serve) or read the audit (audit …).
+func withRawStore(ctx context.Context, e *env, st *storeFlags, fn func(liaison.Store) error) error {
 	s, err := openStore(ctx, e, st)
 	if err != nil {
 		return err

@@ -1,0 +1,94 @@
+package audit_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"liaison"
+	"liaison/audit"
+)
+
+// BenchmarkPage reads pages of 100 versions from a collection of 10,000,
+// through the store itself and through the auditing store; the entries'
+// bytes are reported per read and per 1,000 versions served. Run it at
+// this small size only: go test -bench Page -benchtime 2000x ./audit
+func BenchmarkPage(b *testing.B) {
+	s := backendsB(b)
+	ctx := context.Background()
+	must := func(err error) {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	must(s.CreateOrganisation(ctx, liaison.Organisation{Code: "USA", Name: "United States", Kind: liaison.Ally}))
+	usa := liaison.Principal{Name: "usa", Org: "USA", Roles: []liaison.Role{liaison.RoleAnalyst}}
+	must(s.CreateUser(ctx, &usa, ""))
+	coll := liaison.Collection{Title: "Shared", Topic: liaison.TopicCyber, Read: []string{"ALL"}, Write: []string{"ALL"}}
+	must(s.CreateCollection(ctx, &coll))
+	day := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 10000; i += 1000 {
+		var cs []liaison.Candidate
+		for j := i; j < i+1000; j++ {
+			cs = append(cs, candidate(fmt.Sprintf("indicator--%08d-1111-4111-8111-111111111111", j), day))
+		}
+		_, err := s.AddObjects(ctx, usa, coll.ID, cs)
+		must(err)
+	}
+	read := func(b *testing.B, st liaison.Store) {
+		q := liaison.ObjectQuery{Limit: 100}
+		for i := 0; b.Loop(); i++ {
+			p, err := st.Objects(ctx, usa, coll.ID, q)
+			if err != nil || len(p.Versions) != 100 {
+				b.Fatal(err, len(p.Versions))
+			}
+			q.Next = p.Next
+			if !p.More {
+				q.Next = ""
+			}
+		}
+	}
+	b.Run("plain", func(b *testing.B) { read(b, s) })
+	b.Run("audited", func(b *testing.B) {
+		l := audit.New(s.DB(), audit.Options{Logger: quiet()})
+		read(b, audit.NewStore(s, l))
+		b.StopTimer()
+		must(l.Close())
+		var n, bytes int64
+		must(audit.Entries(ctx, s.DB(), audit.Filter{After: -1, Action: audit.ActionRead}, func(e audit.Entry) error {
+			d, _ := e.Encode()
+			n++
+			bytes += int64(len(d))
+			return nil
+		}))
+		if n > 0 {
+			b.ReportMetric(float64(bytes)/float64(n), "leaf-B/read")
+			b.ReportMetric(float64(bytes)/float64(n)*10, "leaf-B/1000-versions")
+		}
+	})
+}
+
+// BenchmarkAppend is the appender's rate: entries of one page of 100
+// versions each, queued and appended in batches, until Close has
+// appended the last.
+func BenchmarkAppend(b *testing.B) {
+	s := backendsB(b)
+	l := audit.New(s.DB(), audit.Options{Logger: quiet(), FlushEvery: 10 * time.Millisecond})
+	refs := make([]audit.Ref, 100)
+	for i := range refs {
+		refs[i] = audit.Ref{ID: fmt.Sprintf("indicator--%08d-1111-4111-8111-111111111111", i), Version: "2024-03-01T00:00:00Z"}
+	}
+	b.ResetTimer()
+	for range b.N {
+		l.Record(audit.Entry{Principal: "usa", Org: "USA", Action: audit.ActionRead, Path: audit.PathTAXII, Op: "Objects", Collection: "c", Refs: refs})
+	}
+	if err := l.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+}
+
+func backendsB(b *testing.B) dbStore {
+	return openSQLiteB(b)
+}

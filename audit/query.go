@@ -1,0 +1,222 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"liaison"
+	"liaison/core"
+)
+
+// Filter selects entries. Empty fields select everything.
+type Filter struct {
+	Principal string
+	Org       string
+	Object    string // an object id (or "consultation/12"): entries that name it
+	Action    string
+	Since     time.Time // entries at or after
+	After     int64     // entries with an index above this; -1 for all
+	Limit     int       // 0: no limit
+}
+
+// Entries calls fn with the entries f selects, oldest first, read from
+// one snapshot. The entries are decoded from their leaves, not from the
+// columns that index them.
+func Entries(ctx context.Context, db core.DB, f Filter, fn func(Entry) error) error {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		where = append(where, cond)
+		args = append(args, v)
+	}
+	from := `audit_entries e`
+	if f.Object != "" {
+		from = `audit_refs r JOIN audit_entries e ON e.idx = r.idx`
+		add(`r.object_key = ?`, ObjectKey(f.Object))
+	}
+	if f.Principal != "" {
+		add(`e.principal = ?`, f.Principal)
+	}
+	if f.Org != "" {
+		add(`e.org = ?`, f.Org)
+	}
+	if f.Action != "" {
+		add(`e.action = ?`, f.Action)
+	}
+	if !f.Since.IsZero() {
+		add(`e.at_us >= ?`, core.Micros(f.Since))
+	}
+	if f.After >= 0 {
+		add(`e.idx > ?`, f.After)
+	}
+	q := `SELECT e.idx, e.data FROM ` + from
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	q += ` ORDER BY e.idx`
+	if f.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	return inTx(ctx, db, false, func(tx core.Tx) error {
+		rows, err := tx.Query(q, args...)
+		if err != nil {
+			return fmt.Errorf("audit: read entries: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var i int64
+			var data []byte
+			if err := rows.Scan(&i, &data); err != nil {
+				return fmt.Errorf("audit: read entries: %w", err)
+			}
+			e, err := Decode(i, data)
+			if err != nil {
+				return err
+			}
+			if f.Object != "" && !e.Names(f.Object) {
+				continue // another id with the same key
+			}
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("audit: read entries: %w", err)
+		}
+		return nil
+	})
+}
+
+// Latest is the newest stored checkpoint. ENOTFOUND when there is none
+// yet. Its signature is not checked here: a reader checks it with the
+// office's key.
+func Latest(ctx context.Context, db core.DB) (Checkpoint, error) {
+	var c *Checkpoint
+	err := inTx(ctx, db, false, func(tx core.Tx) error {
+		var err error
+		c, err = latestCheckpoint(tx)
+		return err
+	})
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	if c == nil {
+		return Checkpoint{}, liaison.Errorf(liaison.ENOTFOUND, "no audit checkpoint has been signed yet")
+	}
+	return *c, nil
+}
+
+// CheckpointAt is the stored checkpoint of tree size size. ENOTFOUND when
+// none was signed at that size.
+func CheckpointAt(ctx context.Context, db core.DB, size int64) (Checkpoint, error) {
+	var cs []Checkpoint
+	err := inTx(ctx, db, false, func(tx core.Tx) error {
+		var err error
+		cs, err = checkpoints(tx, fmt.Sprintf(`WHERE size = %d`, size))
+		return err
+	})
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	if len(cs) == 0 {
+		return Checkpoint{}, liaison.Errorf(liaison.ENOTFOUND, "no checkpoint was signed at tree size %d", size)
+	}
+	return cs[0], nil
+}
+
+// Inclusion is an inclusion proof of one entry in a checkpoint's tree.
+type Inclusion struct {
+	Entry      int64
+	LeafHash   tlog.Hash // RFC 6962 leaf hash of the entry's data
+	Data       []byte
+	Checkpoint Checkpoint
+	Proof      tlog.RecordProof
+}
+
+// ProveEntry proves entry i in the tree of the checkpoint of size size
+// (0: the newest checkpoint), from the stored hashes. EINVALID when the
+// entry is not under that checkpoint.
+func ProveEntry(ctx context.Context, db core.DB, i, size int64) (Inclusion, error) {
+	var p Inclusion
+	err := inTx(ctx, db, false, func(tx core.Tx) error {
+		c, err := pickCheckpoint(tx, size)
+		if err != nil {
+			return err
+		}
+		if i < 0 || i >= c.Size {
+			return liaison.Errorf(liaison.EINVALID, "entry %d is not under the checkpoint of size %d (entries 0 to %d)", i, c.Size, c.Size-1)
+		}
+		if err := tx.QueryRow(`SELECT data FROM audit_entries WHERE idx = ?`, i).Scan(&p.Data); err != nil {
+			if errors.Is(err, core.ErrNoRows) {
+				return liaison.Errorf(liaison.ENOTFOUND, "entry %d is not in the store", i)
+			}
+			return fmt.Errorf("audit: read entry %d: %w", i, err)
+		}
+		p.Proof, err = tlog.ProveRecord(c.Size, i, hashReader{tx: tx})
+		if err != nil {
+			return fmt.Errorf("audit: prove entry %d in size %d: %w", i, c.Size, err)
+		}
+		p.Entry, p.LeafHash, p.Checkpoint = i, tlog.RecordHash(p.Data), *c
+		return nil
+	})
+	return p, err
+}
+
+// Consistency is a consistency proof between two checkpoints.
+type Consistency struct {
+	Old, New Checkpoint
+	Proof    tlog.TreeProof
+}
+
+// ProveConsistency proves the checkpoint of size oldSize a prefix of the
+// one of size newSize, from the stored hashes.
+func ProveConsistency(ctx context.Context, db core.DB, oldSize, newSize int64) (Consistency, error) {
+	var c Consistency
+	if oldSize > newSize {
+		return c, liaison.Errorf(liaison.EINVALID, "the old checkpoint's size %d is above the new one's %d", oldSize, newSize)
+	}
+	err := inTx(ctx, db, false, func(tx core.Tx) error {
+		o, err := pickCheckpoint(tx, oldSize)
+		if err != nil {
+			return err
+		}
+		n, err := pickCheckpoint(tx, newSize)
+		if err != nil {
+			return err
+		}
+		c.Old, c.New = *o, *n
+		c.Proof, err = tlog.ProveTree(n.Size, o.Size, hashReader{tx: tx})
+		if err != nil {
+			return fmt.Errorf("audit: prove %d consistent with %d: %w", n.Size, o.Size, err)
+		}
+		return nil
+	})
+	return c, err
+}
+
+func pickCheckpoint(tx core.Tx, size int64) (*Checkpoint, error) {
+	if size <= 0 {
+		c, err := latestCheckpoint(tx)
+		if err != nil {
+			return nil, err
+		}
+		if c == nil {
+			return nil, liaison.Errorf(liaison.ENOTFOUND, "no audit checkpoint has been signed yet")
+		}
+		return c, nil
+	}
+	cs, err := checkpoints(tx, fmt.Sprintf(`WHERE size = %d`, size))
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, liaison.Errorf(liaison.ENOTFOUND, "no checkpoint was signed at tree size %d", size)
+	}
+	return &cs[0], nil
+}
