@@ -142,6 +142,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		s.pool.Close()
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
+	if err := s.BackfillSearch(ctx); err != nil {
+		s.pool.Close()
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
 	return s, nil
 }
 

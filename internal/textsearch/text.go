@@ -168,3 +168,14 @@ func Snippet(text string, q Query, width int) []Segment {
 	}
 	return segs
 }
+
+// Indexed returns the doc as the stores index it: each part reduced to
+// its lower-case words, separated by spaces, so that both engines see the
+// same words as Parse makes of a query.
+func (d Doc) Indexed() Doc {
+	w := func(s string) string { return strings.Join(Words(s), " ") }
+	return Doc{Name: w(d.Name), Keys: w(d.Keys), Body: w(d.Body)}
+}
+
+// Empty says whether the doc has no word at all.
+func (d Doc) Empty() bool { return d.Name == "" && d.Keys == "" && d.Body == "" }
