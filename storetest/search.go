@@ -155,8 +155,8 @@ func testSearchLastPerReader(t *testing.T, open Opener) {
 		want   []string // id@version
 	}{
 		{"JPN", "alpha", []string{id + "@" + day(0).Format(time.RFC3339Nano)}},
-		{"JPN", "bravo", nil},  // the text of a version JPN may not read
-		{"USA", "alpha", nil},  // USA's latest is bravo: an old version's words do not match
+		{"JPN", "bravo", nil}, // the text of a version JPN may not read
+		{"USA", "alpha", nil}, // USA's latest is bravo: an old version's words do not match
 		{"USA", "bravo", []string{id + "@" + day(1).Format(time.RFC3339Nano)}},
 		{"JPN", "report", []string{id + "@" + day(0).Format(time.RFC3339Nano)}},
 		{"USA", "report", []string{id + "@" + day(1).Format(time.RFC3339Nano)}},
