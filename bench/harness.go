@@ -144,15 +144,16 @@ type SizeResult struct {
 	// store with none.
 	SettleS float64 `json:"settle_s,omitempty"`
 
-	Page100Wide    Latency    `json:"page_100_wide"`
-	Page100Narrow  Latency    `json:"page_100_narrow"`
-	Page1000Wide   Latency    `json:"page_1000_wide"`
-	Page1000Narrow Latency    `json:"page_1000_narrow"`
-	GetByID        Latency    `json:"get_by_id"`
-	Manifest       Latency    `json:"manifest_100"`
-	WalkWide       Walk       `json:"walk_wide"`
-	WalkNarrow     Walk       `json:"walk_narrow"`
-	Concurrent     Throughput `json:"concurrent"`
+	Page100Wide    Latency       `json:"page_100_wide"`
+	Page100Narrow  Latency       `json:"page_100_narrow"`
+	Page1000Wide   Latency       `json:"page_1000_wide"`
+	Page1000Narrow Latency       `json:"page_1000_narrow"`
+	GetByID        Latency       `json:"get_by_id"`
+	Manifest       Latency       `json:"manifest_100"`
+	WalkWide       Walk          `json:"walk_wide"`
+	WalkNarrow     Walk          `json:"walk_narrow"`
+	Concurrent     Throughput    `json:"concurrent"`
+	Search         SearchLatency `json:"search"`
 	// NarrowFraction is the share of the collection the narrow reader sees.
 	NarrowFraction float64 `json:"narrow_fraction"`
 }
@@ -198,6 +199,7 @@ type run struct {
 	cfg   Config
 	world World
 	cl    *client
+	base  string // the server's URL, for the JSON API
 	gen   *Generator
 	rng   *rand.Rand
 
@@ -310,6 +312,7 @@ func (r *run) ingestAndRead(ctx context.Context, rep *Report) (err error) {
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
+	r.base = base
 	disc := newClient("", r.world.Collection, nil)
 	root, err := discover(ctx, disc, base+"/taxii2/", r.world.WriterToken)
 	disc.close()
@@ -560,6 +563,9 @@ func (r *run) measureReads(ctx context.Context, res *SizeResult) error {
 	}
 	res.Manifest = latencyOf(ds)
 
+	if err := r.measureSearch(ctx, r.base, res); err != nil {
+		return err
+	}
 	if res.Concurrent, err = r.concurrent(ctx, wide); err != nil {
 		return err
 	}

@@ -286,14 +286,17 @@ func (o *Office) search(ctx context.Context, se Searcher, reader liaison.Princip
 		readable := func(alias string) string { a.Arg(reader.Org); return readableBy(alias) }
 		f := objquery.Filter{Last: true, Types: types}
 		where := f.WhereIn(&a, ids, func() string { return readable("v") }, readable)
-		inner := `SELECT ` + PageCols(false) + `, v.collection, ` + rank + ` AS score FROM search_docs d JOIN versions v ON v.vid = d.vid WHERE ` + match + ` AND ` + where
+		// The rank is computed once per matching version, in a
+		// materialised step that carries no object bytes; only the page's
+		// versions are read in full.
+		matched := `WITH s AS MATERIALIZED (SELECT v.vid, v.date_added_us, v.collection, ` + rank + ` AS score FROM search_docs d JOIN versions v ON v.vid = d.vid WHERE ` + match + ` AND ` + where + `)`
 		after := ""
 		if cur != nil {
 			after = ` WHERE (s.score < ? OR (s.score = ? AND (s.date_added_us < ? OR (s.date_added_us = ? AND s.collection > ?))))`
 			a = append(a, cur.rank, cur.rank, cur.added, cur.added, cur.coll)
 		}
 		a = append(a, limit+1)
-		rows, err := tx.Query(`SELECT s.id, s.type, s.spec_version, s.version_us, s.date_added_us, s.originator, s.default_marking, s.raw, s.collection, s.score FROM (`+inner+`) s`+after+
+		rows, err := tx.Query(matched+` SELECT v.id, v.type, v.spec_version, v.version_us, v.date_added_us, v.originator, v.default_marking, v.raw, v.collection, s.score FROM s JOIN versions v ON v.vid = s.vid`+after+
 			` ORDER BY s.score DESC, s.date_added_us DESC, s.collection LIMIT ?`, a...)
 		if err != nil {
 			return fmt.Errorf("search: %w", err)

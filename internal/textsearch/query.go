@@ -12,6 +12,7 @@ package textsearch
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -264,21 +265,89 @@ const (
 // the document alone: how many of its words are the query's, weighted by
 // part, at most maxCounted per part. Nothing about other documents, and
 // so nothing about versions a reader may not read, enters the score.
+// Parts are read as Doc.Indexed writes them (lower-case words separated
+// by spaces); other text is lower-cased first.
 func Rank(key, name, keys, body string) int64 {
-	m := newMatcher(key)
+	m := cachedMatcher(key)
 	var score int64
 	for _, part := range []struct {
 		text   string
 		weight int64
 	}{{name, NameWeight}, {keys, KeysWeight}, {body, BodyWeight}} {
-		n := 0
-		eachWord(part.text, func(a, b int) bool {
-			if m.match(part.text[a:b]) {
-				n++
-			}
-			return n < maxCounted
-		})
-		score += int64(n) * part.weight
+		score += int64(m.count(part.text, maxCounted)) * part.weight
 	}
 	return score
+}
+
+// count returns how many words of text (at most limit) the matcher
+// matches. Indexed text (lower-case ASCII words and spaces) is split on
+// spaces without decoding; any other text word by word.
+func (m matcher) count(text string, limit int) int {
+	n := 0
+	if !indexedASCII(text) {
+		eachWord(text, func(a, b int) bool {
+			if m.match(text[a:b]) {
+				n++
+			}
+			return n < limit
+		})
+		return n
+	}
+	for text != "" && n < limit {
+		w := text
+		if i := strings.IndexByte(text, ' '); i >= 0 {
+			w, text = text[:i], text[i+1:]
+		} else {
+			text = ""
+		}
+		if w != "" && m.matchLower(w) {
+			n++
+		}
+	}
+	return n
+}
+
+// indexedASCII says whether s holds only lower-case ASCII letters,
+// digits and spaces.
+func indexedASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == ' ') {
+			return false
+		}
+	}
+	return true
+}
+
+func (m matcher) matchLower(w string) bool {
+	if m.exact[w] {
+		return true
+	}
+	for _, p := range m.prefix {
+		if strings.HasPrefix(w, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchers caches the matchers of recent keys: a search calls Rank once
+// per matching document with the same key.
+var matchers struct {
+	sync.Mutex
+	m map[string]matcher
+}
+
+func cachedMatcher(key string) matcher {
+	matchers.Lock()
+	defer matchers.Unlock()
+	if m, ok := matchers.m[key]; ok {
+		return m
+	}
+	if matchers.m == nil || len(matchers.m) >= 256 {
+		matchers.m = map[string]matcher{}
+	}
+	m := newMatcher(key)
+	matchers.m[key] = m
+	return m
 }
