@@ -82,7 +82,8 @@ func searchProbes(e *Env, r *User, n int, wide bool) []searchProbe {
 		}
 	} else if cs := e.someReadable(r, 1); len(cs) > 0 {
 		// In the large world, one type in one collection, in pages of 20.
-		probes = append(probes, searchProbe{q: liaison.SearchQuery{Text: "leak* " + t, Types: []string{t}, Collection: cs[0].ID, Limit: 20}, words: words})
+		// (A phrase, so that the index itself narrows to the type.)
+		probes = append(probes, searchProbe{q: liaison.SearchQuery{Text: `"` + strings.Join(words, " ") + `"`, Types: []string{t}, Collection: cs[0].ID, Limit: 20}, words: words})
 	}
 	var objs []*Obj
 	for _, o := range e.World.Objs {
