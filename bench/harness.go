@@ -144,18 +144,20 @@ type SizeResult struct {
 	// store with none.
 	SettleS float64 `json:"settle_s,omitempty"`
 
-	Page100Wide    Latency       `json:"page_100_wide"`
-	Page100Narrow  Latency       `json:"page_100_narrow"`
-	Page1000Wide   Latency       `json:"page_1000_wide"`
-	Page1000Narrow Latency       `json:"page_1000_narrow"`
-	GetByID        Latency       `json:"get_by_id"`
-	Manifest       Latency       `json:"manifest_100"`
-	WalkWide       Walk          `json:"walk_wide"`
-	WalkNarrow     Walk          `json:"walk_narrow"`
-	Concurrent     Throughput    `json:"concurrent"`
-	Search         SearchLatency `json:"search"`
+	Page100Wide    Latency    `json:"page_100_wide"`
+	Page100Narrow  Latency    `json:"page_100_narrow"`
+	Page1000Wide   Latency    `json:"page_1000_wide"`
+	Page1000Narrow Latency    `json:"page_1000_narrow"`
+	GetByID        Latency    `json:"get_by_id"`
+	Manifest       Latency    `json:"manifest_100"`
+	WalkWide       Walk       `json:"walk_wide"`
+	WalkNarrow     Walk       `json:"walk_narrow"`
+	Concurrent     Throughput `json:"concurrent"`
 	// NarrowFraction is the share of the collection the narrow reader sees.
 	NarrowFraction float64 `json:"narrow_fraction"`
+
+	// Search is GET /api/v1/search at this size.
+	Search SearchLatency `json:"search"`
 }
 
 // Report is a whole run.
