@@ -177,6 +177,7 @@ type Store interface {
 	UserService
 	CollectionService
 	ObjectService
+	SearchService
 	StatusService
 	ConsultationService
 	DecisionService

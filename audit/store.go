@@ -388,6 +388,23 @@ func (s *store) ExplainAudience(ctx context.Context, reader liaison.Principal, c
 	return x, err
 }
 
+// SearchService
+
+// Search records the versions a search returned to the reader.
+func (s *store) Search(ctx context.Context, reader liaison.Principal, q liaison.SearchQuery) (liaison.SearchPage, error) {
+	page, err := s.next.Search(ctx, reader, q)
+	if err == nil && len(page.Hits) > 0 {
+		vs := make([]liaison.Version, len(page.Hits))
+		for i, h := range page.Hits {
+			vs[i] = h.Version
+		}
+		e := entry(ctx, reader, ActionRead, "Search", nil)
+		e.Detail, e.Refs = "search", versionRefs(vs)
+		s.log.Record(e)
+	}
+	return page, err
+}
+
 // MatchService
 
 // Match records the indicator versions a batch matched as read by the

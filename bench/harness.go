@@ -155,6 +155,9 @@ type SizeResult struct {
 	Concurrent     Throughput `json:"concurrent"`
 	// NarrowFraction is the share of the collection the narrow reader sees.
 	NarrowFraction float64 `json:"narrow_fraction"`
+
+	// Search is GET /api/v1/search at this size.
+	Search SearchLatency `json:"search"`
 }
 
 // Report is a whole run.
@@ -198,6 +201,7 @@ type run struct {
 	cfg   Config
 	world World
 	cl    *client
+	base  string // the server's URL, for the JSON API
 	gen   *Generator
 	rng   *rand.Rand
 
@@ -366,6 +370,7 @@ func (r *run) serve(ctx context.Context, s liaison.Store) (stop func(), err erro
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	base := "http://" + ln.Addr().String()
+	r.base = base
 	disc := newClient("", r.world.Collection, nil)
 	root, err := discover(ctx, disc, base+"/taxii2/", r.world.WriterToken)
 	disc.close()
@@ -571,6 +576,9 @@ func (r *run) measureReads(ctx context.Context, res *SizeResult) error {
 	}
 	res.Manifest = latencyOf(ds)
 
+	if err := r.measureSearch(ctx, r.base, res); err != nil {
+		return err
+	}
 	if res.Concurrent, err = r.concurrent(ctx, wide); err != nil {
 		return err
 	}

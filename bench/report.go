@@ -59,6 +59,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 			lat(s.GetByID), lat(s.Manifest), s.WalkWide.ObjectsPerS, s.WalkNarrow.Objects, s.WalkNarrow.Seconds,
 			s.Concurrent.RequestsPerS, s.Concurrent.P99Ms, s.PageGrowth, s.PeakRSSIngestMB, s.PeakRSSServingMB)
 	}
+	b.WriteString(rep.searchMarkdown())
 	b.WriteString("\nPer CPU-second of the benchmark process (a loaded machine inflates wall time, not these):\n\n| objects | ingest obj/cpu-s | raw insert obj/cpu-s | efficiency |\n|---:|---:|---:|---:|\n")
 	for _, s := range rep.Sizes {
 		eff := 0.0

@@ -336,8 +336,16 @@ func (w *Write) AddObjects(writer liaison.Principal, collection string, objs []l
 	return res, nil
 }
 
-// insert writes new versions, setting their VID.
+// insert writes new versions, setting their VID, and indexes them for
+// search.
 func (w *Write) insert(rows []VersionRow) error {
+	if err := w.insertVersions(rows); err != nil {
+		return err
+	}
+	return w.indexSearch(rows)
+}
+
+func (w *Write) insertVersions(rows []VersionRow) error {
 	if len(rows) == 0 {
 		return nil
 	}

@@ -23,7 +23,7 @@ func openSQLite(t *testing.T, now func() time.Time) liaison.Store {
 // TestSQLiteInvariant runs the randomised leak test on the SQLite store
 // through the store's own read paths and over TAXII.
 func TestSQLiteInvariant(t *testing.T) {
-	paths := append(leaktest.StorePaths(), leaktest.TAXIIPaths()...)
+	paths := append(append(leaktest.StorePaths(), leaktest.TAXIIPaths()...), leaktest.SearchPaths()...)
 	// Last: in the final phase the match path records sightings.
 	paths = append(paths, leaktest.MatchPaths()...)
 	leaktest.Run(t, openSQLite, paths...)

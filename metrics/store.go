@@ -241,6 +241,11 @@ func (s *store) ExplainAudience(ctx context.Context, reader liaison.Principal, c
 	return s.next.ExplainAudience(ctx, reader, collection, id, version)
 }
 
+func (s *store) Search(ctx context.Context, reader liaison.Principal, q liaison.SearchQuery) (_ liaison.SearchPage, err error) {
+	defer s.observe("Search", time.Now(), &err)
+	return s.next.Search(ctx, reader, q)
+}
+
 // StatusService
 
 func (s *store) SaveStatus(ctx context.Context, st liaison.Status) (err error) {

@@ -152,6 +152,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		s.pool.Close()
 		return nil, fmt.Errorf("%s: fence triggers: %w", op, err)
 	}
+	if err := s.BackfillSearch(ctx); err != nil {
+		s.pool.Close()
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
 	if err := s.openReplicas(ctx, opts.Replicas, cfg.ConnConfig.RuntimeParams, opts.MaxConns); err != nil {
 		s.pool.Close()
 		return nil, liaison.Errorf(liaison.EINVALID, "%v", err)

@@ -141,6 +141,11 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	s.reader.SetMaxIdleConns(n)
 	s.reader.SetConnMaxIdleTime(0)
 	s.reader.SetConnMaxLifetime(0)
+	if err := s.BackfillSearch(ctx); err != nil {
+		s.reader.Close()
+		s.writer.Close()
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
 	if s.ck, err = startCheckpointer(s.path, s.log); err != nil {
 		s.reader.Close()
 		s.writer.Close()

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) liaison.Sto
 		{"Sightings", testSightings},
 		{"MatchConcurrent", testMatchConcurrent},
 	}
+	tests = append(tests, searchTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
 	}

@@ -304,7 +304,7 @@ func TestInitAndMigrateOnPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	if out := mustCLI(t, "migrate", "--db", pg).stdout; !strings.Contains(out, "up to date") || !strings.Contains(out, names[len(names)-1]) {
-		t.Errorf("migrate --db: %q", out)
+		t.Errorf("migrate --db: %q, want the latest, %s", out, names[len(names)-1])
 	}
 	// A fresh schema is upgraded from nothing.
 	fresh := pgURL(t)

@@ -156,8 +156,17 @@ type SQL interface {
 // last are relative to what the reader may read, among the spec versions
 // asked for.
 func (f Filter) Where(q SQL, collection string, visible func() string, readable func(alias string) string) string {
+	return f.where(q, `v.collection = `+q.Arg(collection), visible, readable)
+}
+
+// WhereIn is Where over several collections at once.
+func (f Filter) WhereIn(q SQL, collections []string, visible func() string, readable func(alias string) string) string {
+	return f.where(q, q.In("v.collection", collections), visible, readable)
+}
+
+func (f Filter) where(q SQL, inCollections string, visible func() string, readable func(alias string) string) string {
 	var b strings.Builder
-	b.WriteString(`v.collection = ` + q.Arg(collection) + ` AND ` + visible())
+	b.WriteString(inCollections + ` AND ` + visible())
 	if f.After != 0 {
 		b.WriteString(` AND v.date_added_us > ` + q.Arg(f.After))
 	}

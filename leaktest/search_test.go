@@ -1,0 +1,71 @@
+package leaktest_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"liaison"
+	"liaison/leaktest"
+)
+
+// TestSearchMutantIsCaught proves that the search checks can fail: the
+// store answers JPN's searches as if JPN were USA, as a search without
+// the reader's filter would. The leak test, run on it in a child process,
+// must fail and say LEAK on the store's path and on the pages' and API's.
+func TestSearchMutantIsCaught(t *testing.T) {
+	if os.Getenv("LEAKTEST_SEARCH_MUTANT") != "" {
+		t.Skip("inside a mutant run")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSearchMutant$", "-test.v", "-leak.seed=7")
+	cmd.Env = append(os.Environ(), "LEAKTEST_SEARCH_MUTANT=search-swap")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("the leak test passed on a store whose search leaks; it must fail:\n%s", tail(out))
+	}
+	for _, p := range leaktest.SearchPaths() {
+		if !strings.Contains(string(out), " "+p.Name()+" jpn.") || !strings.Contains(string(out), "LEAK") {
+			t.Errorf("path %s did not report the leak:\n%s", p.Name(), tail(out))
+		}
+	}
+}
+
+// TestSearchMutant runs a small leak test of the search paths over the
+// mutant.
+func TestSearchMutant(t *testing.T) {
+	if os.Getenv("LEAKTEST_SEARCH_MUTANT") == "" {
+		t.Skip("run by TestSearchMutantIsCaught")
+	}
+	open := func(t *testing.T, now func() time.Time) liaison.Store {
+		return searchSwap{Store: openSQLite(t, now)}
+	}
+	// The mutant leaks to JPN: check JPN only, in the first phase, to keep
+	// the child cheap under the race detector.
+	var paths []leaktest.ReadPath
+	for _, p := range leaktest.SearchPaths() {
+		paths = append(paths, onlyJPN{p})
+	}
+	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 1, OtherPartners: 1, Objects: 40}}, open, paths...)
+}
+
+// onlyJPN checks a path for JPN's user in the first phase alone.
+type onlyJPN struct{ leaktest.ReadPath }
+
+func (p onlyJPN) Check(e *leaktest.Env, r *leaktest.User) {
+	if r.Org == "JPN" && e.Phase == "initial" {
+		p.ReadPath.Check(e, r)
+	}
+}
+
+// searchSwap answers JPN's searches as USA's.
+type searchSwap struct{ liaison.Store }
+
+func (m searchSwap) Search(ctx context.Context, p liaison.Principal, q liaison.SearchQuery) (liaison.SearchPage, error) {
+	if p.Org == "JPN" {
+		p.Org = "USA"
+	}
+	return m.Store.Search(ctx, p, q)
+}

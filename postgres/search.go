@@ -1,0 +1,39 @@
+package postgres
+
+import (
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"liaison/core"
+	"liaison/internal/textsearch"
+)
+
+var (
+	_ core.Searcher       = pages{}
+	_ core.SearchInserter = engine{}
+)
+
+// SearchMatch asks the GIN index on search_docs.doc for the documents
+// matching q, ranked by ts_rank: the weights of the name (A), tags (B)
+// and body (C) in textsearch's proportions, from the document alone (no
+// statistics of other documents, which a reader may not read, enter it).
+func (pages) SearchMatch(q textsearch.Query) (string, []any, string, []any) {
+	w := func(n int) float64 { return float64(n) / textsearch.NameWeight }
+	weights := fmt.Sprintf("{0, %g, %g, 1}", w(textsearch.BodyWeight), w(textsearch.KeysWeight))
+	return `d.doc @@ to_tsquery('simple', ?)`, []any{q.TSQuery()},
+		`CAST(ts_rank('` + weights + `'::float4[], d.doc, to_tsquery('simple', ?)) * 1000000 AS bigint)`, []any{q.TSQuery()}
+}
+
+// InsertSearchDocs copies new search documents in.
+func (engine) InsertSearchDocs(t core.Tx, docs []core.SearchDoc) error {
+	tx := t.(*pgTx)
+	src := make([][]any, len(docs))
+	for i, d := range docs {
+		src[i] = []any{d.VID, d.Name, d.Tags, d.Body}
+	}
+	if _, err := tx.tx.CopyFrom(tx.ctx, pgx.Identifier{"search_docs"}, []string{"vid", "name", "tags", "body"}, pgx.CopyFromRows(src)); err != nil {
+		return fmt.Errorf("copy search documents: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,81 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"liaison"
+	"liaison/postgres"
+)
+
+// TestSearchBackfill: a store whose versions were stored before the
+// search index (the state migration 1100 leaves) gets them indexed when
+// it opens, with progress reported, and finds them.
+func TestSearchBackfill(t *testing.T) {
+	url := serverURL(t)
+	sch := schema(t, url)
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := postgresOpen(ctx, url, sch)
+	must(err)
+	must(s.CreateOrganisation(ctx, liaison.Organisation{Code: "USA", Name: "United States", Kind: liaison.Ally}))
+	p := liaison.Principal{Name: "usa", Org: "USA", Roles: []liaison.Role{liaison.RoleAnalyst}}
+	must(s.CreateUser(ctx, &p, ""))
+	c := liaison.Collection{Title: "Shared", Topic: liaison.TopicCyber, Read: []string{"ALL"}, Write: []string{"ALL"}}
+	must(s.CreateCollection(ctx, &c))
+	const n = 2100 // more than one batch
+	cs := make([]liaison.Candidate, n)
+	mod := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range cs {
+		id := fmt.Sprintf("tool--%08x-0000-4000-8000-000000000000", i)
+		raw := fmt.Sprintf(`{"type":"tool","spec_version":"2.1","id":%q,"created":"2025-01-01T00:00:00Z","modified":"2025-01-01T00:00:00Z","name":"Backfilled %d"}`, id, i)
+		cs[i] = liaison.Candidate{Index: i, ID: id, Type: "tool", SpecVersion: "2.1", Created: mod, Modified: mod, Raw: []byte(raw)}
+	}
+	if res, err := s.AddObjects(ctx, p, c.ID, cs); err != nil || len(res.Rejected) > 0 {
+		t.Fatalf("add: %v %+v", err, res.Rejected)
+	}
+	must(s.Close())
+
+	// Forget the index, as a store from before migration 1100 has none.
+	conn, err := pgx.Connect(ctx, url)
+	must(err)
+	_, err = conn.Exec(ctx, `DELETE FROM `+sch+`.search_docs; INSERT INTO `+sch+`.search_backfill (id, after_vid) VALUES (1, 0)`)
+	must(err)
+	conn.Close(ctx)
+
+	var done, total int64
+	pctx := liaison.WithProgress(ctx, func(d, tot int64) { done, total = d, tot })
+	s2, err := postgresOpen(pctx, url, sch)
+	must(err)
+	defer s2.Close()
+	if done != n || total != n {
+		t.Errorf("progress %d of %d, want %d of %d", done, total, n, n)
+	}
+	found := 0
+	q := liaison.SearchQuery{Text: "backfilled", Limit: liaison.MaxSearchLimit}
+	for {
+		pg, err := s2.Search(ctx, p, q)
+		must(err)
+		found += len(pg.Hits)
+		if !pg.More {
+			break
+		}
+		q.Next = pg.Next
+	}
+	if found != n {
+		t.Errorf("found %d after the backfill, want %d", found, n)
+	}
+}
+
+func postgresOpen(ctx context.Context, url, schema string) (*postgres.Store, error) {
+	return postgres.Open(ctx, url, postgres.Options{Password: testCost, Schema: schema, Logger: quiet(), MaxConns: 4})
+}

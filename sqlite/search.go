@@ -1,0 +1,47 @@
+package sqlite
+
+import (
+	"database/sql/driver"
+	"fmt"
+
+	"modernc.org/sqlite"
+
+	"liaison/core"
+	"liaison/internal/textsearch"
+)
+
+// searchRank is the SQL function that ranks a search document: FTS5's
+// own bm25 weighs a word by how many documents hold it, documents a
+// reader may not read among them, so the office ranks each document by
+// itself (textsearch.Rank).
+const searchRank = "liaison_search_rank"
+
+func init() {
+	err := sqlite.RegisterDeterministicScalarFunction(searchRank, 4, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		var s [4]string
+		for i, a := range args {
+			switch v := a.(type) {
+			case string:
+				s[i] = v
+			case []byte:
+				s[i] = string(v)
+			case nil:
+			default:
+				return nil, fmt.Errorf("%s: argument %d is a %T", searchRank, i+1, a)
+			}
+		}
+		return textsearch.Rank(s[0], s[1], s[2], s[3]), nil
+	})
+	if err != nil {
+		panic(fmt.Sprintf("sqlite: register %s: %v", searchRank, err))
+	}
+}
+
+var _ core.Searcher = pages{}
+
+// SearchMatch asks the FTS5 index for the documents matching q and ranks
+// them with searchRank.
+func (pages) SearchMatch(q textsearch.Query) (string, []any, string, []any) {
+	return `d.vid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)`, []any{q.FTS5()},
+		searchRank + `(?, d.name, d.tags, d.body)`, []any{q.Key()}
+}
