@@ -107,3 +107,32 @@ type WriteResult struct {
 	Accepted []Accepted
 	Rejected []Rejection
 }
+
+// Ways to split an activity count (ActivityQuery.Split).
+const (
+	SplitCollection = "collection"
+	SplitType       = "type"
+	SplitOriginator = "originator"
+)
+
+// MaxActivityDays is the longest span one activity count covers.
+const MaxActivityDays = 366
+
+// ActivityQuery asks how many versions were added per day (in UTC) from
+// From, a midnight UTC, for Days days, split by collection, type or
+// originator.
+type ActivityQuery struct {
+	From  time.Time
+	Days  int
+	Split string
+}
+
+// ActivityCount is how many versions one reader may read were added to
+// one collection on one day (Day, midnight UTC) under one key of the
+// split (a type or an originator; empty when split by collection).
+type ActivityCount struct {
+	Day        time.Time
+	Collection string
+	Key        string
+	N          int
+}

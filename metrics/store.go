@@ -241,6 +241,11 @@ func (s *store) ExplainAudience(ctx context.Context, reader liaison.Principal, c
 	return s.next.ExplainAudience(ctx, reader, collection, id, version)
 }
 
+func (s *store) Activity(ctx context.Context, reader liaison.Principal, q liaison.ActivityQuery) (_ []liaison.ActivityCount, err error) {
+	defer s.observe("Activity", time.Now(), &err)
+	return s.next.Activity(ctx, reader, q)
+}
+
 // StatusService
 
 func (s *store) SaveStatus(ctx context.Context, st liaison.Status) (err error) {

@@ -32,6 +32,7 @@ type objectView struct {
 	Who      whoView
 	Links    []linkView
 	MoreLink bool // more links than the page lists
+	Graph    graphView
 }
 
 // whoView is "who can read this, and why": the audience in three groups
@@ -283,11 +284,18 @@ func (s *Server) explain(p *page, c liaison.CollectionAccess, shown liaison.Vers
 		w.Steps = append(w.Steps, stepView{Rule: st.Rule, Text: st.Text, Removed: st.Removed, Added: st.Added})
 	}
 	ov.Who = w
-	links, more, err := s.store.Related(ctx, *p.p, shown.ID, maxLinks)
+	nb, err := s.neighbours(p, shown.ID, liaison.MaxRelated)
 	if err != nil {
 		return err
 	}
-	ov.MoreLink = more
+	links := nb.links
+	ov.MoreLink = nb.more || len(links) > maxLinks
+	if len(links) > maxLinks {
+		links = links[:maxLinks]
+	}
+	if ov.Graph, err = s.graphOf(p, c, shown, nb, graphQuery{Hops: 1, Page: 1}, false); err != nil {
+		return err
+	}
 	for _, l := range links {
 		f := fieldsOf(l.Raw)
 		kind := f.RelationshipType
