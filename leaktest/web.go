@@ -25,10 +25,10 @@ import (
 // holds a session cookie: the list of each collection and the list
 // across all of them, in pages, with every version and the latest; the
 // object pages and their versions; the home page's counts of what is
-// new; and the pages of hidden collections and objects against missing
-// ones.
+// new; the graph of an object's neighbourhood; and the pages of hidden
+// collections and objects against missing ones.
 func WebPaths() []ReadPath {
-	return []ReadPath{webLists{}, webObjects{}, webHome{}}
+	return []ReadPath{webLists{}, webObjects{}, webHome{}, webGraph{}}
 }
 
 // webServer is the pages' HTTP server for one run.
