@@ -155,6 +155,8 @@ type SizeResult struct {
 	Concurrent     Throughput `json:"concurrent"`
 	// NarrowFraction is the share of the collection the narrow reader sees.
 	NarrowFraction float64 `json:"narrow_fraction"`
+	// Pages are the pages' figures (list, object, graph).
+	Pages Pages `json:"pages"`
 }
 
 // Report is a whole run.
@@ -205,6 +207,8 @@ type run struct {
 	timeline []mark // ingest progress, for choosing added_after
 	ids      []string
 	idsSeen  int
+	base     string // the server's URL
+	hub      string // the technique the graph is measured on, once added
 	stored   int
 	bytes    int64
 }
@@ -310,6 +314,7 @@ func (r *run) ingestAndRead(ctx context.Context, rep *Report) (err error) {
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
+	r.base = base
 	disc := newClient("", r.world.Collection, nil)
 	root, err := discover(ctx, disc, base+"/taxii2/", r.world.WriterToken)
 	disc.close()
@@ -561,6 +566,9 @@ func (r *run) measureReads(ctx context.Context, res *SizeResult) error {
 	res.Manifest = latencyOf(ds)
 
 	if res.Concurrent, err = r.concurrent(ctx, wide); err != nil {
+		return err
+	}
+	if err := r.measurePages(ctx, res); err != nil {
 		return err
 	}
 	r.cfg.Log.Info("reads measured", "objects", r.stored,
