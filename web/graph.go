@@ -472,7 +472,7 @@ const (
 )
 
 func graphRadius(n int) float64 {
-	return math.Max(130, math.Min(360, float64(n)*46/(2*math.Pi)))
+	return math.Max(200, math.Min(380, float64(n)*64/(2*math.Pi)))
 }
 
 func layoutGraph(gv *graphView) {
