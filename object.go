@@ -67,6 +67,12 @@ type ObjectQuery struct {
 	Versions     []string // "first", "last", "all" or RFC 3339 timestamps; empty means last
 	SpecVersions []string
 	Manifest     bool // leave Version.Raw nil
+	// Newest reads the newest added first: the page holds the versions
+	// added before the cursor (or before AddedBefore), latest first, and
+	// Next continues toward older ones. A cursor of one order is refused
+	// in the other.
+	Newest      bool
+	AddedBefore time.Time // only versions added strictly before this; zero: no bound
 }
 
 // ObjectPage is one page of a read. More says whether further versions

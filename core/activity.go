@@ -51,7 +51,7 @@ func (o *Office) Activity(ctx context.Context, reader liaison.Principal, q liais
 		if err != nil {
 			return err
 		}
-		f := objquery.Filter{All: true, After: start - 1}
+		f := objquery.Filter{All: true, After: start - 1, Before: end}
 		for _, c := range colls {
 			if !d.Access(reader, c).CanRead {
 				continue
@@ -59,9 +59,8 @@ func (o *Office) Activity(ctx context.Context, reader liaison.Principal, q liais
 			a := coreSQL{start}
 			readable := func(alias string) string { a.Arg(reader.Org); return readableBy(alias) }
 			where := f.Where(&a, c.ID, func() string { return readable("v") }, readable)
-			a = append(a, end)
 			rows, err := tx.Query(`SELECT (v.date_added_us - ?) / `+fmt.Sprint(microsPerDay)+` AS day, `+key+` AS k, count(*) FROM versions v WHERE `+where+
-				` AND v.date_added_us < ? GROUP BY 1, 2 ORDER BY 1, 2`, a...)
+				` GROUP BY 1, 2 ORDER BY 1, 2`, a...)
 			if err != nil {
 				return fmt.Errorf("activity: %w", err)
 			}
