@@ -8,6 +8,10 @@ import (
 	"strconv"
 )
 
+// overviewPerGroup is how many of each type the graph's overview draws
+// (web's graphPerGroup); larger groups are read page by page.
+const overviewPerGroup = 8
+
 var (
 	graphNodeRE  = regexp.MustCompile(`data-node="([^"]+)"`)
 	graphEdgeRE  = regexp.MustCompile(`data-edge="([^"]+)"`)
@@ -154,11 +158,14 @@ func (webGraph) Check(e *Env, r *User) {
 		}
 	}
 	// Hidden everywhere: the page of a missing object.
-	probes := 0
+	probes, maxProbes := 0, 6
+	if raceEnabled && len(e.World.Objs) > 1000 {
+		maxProbes = 4
+	}
 	for _, c := range e.World.Collections {
 		hidden, elsewhere := e.Hidden(r.Principal, c, 2)
 		for _, h := range append(hidden, elsewhere...) {
-			if readable[h] || probes == 6 {
+			if readable[h] || probes == maxProbes {
 				continue
 			}
 			probes++
@@ -179,9 +186,20 @@ func (b *webBrowser) pageGraph(e *Env, r *User, id string) (nodes, edges map[str
 		return nil, nil, nil, false
 	}
 	bodies = append(bodies, body)
+	for _, nm := range graphNodeRE.FindAllStringSubmatch(body, -1) {
+		if nm[1] != id {
+			nodes[nm[1]] = true
+		}
+	}
+	for _, em := range graphEdgeRE.FindAllStringSubmatch(body, -1) {
+		edges[em[1]] = true
+	}
 	for _, m := range graphGroupRE.FindAllStringSubmatch(body, -1) {
-		next := path + "?group=" + m[1]
 		want, _ := strconv.Atoi(m[2])
+		if want <= overviewPerGroup {
+			continue // drawn whole on the overview
+		}
+		next := path + "?group=" + m[1]
 		got := 0
 		for pages := 0; next != ""; pages++ {
 			if pages > 100 {
