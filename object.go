@@ -67,6 +67,12 @@ type ObjectQuery struct {
 	Versions     []string // "first", "last", "all" or RFC 3339 timestamps; empty means last
 	SpecVersions []string
 	Manifest     bool // leave Version.Raw nil
+	// Newest reads the newest added first: the page holds the versions
+	// added before the cursor (or before AddedBefore), latest first, and
+	// Next continues toward older ones. A cursor of one order is refused
+	// in the other.
+	Newest      bool
+	AddedBefore time.Time // only versions added strictly before this; zero: no bound
 }
 
 // ObjectPage is one page of a read. More says whether further versions
@@ -106,4 +112,33 @@ type Accepted struct {
 type WriteResult struct {
 	Accepted []Accepted
 	Rejected []Rejection
+}
+
+// Ways to split an activity count (ActivityQuery.Split).
+const (
+	SplitCollection = "collection"
+	SplitType       = "type"
+	SplitOriginator = "originator"
+)
+
+// MaxActivityDays is the longest span one activity count covers.
+const MaxActivityDays = 366
+
+// ActivityQuery asks how many versions were added per day (in UTC) from
+// From, a midnight UTC, for Days days, split by collection, type or
+// originator.
+type ActivityQuery struct {
+	From  time.Time
+	Days  int
+	Split string
+}
+
+// ActivityCount is how many versions one reader may read were added to
+// one collection on one day (Day, midnight UTC) under one key of the
+// split (a type or an originator; empty when split by collection).
+type ActivityCount struct {
+	Day        time.Time
+	Collection string
+	Key        string
+	N          int
 }

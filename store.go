@@ -128,6 +128,11 @@ type ObjectService interface {
 	// why. ENOTFOUND, the same as for a missing one, unless reader may
 	// read that version.
 	ExplainAudience(ctx context.Context, reader Principal, collection, id string, version time.Time) (Explanation, error)
+	// Activity counts the versions reader may read that were added to
+	// each collection reader may read, per day and key of q.Split, in
+	// the query: nothing the reader may not read is counted. Days with
+	// nothing are left out. EINVALID names a bad part of q.
+	Activity(ctx context.Context, reader Principal, q ActivityQuery) ([]ActivityCount, error)
 }
 
 // Explanation says who may read one version and why: the audience the

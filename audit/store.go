@@ -405,6 +405,17 @@ func (s *store) Search(ctx context.Context, reader liaison.Principal, q liaison.
 	return page, err
 }
 
+// Activity records the counts a reader was given; they name no version.
+func (s *store) Activity(ctx context.Context, reader liaison.Principal, q liaison.ActivityQuery) ([]liaison.ActivityCount, error) {
+	counts, err := s.next.Activity(ctx, reader, q)
+	if err == nil {
+		e := entry(ctx, reader, ActionRead, "Activity", nil)
+		e.Detail = "counts of objects added per day"
+		s.log.Record(e)
+	}
+	return counts, err
+}
+
 // MatchService
 
 // Match records the indicator versions a batch matched as read by the

@@ -158,6 +158,8 @@ type SizeResult struct {
 
 	// Search is GET /api/v1/search at this size.
 	Search SearchLatency `json:"search"`
+	// Pages are the pages' figures (list, object, graph).
+	Pages Pages `json:"pages"`
 }
 
 // Report is a whole run.
@@ -209,6 +211,7 @@ type run struct {
 	timeline []mark // ingest progress, for choosing added_after
 	ids      []string
 	idsSeen  int
+	hub      string // the technique the graph is measured on, once added
 	stored   int
 	bytes    int64
 }
@@ -580,6 +583,9 @@ func (r *run) measureReads(ctx context.Context, res *SizeResult) error {
 		return err
 	}
 	if res.Concurrent, err = r.concurrent(ctx, wide); err != nil {
+		return err
+	}
+	if err := r.measurePages(ctx, res); err != nil {
 		return err
 	}
 	r.cfg.Log.Info("reads measured", "objects", r.stored,

@@ -68,6 +68,11 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "| %s | %.0f | %.0f | %.2f |\n", SizeName(s.Objects), s.IngestObjectsPerCPUS, s.RawInsertObjectsPerCPUS, eff)
 	}
+	b.WriteString("\nPages, as server time from a client on the same machine (the graph is of a technique with " + fmt.Sprint(HubLinks) + " relationships):\n\n| objects | list page p50/p99 ms (wide) | list page p50/p99 ms (narrow) | object page with who may read it p50/p99 ms (wide) | (narrow) | graph p50/p99 ms (wide) | graph p50/p99 ms (narrow) |\n|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, s := range rep.Sizes {
+		p := s.Pages
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", SizeName(s.Objects), lat(p.ListWide), lat(p.ListNarrow), lat(p.ObjectWide), lat(p.ObjectNarrow), lat(p.GraphWide), lat(p.GraphNarrow))
+	}
 	fmt.Fprintf(&b, "\nOverall: ingest %.0f objects/s over TAXII, raw insert %.0f objects/s, ingest_efficiency %.2f; CLI import of %s objects %.0f objects/s (%.2f of raw); page-of-100 growth %s→%s %.2f×; peak RSS %.0f MB. Run took %.0f s.\n",
 		rep.IngestObjectsPerS, rep.RawInsertObjectsPerS, rep.IngestEfficiency, SizeName(rep.ImportObjects), rep.ImportObjectsPerS, rep.ImportEfficiency,
 		SizeName(rep.PageGrowthFrom), SizeName(rep.PageGrowthTo), rep.PageGrowth, rep.PeakRSSMB, rep.Seconds)

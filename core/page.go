@@ -113,8 +113,14 @@ func (lf ListForms) Scan(scan func(...any) error, dest []any) error {
 // FinishPage sets the cursor of a page read: Next continues after its
 // last version.
 func FinishPage(page liaison.ObjectPage) liaison.ObjectPage {
+	return FinishPageOrder(page, false)
+}
+
+// FinishPageOrder is FinishPage for a page read in either order (desc:
+// newest first, Next continuing toward older versions).
+func FinishPageOrder(page liaison.ObjectPage, desc bool) liaison.ObjectPage {
 	if n := len(page.Versions); n > 0 {
-		page.Next = objquery.EncodeCursor(page.Versions[n-1].DateAdded.UnixMicro())
+		page.Next = objquery.EncodeCursorOrder(page.Versions[n-1].DateAdded.UnixMicro(), desc)
 	}
 	return page
 }
@@ -169,7 +175,7 @@ func (o *Office) Objects(ctx context.Context, reader liaison.Principal, collecti
 		err := o.pages.ReadPage(ctx, reader, collection, f, &page)
 		switch {
 		case err == nil:
-			return FinishPage(page), nil
+			return FinishPageOrder(page, f.Desc), nil
 		case !errors.Is(err, ErrStale):
 			return liaison.ObjectPage{}, o.MapErr(op, err)
 		case attempt == 3:

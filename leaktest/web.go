@@ -25,10 +25,10 @@ import (
 // holds a session cookie: the list of each collection and the list
 // across all of them, in pages, with every version and the latest; the
 // object pages and their versions; the home page's counts of what is
-// new; and the pages of hidden collections and objects against missing
-// ones.
+// new; the graph of an object's neighbourhood; and the pages of hidden
+// collections and objects against missing ones.
 func WebPaths() []ReadPath {
-	return []ReadPath{webLists{}, webObjects{}, webHome{}}
+	return []ReadPath{webLists{}, webObjects{}, webHome{}, webGraph{}}
 }
 
 // webServer is the pages' HTTP server for one run.
@@ -209,7 +209,8 @@ func visibleIDs(objs []*Obj) map[string]bool {
 }
 
 // webLists reads each collection's list, every page of it, with every
-// version and with the latest, and the list across collections; a
+// version and with the latest, and the list across collections, oldest
+// and newest first; a
 // collection the reader may not read answers like a missing one, and a
 // reader who cannot sign in is sent to the form.
 type webLists struct{}
@@ -267,6 +268,18 @@ func (webLists) Check(e *Env, r *User) {
 	}
 	compareKeys(e, r, "web list across collections version=all", keys, nil, across)
 	noStrangers(e, r, "web list across collections", bodies, visibleAll)
+	// Newest first, with its own cursors: the same versions, none twice
+	// (in the first and the last phase, where the world is new and whole).
+	if e.Phase != "initial" && !e.Final {
+		return
+	}
+	newest, bodies, err := b.pageList(e, "/objects?version=all&limit=200&sort=newest")
+	if err != nil {
+		e.Errorf(r, "web list across collections, newest first: %v", err)
+		return
+	}
+	compareKeys(e, r, "web list across collections version=all sort=newest", newest, nil, across)
+	noStrangers(e, r, "web list across collections, newest first", bodies, visibleAll)
 }
 
 // webObjects opens a few objects the reader may read, in a few

@@ -15,7 +15,7 @@ import (
 // TestSQLiteWebInvariant runs the randomised leak test on the pages, over
 // real HTTP with a signed-in session, on the SQLite store.
 func TestSQLiteWebInvariant(t *testing.T) {
-	leaktest.Run(t, openSQLite, leaktest.WebPaths()...)
+	leaktest.Run(t, openSQLite, append(leaktest.WebPaths(), leaktest.CountPaths()...)...)
 }
 
 // TestWebMutantIsCaught proves that the pages' checks can fail: the

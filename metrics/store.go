@@ -246,6 +246,11 @@ func (s *store) Search(ctx context.Context, reader liaison.Principal, q liaison.
 	return s.next.Search(ctx, reader, q)
 }
 
+func (s *store) Activity(ctx context.Context, reader liaison.Principal, q liaison.ActivityQuery) (_ []liaison.ActivityCount, err error) {
+	defer s.observe("Activity", time.Now(), &err)
+	return s.next.Activity(ctx, reader, q)
+}
+
 // StatusService
 
 func (s *store) SaveStatus(ctx context.Context, st liaison.Status) (err error) {

@@ -101,11 +101,11 @@ func (f filter) pageQuery(cols, collection, org string, auds []int64, all, arms 
 	var inner string
 	if objquery.WalkAudiences(len(auds), all, arms) {
 		inner = `SELECT x.vid FROM unnest(` + a.add(auds) + `::bigint[]) aud(id) CROSS JOIN LATERAL (SELECT v.vid, v.date_added_us FROM versions v WHERE ` +
-			f.whereInto(&a, collection, org, "aud.id") + ` ORDER BY v.date_added_us LIMIT ` + lim + `) x ORDER BY x.date_added_us LIMIT ` + lim
+			f.whereInto(&a, collection, org, "aud.id") + ` ORDER BY v.date_added_us` + f.Order() + ` LIMIT ` + lim + `) x ORDER BY x.date_added_us` + f.Order() + ` LIMIT ` + lim
 	} else {
-		inner = `SELECT v.vid FROM versions v WHERE ` + f.whereInto(&a, collection, org, "") + ` ORDER BY v.date_added_us LIMIT ` + lim
+		inner = `SELECT v.vid FROM versions v WHERE ` + f.whereInto(&a, collection, org, "") + ` ORDER BY v.date_added_us` + f.Order() + ` LIMIT ` + lim
 	}
-	return `SELECT ` + cols + ` FROM versions v WHERE v.vid = ANY(ARRAY(` + inner + `)) ORDER BY v.date_added_us`, a
+	return `SELECT ` + cols + ` FROM versions v WHERE v.vid = ANY(ARRAY(` + inner + `)) ORDER BY v.date_added_us` + f.Order(), a
 }
 
 // pages reads pages of objects for the core.

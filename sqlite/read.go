@@ -159,11 +159,11 @@ func (f filter) pageQuery(ctx context.Context, tx *sql.Tx, arms int, cols, colle
 				selects[i] = `SELECT ` + cols + ` FROM versions v INDEXED BY versions_audience_added WHERE v.audience_id = ? AND ` + where
 				args = append(append(args, a), wargs...)
 			}
-			return strings.Join(selects, ` UNION ALL `) + ` ORDER BY date_added_us LIMIT ?`, append(args, f.Limit+1), nil
+			return strings.Join(selects, ` UNION ALL `) + ` ORDER BY date_added_us` + f.Order() + ` LIMIT ?`, append(args, f.Limit+1), nil
 		}
 	}
 	from, args := f.source(collection, org)
-	return `SELECT ` + cols + ` ` + from + ` ORDER BY v.date_added_us LIMIT ?`, append(args, f.Limit+1), nil
+	return `SELECT ` + cols + ` ` + from + ` ORDER BY v.date_added_us` + f.Order() + ` LIMIT ?`, append(args, f.Limit+1), nil
 }
 
 // readableAudiences returns up to max of the audiences org may read, and

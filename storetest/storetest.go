@@ -40,6 +40,8 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) liaison.Sto
 		{"PresentNeverLeaks", testPresentNeverLeaks},
 		{"ObjectsFilters", testObjectsFilters},
 		{"ObjectsPaging", testObjectsPaging},
+		{"ObjectsNewest", testObjectsNewest},
+		{"Activity", testActivity},
 		{"PagingUnderWrites", testPagingUnderWrites},
 		{"AudienceFiltering", testAudienceFiltering},
 		{"LastPerReader", testLastPerReader},

@@ -27,6 +27,7 @@ type listView struct {
 	FirstURL  string
 	Export    string
 	Path      string
+	SortURL   string // the list in the other order, from its start
 }
 
 // formView is the filter form's current values, and the choices of its
@@ -34,6 +35,7 @@ type listView struct {
 type formView struct {
 	Type, ID, AddedAfter, AddedBefore, Label, Originator string
 	Versions, TLPs, Classifications, Revoked, Limits     []optionView
+	Sorts                                                []optionView
 }
 
 type optionView struct {
@@ -122,7 +124,7 @@ func (s *Server) list(p *page, coll *liaison.CollectionAccess, colls []liaison.C
 		if !ok {
 			break
 		}
-		if !q.AddedBefore.IsZero() && !v.DateAdded.Before(q.AddedBefore) {
+		if !q.Newest && !q.AddedBefore.IsZero() && !v.DateAdded.Before(q.AddedBefore) {
 			stopped = true
 			break
 		}
@@ -143,6 +145,9 @@ func (s *Server) list(p *page, coll *liaison.CollectionAccess, colls []liaison.C
 	base := q.values()
 	lv.FirstURL = withValues(path, base)
 	lv.Export = withValues(path+"/export", base)
+	other := q
+	other.Newest = !q.Newest
+	lv.SortURL = withValues(path, other.values())
 	if lv.More {
 		next := q.values()
 		next.Set("cursor", st.cursor())
@@ -186,6 +191,7 @@ func formOf(q listQuery) formView {
 			"cosmic-top-secret", "COSMIC TOP SECRET"),
 		Revoked: options(q.Revoked, "", "either", "no", "not revoked", "yes", "revoked"),
 		Limits:  options(strconv.Itoa(q.Limit), "10", "10", "25", "25", "50", "50", "100", "100", "200", "200"),
+		Sorts:   options(map[bool]string{false: "oldest", true: "newest"}[q.Newest], "oldest", "oldest added first", "newest", "newest added first"),
 	}
 	if !q.AddedAfter.IsZero() {
 		f.AddedAfter = q.AddedAfter.Format(time.RFC3339Nano)

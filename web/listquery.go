@@ -39,8 +39,11 @@ type listQuery struct {
 	Originator     string
 	Revoked        string // "", "yes", "no"
 	Limit          int
+	// Newest lists the newest added first (sort=newest); the default is
+	// oldest first (sort=oldest).
+	Newest bool
 	// Cursor says, per collection, after which date added (µs) the list
-	// continues.
+	// continues; newest first, before which.
 	Cursor map[string]int64
 }
 
@@ -52,7 +55,7 @@ var (
 
 // listFields are the query parameters a list takes, in the order its
 // links write them.
-var listFields = []string{"type", "id", "version", "added_after", "added_before", "tlp", "classification", "label", "originator", "revoked", "limit"}
+var listFields = []string{"type", "id", "version", "added_after", "added_before", "tlp", "classification", "label", "originator", "revoked", "sort", "limit"}
 
 // parseListQuery reads a list's query. A bad value is EINVALID naming
 // the field and saying what it takes.
@@ -124,6 +127,13 @@ func parseListQuery(v url.Values) (listQuery, error) {
 		q.Revoked = rv
 	default:
 		return q, liaison.Errorf(liaison.EINVALID, "field revoked: %q is not yes or no", truncate(rv, 40))
+	}
+	switch so := v.Get("sort"); so {
+	case "", "oldest":
+	case "newest":
+		q.Newest = true
+	default:
+		return q, liaison.Errorf(liaison.EINVALID, "field sort: %q is not newest or oldest", truncate(so, 40))
 	}
 	if l := v.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
@@ -229,6 +239,9 @@ func (q listQuery) values() url.Values {
 	set("label", q.Label)
 	set("originator", q.Originator)
 	set("revoked", q.Revoked)
+	if q.Newest {
+		set("sort", "newest")
+	}
 	if q.Limit != defaultListLimit {
 		set("limit", strconv.Itoa(q.Limit))
 	}
@@ -245,18 +258,30 @@ func (q listQuery) filtered() bool {
 	return q.rowFiltered() || len(q.Types) > 0 || len(q.IDs) > 0 || q.Version != liaison.VersionLast || !q.AddedAfter.IsZero() || !q.AddedBefore.IsZero()
 }
 
-// storeQuery is the store's part of the query, continuing after µs.
-func (q listQuery) storeQuery(afterUS int64, limit int) liaison.ObjectQuery {
+// storeQuery is the store's part of the query, continuing after µs
+// (newest first: before µs, 0 meaning from the newest).
+func (q listQuery) storeQuery(atUS int64, limit int) liaison.ObjectQuery {
 	oq := liaison.ObjectQuery{Types: q.Types, IDs: q.IDs, Versions: []string{q.Version}, Limit: limit}
-	if afterUS > 0 {
-		oq.AddedAfter = time.UnixMicro(afterUS).UTC()
+	if q.Newest {
+		oq.Newest, oq.AddedAfter, oq.AddedBefore = true, q.AddedAfter, q.AddedBefore
+		if atUS > 0 && (oq.AddedBefore.IsZero() || atUS < oq.AddedBefore.UnixMicro()) {
+			oq.AddedBefore = time.UnixMicro(atUS).UTC()
+		}
+		return oq
+	}
+	if atUS > 0 {
+		oq.AddedAfter = time.UnixMicro(atUS).UTC()
 	}
 	return oq
 }
 
 // startUS is where a collection's list starts: after its cursor, or
-// after added_after.
+// after added_after; newest first, before its cursor, or 0 (from the
+// newest, within added_before).
 func (q listQuery) startUS(coll string) int64 {
+	if q.Newest {
+		return q.Cursor[coll]
+	}
 	var us int64
 	if !q.AddedAfter.IsZero() {
 		us = q.AddedAfter.UnixMicro()

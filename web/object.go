@@ -33,6 +33,7 @@ type objectView struct {
 	Links    []linkView
 	MoreLink bool       // more links than the page lists
 	Score    *scoreView // for an indicator: its decay score (web/score.go)
+	Graph    graphView
 }
 
 // whoView is "who can read this, and why": the audience in three groups
@@ -284,11 +285,18 @@ func (s *Server) explain(p *page, c liaison.CollectionAccess, shown liaison.Vers
 		w.Steps = append(w.Steps, stepView{Rule: st.Rule, Text: st.Text, Removed: st.Removed, Added: st.Added})
 	}
 	ov.Who = w
-	links, more, err := s.store.Related(ctx, *p.p, shown.ID, maxLinks)
+	nb, err := s.neighbours(p, shown.ID, liaison.MaxRelated)
 	if err != nil {
 		return err
 	}
-	ov.MoreLink = more
+	links := nb.links
+	ov.MoreLink = nb.more || len(links) > maxLinks
+	if len(links) > maxLinks {
+		links = links[:maxLinks]
+	}
+	if ov.Graph, err = s.graphOf(p, c, shown, nb, graphQuery{Hops: 1, Page: 1}, false); err != nil {
+		return err
+	}
 	for _, l := range links {
 		f := fieldsOf(l.Raw)
 		kind := f.RelationshipType
@@ -298,13 +306,9 @@ func (s *Server) explain(p *page, c liaison.CollectionAccess, shown liaison.Vers
 		ov.Links = append(ov.Links, linkView{ID: l.ID, Type: l.Type, Kind: kind, Href: objectHref(l.Collection, l.ID, time.Time{})})
 	}
 	if shown.Type == "indicator" {
-		if more {
-			// Every sighting the reader may read restarts the clock.
-			if links, _, err = s.store.Related(ctx, *p.p, shown.ID, liaison.MaxRelated); err != nil {
-				return err
-			}
-		}
-		ov.Score = p.scoreOf(s.cfg.Decay, shown.ID, shown.Raw, links, s.cfg.Now())
+		// Every sighting the reader may read restarts the clock: all
+		// the neighbourhood's links, not the page's.
+		ov.Score = p.scoreOf(s.cfg.Decay, shown.ID, shown.Raw, nb.links, s.cfg.Now())
 	}
 	return nil
 }

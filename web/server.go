@@ -116,6 +116,8 @@ func (s *Server) routes() {
 	s.handle("GET /collections/{cid}/objects/{id}", s.signedIn(s.object))
 	s.handle("GET /collections/{cid}/objects/{id}/diff", s.signedIn(s.diff))
 	s.handle("GET /search", s.signedIn(s.searchPage))
+	s.handle("GET /objects/{id}/graph", s.signedIn(s.graphPage))
+	s.handle("GET /activity", s.signedIn(s.activity))
 	s.handle("GET /markings", s.pageFor(s.markingsHelp))
 	s.decisionRoutes()
 	s.consultationRoutes()

@@ -63,8 +63,8 @@ func (st *stream) fill(src *source) error {
 	return nil
 }
 
-// next returns the next version in date-added order, and whether there
-// was one.
+// next returns the next version in the list's date-added order (oldest
+// or newest first), and whether there was one.
 func (st *stream) next() (liaison.Version, *source, bool, error) {
 	var best *source
 	for _, src := range st.srcs {
@@ -73,7 +73,7 @@ func (st *stream) next() (liaison.Version, *source, bool, error) {
 				return liaison.Version{}, nil, false, err
 			}
 		}
-		if len(src.buf) > 0 && (best == nil || src.buf[0].DateAdded.Before(best.buf[0].DateAdded)) {
+		if len(src.buf) > 0 && (best == nil || st.first(src.buf[0], best.buf[0])) {
 			best = src
 		}
 	}
@@ -84,6 +84,14 @@ func (st *stream) next() (liaison.Version, *source, bool, error) {
 	best.buf = best.buf[1:]
 	best.after = v.DateAdded.UnixMicro()
 	return v, best, true, nil
+}
+
+// first reports whether a comes strictly before b in the list's order.
+func (st *stream) first(a, b liaison.Version) bool {
+	if st.q.Newest {
+		return a.DateAdded.After(b.DateAdded)
+	}
+	return a.DateAdded.Before(b.DateAdded)
 }
 
 // more reports whether versions may follow the last one taken.
@@ -108,7 +116,7 @@ func (st *stream) reads() int {
 // cursor returns where the stream stands, for the next page's link.
 func (st *stream) cursor() string {
 	var base int64
-	if !st.q.AddedAfter.IsZero() {
+	if !st.q.AddedAfter.IsZero() && !st.q.Newest {
 		base = st.q.AddedAfter.UnixMicro()
 	}
 	ids := make([]string, 0, len(st.srcs))

@@ -24,6 +24,8 @@ const (
 // Filter is a checked ObjectQuery, with times in microseconds.
 type Filter struct {
 	After             int64 // versions added strictly after this
+	Before            int64 // versions added strictly before this; 0: no bound
+	Desc              bool  // newest added first
 	Limit             int
 	IDs, Types, Specs []string
 	All, First, Last  bool
@@ -58,12 +60,25 @@ func Parse(q liaison.ObjectQuery) (Filter, error) {
 	if !q.AddedAfter.IsZero() {
 		f.After = q.AddedAfter.UnixMicro()
 	}
+	f.Desc = q.Newest
+	if !q.AddedBefore.IsZero() {
+		f.Before = max(1, q.AddedBefore.UnixMicro())
+	}
 	if q.Next != "" {
-		c, err := DecodeCursor(q.Next)
+		c, desc, err := DecodeCursorOrder(q.Next)
 		if err != nil {
 			return f, err
 		}
-		f.After = max(f.After, c)
+		if desc != f.Desc {
+			return f, liaison.Errorf(liaison.EINVALID, "next %q is a cursor of the other order (newest or oldest first)", q.Next)
+		}
+		if desc {
+			if f.Before == 0 || c < f.Before {
+				f.Before = max(1, c)
+			}
+		} else {
+			f.After = max(f.After, c)
+		}
 	}
 	for _, l := range []struct {
 		name string
@@ -98,7 +113,11 @@ func Parse(q liaison.ObjectQuery) (Filter, error) {
 	return f, nil
 }
 
-const cursorPrefix = "da1:"
+// The cursors' prefixes: oldest first (the TAXII order), newest first.
+const (
+	cursorPrefix     = "da1:"
+	descCursorPrefix = "dd1:"
+)
 
 // EncodeCursor returns the opaque next cursor for a page whose last
 // version was added at us microseconds.
@@ -106,18 +125,52 @@ func EncodeCursor(us int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(us, 10)))
 }
 
+// EncodeCursorOrder is EncodeCursor for either order: desc for a page
+// read newest first, whose next page holds what was added before us.
+func EncodeCursorOrder(us int64, desc bool) string {
+	if !desc {
+		return EncodeCursor(us)
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(descCursorPrefix + strconv.FormatInt(us, 10)))
+}
+
 // DecodeCursor reads a cursor EncodeCursor made; anything else is EINVALID.
 func DecodeCursor(s string) (int64, error) {
+	us, desc, err := DecodeCursorOrder(s)
+	if err == nil && desc {
+		return 0, liaison.Errorf(liaison.EINVALID, "next %q is not a cursor this server gave out", s)
+	}
+	return us, err
+}
+
+// DecodeCursorOrder reads a cursor of either order and says which.
+func DecodeCursorOrder(s string) (us int64, desc bool, err error) {
 	bad := liaison.Errorf(liaison.EINVALID, "next %q is not a cursor this server gave out", s)
 	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || !strings.HasPrefix(string(raw), cursorPrefix) {
-		return 0, bad
+	if err != nil {
+		return 0, false, bad
 	}
-	us, err := strconv.ParseInt(strings.TrimPrefix(string(raw), cursorPrefix), 10, 64)
+	rest, ok := strings.CutPrefix(string(raw), cursorPrefix)
+	if !ok {
+		if rest, ok = strings.CutPrefix(string(raw), descCursorPrefix); !ok {
+			return 0, false, bad
+		}
+		desc = true
+	}
+	us, err = strconv.ParseInt(rest, 10, 64)
 	if err != nil || us < 0 {
-		return 0, bad
+		return 0, false, bad
 	}
-	return us, nil
+	return us, desc, nil
+}
+
+// Order is the direction of a page's ORDER BY on date_added: "" (oldest
+// first) or " DESC".
+func (f Filter) Order() string {
+	if f.Desc {
+		return ` DESC`
+	}
+	return ``
 }
 
 // WalkAudiences is the page plan both stores share: whether a reader who
@@ -169,6 +222,9 @@ func (f Filter) where(q SQL, inCollections string, visible func() string, readab
 	b.WriteString(inCollections + ` AND ` + visible())
 	if f.After != 0 {
 		b.WriteString(` AND v.date_added_us > ` + q.Arg(f.After))
+	}
+	if f.Before != 0 {
+		b.WriteString(` AND v.date_added_us < ` + q.Arg(f.Before))
 	}
 	for _, l := range []struct {
 		col  string

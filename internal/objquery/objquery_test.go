@@ -29,6 +29,12 @@ func TestParse(t *testing.T) {
 		{"bad version", liaison.ObjectQuery{Versions: []string{"newest"}}, `version "newest" is not first, last, all`, nil},
 		{"the cursor moves after forward only", liaison.ObjectQuery{AddedAfter: st, Next: EncodeCursor(st.UnixMicro() - 5)}, "", func(f Filter) bool { return f.After == st.UnixMicro() }},
 		{"bad cursor", liaison.ObjectQuery{Next: "xyz"}, `next "xyz" is not a cursor this server gave out`, nil},
+		{"newest first: the cursor moves before back only", liaison.ObjectQuery{Newest: true, AddedBefore: st, Next: EncodeCursorOrder(st.UnixMicro()-5, true)}, "", func(f Filter) bool {
+			return f.Desc && f.Before == st.UnixMicro()-5 && f.Order() == " DESC"
+		}},
+		{"newest first: added_before alone", liaison.ObjectQuery{Newest: true, AddedBefore: st}, "", func(f Filter) bool { return f.Before == st.UnixMicro() && f.After == 0 }},
+		{"a newest-first cursor read oldest first", liaison.ObjectQuery{Next: EncodeCursorOrder(7, true)}, "a cursor of the other order", nil},
+		{"an oldest-first cursor read newest first", liaison.ObjectQuery{Newest: true, Next: EncodeCursor(7)}, "a cursor of the other order", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,4 +71,27 @@ func TestWalkAudiences(t *testing.T) {
 			t.Errorf("WalkAudiences(%d, %d, %d) = %v, want %v", tt.readable, tt.all, tt.arms, got, tt.want)
 		}
 	}
+}
+
+// FuzzDecodeCursorOrder: any text is a cursor of one order, or EINVALID,
+// never a panic; what EncodeCursorOrder makes reads back the same.
+func FuzzDecodeCursorOrder(f *testing.F) {
+	f.Add(EncodeCursor(1))
+	f.Add(EncodeCursorOrder(1733011200000000, true))
+	f.Add("ZGQxOi0x")
+	f.Fuzz(func(t *testing.T, s string) {
+		us, desc, err := DecodeCursorOrder(s)
+		if err != nil {
+			if liaison.ErrorCode(err) != liaison.EINVALID {
+				t.Fatalf("%q: %v, want EINVALID", s, err)
+			}
+			return
+		}
+		if us < 0 {
+			t.Fatalf("%q: negative %d", s, us)
+		}
+		if u2, d2, err := DecodeCursorOrder(EncodeCursorOrder(us, desc)); err != nil || u2 != us || d2 != desc {
+			t.Fatalf("%q: round trip %d %v, %v", s, u2, d2, err)
+		}
+	})
 }
