@@ -72,7 +72,7 @@ type versionKey struct {
 // rule 9 for the relationships stored before that name what was written.
 func (w *Write) AddObjects(writer liaison.Principal, collection string, objs []liaison.Candidate) (liaison.WriteResult, error) {
 	res := liaison.WriteResult{Accepted: []liaison.Accepted{}, Rejected: []liaison.Rejection{}}
-	acc, err := VisibleCollection(w.tx, w.dir, writer, collection)
+	acc, err := w.writeAccess(writer, collection)
 	if err != nil {
 		return res, err
 	}
