@@ -253,7 +253,7 @@ func (o *Office) PeerCollections(ctx context.Context, peer liaison.PeerGrant) ([
 // the peer. Its arguments follow, in order.
 func peerReadable(alias string, served liaison.Audience, strict Int64s, peer string) (string, []any) {
 	return alias + `.audience_id IN (SELECT audience_id FROM audience_members WHERE org IN (SELECT value FROM json_each(?)))
-		AND ` + alias + `.label_id NOT IN (SELECT value FROM json_each(?))
+		AND NOT (` + alias + `.label_id IN (SELECT value FROM json_each(?)))
 		AND ` + alias + `.label_id NOT IN (SELECT id FROM labels WHERE via = ?)`, []any{Strings(served), strict, peer}
 }
 
@@ -363,7 +363,7 @@ func (o *Office) PeerChanges(ctx context.Context, peer liaison.PeerGrant, after 
 					CASE WHEN v.vid IS NOT NULL AND `+now+` THEN 1 ELSE 0 END AS readable,
 					coalesce(v.date_added_us, 0), coalesce(a.key, ''), v.raw
 				FROM peer_changes c LEFT JOIN versions v ON v.vid = c.vid LEFT JOIN audiences a ON a.id = v.audience_id
-				WHERE c.seq > ? AND c.collection = ? AND c.label_id NOT IN (SELECT value FROM json_each(?))
+				WHERE c.seq > ? AND c.collection = ? AND NOT (c.label_id IN (SELECT value FROM json_each(?)))
 					AND c.label_id NOT IN (SELECT id FROM labels WHERE via = ?)
 					AND (c.old_audience_id IN (SELECT audience_id FROM audience_members WHERE org IN (SELECT value FROM json_each(?)))
 						OR (v.vid IS NOT NULL AND `+now+`))
