@@ -114,7 +114,8 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 		if err != nil {
 			office = liaison.Organisation{Code: "LIAISON", Name: "Liaison office", Kind: liaison.NATOBody}
 		}
-		return newHandler(s, office, quiet)
+		peers, _ := s.(liaison.PeerService)
+		return newHandler(s, peers, office, quiet)
 	}
 	cfg.Import = func(ctx context.Context, s liaison.Store, p liaison.Principal, coll string, r io.Reader) (int, error) {
 		sum, err := importBundle(ctx, s, p, coll, r, nil)

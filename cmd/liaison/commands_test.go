@@ -98,7 +98,7 @@ func runExactly(args ...string) result {
 // stderr with exit 2, as a usage mistake, and on stdout with exit 0 when
 // asked for with -h or help.
 func TestGroupAloneListsItsCommands(t *testing.T) {
-	groups := []string{"agreement", "collection", "community", "consult", "decide", "org", "token", "user"}
+	groups := []string{"agreement", "collection", "community", "consult", "decide", "org", "peer", "token", "user"}
 	for _, c := range commands {
 		if g, _, ok := strings.Cut(c.name, " "); ok && !slices.Contains(groups, g) {
 			t.Errorf("command %q is of a group this test does not know: add %q", c.name, g)

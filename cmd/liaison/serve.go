@@ -13,6 +13,7 @@ import (
 
 	"liaison"
 	"liaison/auth"
+	"liaison/federation"
 	"liaison/internal/httpguard"
 	"liaison/internal/route"
 	"liaison/metrics"
@@ -36,12 +37,16 @@ const (
 
 // serveFlags are the flags of serve and demo, the commands that run the
 // office.
-type serveFlags struct{ addr, tlsCert, tlsKey, metricsAddr string }
+type serveFlags struct {
+	addr, tlsCert, tlsKey, metricsAddr string
+	peerInterval                       time.Duration
+}
 
 func (o *serveFlags) declare(fs *flag.FlagSet) {
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "the address to listen on, HOST:PORT")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate file (PEM)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "the private key for --tls-cert (PEM)")
+	fs.DurationVar(&o.peerInterval, "peer-interval", federation.DefaultInterval, "how often to pull from each peer office configured with `liaison peer pull` (a failing peer waits longer, doubling up to an hour)")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://HOST:PORT/metrics, on an address of their own such as 127.0.0.1:9090 (plain HTTP, no login: keep it off public networks); off when empty")
 }
 
@@ -57,9 +62,10 @@ func (o *serveCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 }
 
 // newHandler wires the office's HTTP surface: TAXII under /taxii2/, the
-// JSON API under /api/v1/, and the pages. It fails when s lacks a service
-// the pages need.
-func newHandler(s liaison.Store, office liaison.Organisation, log *slog.Logger) (http.Handler, error) {
+// peer endpoint for other offices below the API root (when peers is not
+// nil), the JSON API under /api/v1/, and the pages. It fails when s lacks
+// a service the pages need.
+func newHandler(s liaison.Store, peers liaison.PeerService, office liaison.Organisation, log *slog.Logger) (http.Handler, error) {
 	authn := auth.New(s, auth.Options{Logger: log})
 	tx := taxii.NewServer(s, authn, taxii.Config{
 		Title:            office.Name + " TAXII 2.1",
@@ -75,6 +81,9 @@ func newHandler(s liaison.Store, office liaison.Organisation, log *slog.Logger) 
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/taxii2/", route.Note(tx))
+	if peers != nil {
+		mux.Handle(taxiiAPIRoot+federation.PeerPath, route.Note(federation.NewServer(peers, taxiiAPIRoot+federation.PeerPath, log)))
+	}
 	mux.Handle("/", route.Note(pages))
 	return logRequests(log, limitBody(mux)), nil
 }
@@ -100,7 +109,8 @@ func serve(ctx context.Context, e *env, o serveFlags, s liaison.Store, ready fun
 	if g, ok := s.(metrics.GroupCommitter); ok {
 		m.WatchGroupCommits(g)
 	}
-	handler, err := newHandler(m.Store(s), office, e.log)
+	peers, _ := s.(liaison.PeerService)
+	handler, err := newHandler(m.Store(s), peers, office, e.log)
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("serve: %w", err)
@@ -128,6 +138,15 @@ func serve(ctx context.Context, e *env, o serveFlags, s liaison.Store, ready fun
 	e.log.Info("office open", "office", office.Code, "url", scheme+"://"+addr+"/", "taxii", scheme+"://"+addr+taxiiDiscovery)
 	if ready != nil {
 		ready(addr)
+	}
+	if peers != nil {
+		pctx, stopPulls := context.WithCancel(ctx)
+		pulled := make(chan struct{})
+		go func() {
+			defer close(pulled)
+			(&federation.Puller{Store: peers, Log: e.log}).Run(pctx, o.peerInterval)
+		}()
+		defer func() { stopPulls(); <-pulled }()
 	}
 	errc := make(chan error, 1)
 	go func() {
