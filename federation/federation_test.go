@@ -274,7 +274,7 @@ func TestThreeOffices(t *testing.T) {
 	// Vienna: served FRA, DEU.
 	want(t, vie, "FRA", "a1", "a2", "a3", "a4", "b3", "b4", "c1", "d1")
 	want(t, vie, "DEU", "a1", "a2", "a3", "a4", "b4") // c1, d1: Tokyo served Brussels for NATO as Tokyo knows it, without DEU
-	want(t, vie, "USA")                              // Vienna is served for FRA and DEU alone
+	want(t, vie, "USA")                               // Vienna is served for FRA and DEU alone
 
 	// Rules 3 and 4: the originator travels and the bytes do not change.
 	for _, o := range []*office{tok, vie} {

@@ -20,6 +20,7 @@ import (
 
 type benchCmd struct {
 	sizes, jsonOut, writeBundle, cpuprofile, workdir string
+	federation                                       string
 	quick                                            bool
 	objects, seed, clients, readers, samples         int
 	fs                                               *flag.FlagSet // to tell whether --sizes was given
@@ -37,6 +38,7 @@ func (o *benchCmd) declare(fs *flag.FlagSet) {
 	fs.IntVar(&o.readers, "readers", 16, "concurrent readers of the throughput measurement")
 	fs.IntVar(&o.samples, "samples", 0, "requests per latency measurement (default 200, 30 with --quick)")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run (server included) to this file, for go tool pprof")
+	fs.StringVar(&o.federation, "federation", "", "measure federation alone: SIZE objects (such as 10k) posted over TAXII to one SQLite office, then pulled by another over the peer endpoint, and a sync of 10 collections with nothing new")
 	fs.StringVar(&o.workdir, "workdir", "", "where the benchmark's stores and bundle go (default a new temporary folder, removed afterwards)")
 }
 
@@ -92,6 +94,18 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 		return usagef("cannot create --workdir: %v", err)
 	}
 	cfg.WorkDir = work
+	if o.federation != "" {
+		n, err := bench.ParseSize(o.federation)
+		if err != nil {
+			return usagef("--federation: %v", err)
+		}
+		res, err := runFedBench(ctx, work, n)
+		if err != nil {
+			return err
+		}
+		res.markdown(e.stdout)
+		return nil
+	}
 
 	// The server logs only warnings and errors: a line per request would
 	// cost more than some requests.
