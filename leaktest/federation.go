@@ -663,3 +663,16 @@ func sortedKeys(m map[string]bool) []string {
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// FedSeeds is how many random worlds the federation tests try: for the
+// invariant, and for each mutant. The race detector slows SQLite about
+// twentyfold, so under it both shrink to keep CI within about a minute.
+func FedSeeds(short bool) (invariant, mutant int) {
+	switch {
+	case raceEnabled:
+		return 1, 1
+	case short:
+		return 2, 1
+	}
+	return 6, 3
+}

@@ -23,18 +23,12 @@ func openFedSQLite(t *testing.T) func(now func() time.Time) leaktest.FedStore {
 	}
 }
 
-// fedSeeds is how many random worlds a run tries.
-func fedSeeds() int {
-	if testing.Short() {
-		return 2
-	}
-	return 6
-}
 
 // TestFederationInvariant: every organisation at every office reads
 // exactly what the reference of rules 1–6 says, after every change.
 func TestFederationInvariant(t *testing.T) {
-	for seed := range uint64(fedSeeds()) {
+	n, _ := leaktest.FedSeeds(testing.Short())
+	for seed := range uint64(n) {
 		findings, st, err := leaktest.RunFederation(context.Background(), leaktest.FedOptions{Seed: seed + 1, Open: openFedSQLite(t)})
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed+1, err)
@@ -84,7 +78,8 @@ func TestFederationMutantsAreCaught(t *testing.T) {
 	for _, kind := range []string{"widens on arrival", "drops the source's audience", "ignores the change feed"} {
 		t.Run(kind, func(t *testing.T) {
 			leaks := 0
-			for seed := range uint64(fedSeeds()) {
+			_, n := leaktest.FedSeeds(testing.Short())
+			for seed := range uint64(n) {
 				findings, _, err := leaktest.RunFederation(context.Background(), leaktest.FedOptions{Seed: seed + 1, Open: openFedSQLite(t),
 					Wrap: func(office string, s liaison.PeerService) liaison.PeerService {
 						if office != "B" && office != "C" {
