@@ -23,7 +23,6 @@ func openFedSQLite(t *testing.T) func(now func() time.Time) leaktest.FedStore {
 	}
 }
 
-
 // TestFederationInvariant: every organisation at every office reads
 // exactly what the reference of rules 1–6 says, after every change.
 func TestFederationInvariant(t *testing.T) {
