@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,6 +116,14 @@ func testPeers(t *testing.T, open Opener) {
 	dst.expectSeen(dst.shared, toCP, "JPN")
 	if vs := dst.versions("JPN", dst.shared, liaison.ObjectQuery{IDs: []string{redJPN}}); len(vs) != 1 || vs[0].Originator != "FRA" || string(vs[0].Raw) != string(objs[redJPN].Raw) {
 		t.Errorf("redJPN landed as %+v", vs)
+	}
+	// The explanation names the hop.
+	ex, err := dst.s.ExplainAudience(ctx, dst.user["JPN"], dst.shared, unmarked, time.Time{})
+	dst.must(err)
+	if !slices.Equal(ex.Audience, liaison.Audience{"JPN"}) || !slices.ContainsFunc(ex.Steps, func(s liaison.Step) bool {
+		return s.Rule == 2 && strings.Contains(s.Text, "peer office brussels") && slices.Contains(s.Removed, "FRA")
+	}) {
+		t.Errorf("explanation of a carried version: %+v", ex)
 	}
 	// Duplicate delivery is present, not written again.
 	if again, err := dp.ReceivePeerPage(ctx, "brussels", src.shared, vs, last); err != nil || again.Written != 0 {
