@@ -298,27 +298,11 @@ func (r *run) ingestAndRead(ctx context.Context, rep *Report) (err error) {
 	if r.world, err = Setup(ctx, s); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	stop, err := r.serve(ctx, s)
 	if err != nil {
-		return fmt.Errorf("bench: listen: %w", err)
+		return err
 	}
-	h, err := r.cfg.Handler(s)
-	if err != nil {
-		return fmt.Errorf("bench: build the handler: %w", err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	base := "http://" + ln.Addr().String()
-	disc := newClient("", r.world.Collection, nil)
-	root, err := discover(ctx, disc, base+"/taxii2/", r.world.WriterToken)
-	disc.close()
-	if err != nil {
-		return fmt.Errorf("bench: %w", err)
-	}
-	r.cl = newClient(root, r.world.Collection, nil)
-	defer r.cl.close()
-	r.cfg.Log.Info("server up", "url", base, "api_root", root, "engine", r.cfg.Engine.Name)
+	defer stop()
 
 	// The preamble (marking-definitions, the producer) goes first, alone.
 	pre := r.gen.Preamble()
@@ -365,6 +349,33 @@ func (r *run) ingestAndRead(ctx context.Context, rep *Report) (err error) {
 		rep.AvgBytes = int(r.bytes / int64(r.stored-len(pre)))
 	}
 	return nil
+}
+
+// serve starts the office's HTTP server over s on a loopback port, finds
+// its API root and makes r's client of it; stop closes both.
+func (r *run) serve(ctx context.Context, s liaison.Store) (stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("bench: listen: %w", err)
+	}
+	h, err := r.cfg.Handler(s)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("bench: build the handler: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	base := "http://" + ln.Addr().String()
+	disc := newClient("", r.world.Collection, nil)
+	root, err := discover(ctx, disc, base+"/taxii2/", r.world.WriterToken)
+	disc.close()
+	if err != nil {
+		srv.Close()
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	r.cl = newClient(root, r.world.Collection, nil)
+	r.cfg.Log.Info("server up", "url", base, "api_root", root, "engine", r.cfg.Engine.Name)
+	return func() { r.cl.close(); srv.Close() }, nil
 }
 
 // settler is a store with maintenance after bulk writes (PostgreSQL's

@@ -25,36 +25,61 @@ var (
 )
 
 // Begin starts a read-only REPEATABLE READ transaction, whose queries
-// all see one snapshot, or a READ COMMITTED write transaction that first
+// all see one snapshot (on a replica when one may serve it), or a READ COMMITTED write transaction that first
 // takes the store's write lock, the store_state row, so that writes are
 // serial across every process sharing the database: date_added is
 // assigned and committed in order, and rule 9 sees every end it depends
 // on.
 func (e engine) Begin(ctx context.Context, write bool) (core.Txn, error) {
-	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
-	if write {
-		opts = pgx.TxOptions{}
+	if !write {
+		conn, err := e.s.readConn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+		if err != nil {
+			conn.Release()
+			return nil, err
+		}
+		return &pgTx{ctx: ctx, tx: tx, release: conn.Release}, nil
 	}
-	tx, err := e.s.pool.BeginTx(ctx, opts)
+	tx, err := e.s.pool.BeginTx(ctx, pgx.TxOptions{})
 	if err != nil {
 		return nil, err
 	}
-	t := &pgTx{ctx: ctx, tx: tx}
-	if write {
-		var st core.State
-		if err := t.QueryRow(core.StateQuery+` FOR UPDATE`).Scan(&st.DirVersion, &st.ValidUntil); err != nil {
-			t.Rollback()
-			return nil, fmt.Errorf("lock store state: %w", err)
-		}
+	t := &pgTx{ctx: ctx, tx: tx, wrote: e.s}
+	var st core.State
+	if err := t.QueryRow(core.StateQuery+` FOR UPDATE`).Scan(&st.DirVersion, &st.ValidUntil); err != nil {
+		t.Rollback()
+		return nil, fmt.Errorf("lock store state: %w", err)
 	}
 	return t, nil
 }
 
-// Commit commits the transaction.
-func (t *pgTx) Commit() error { return t.tx.Commit(t.ctx) }
+// Commit commits the transaction. After a write, reads on replicas wait
+// for it (see replica.go).
+func (t *pgTx) Commit() error {
+	err := t.tx.Commit(t.ctx)
+	t.done()
+	if err == nil && t.wrote != nil {
+		t.wrote.afterWrite(t.ctx)
+	}
+	return err
+}
 
 // Rollback rolls back what did not commit.
-func (t *pgTx) Rollback() { t.tx.Rollback(context.WithoutCancel(t.ctx)) }
+func (t *pgTx) Rollback() {
+	t.tx.Rollback(context.WithoutCancel(t.ctx))
+	t.done()
+}
+
+// done gives a read's connection back.
+func (t *pgTx) done() {
+	if t.release != nil {
+		t.release()
+		t.release = nil
+	}
+}
 
 // ConstraintError maps a violated PostgreSQL constraint to a domain error.
 func (engine) ConstraintError(err error) *liaison.Error { return engineError(err) }
@@ -105,8 +130,10 @@ func (engine) AfterImport(t core.Tx) error {
 
 // pgTx is a core.Tx on a pgx transaction.
 type pgTx struct {
-	ctx context.Context
-	tx  pgx.Tx
+	ctx     context.Context
+	tx      pgx.Tx
+	release func() // a read's connection, when it holds one
+	wrote   *Store // a write's store, to move the replicas' fence
 }
 
 // rewritten caches the core's queries in PostgreSQL's form.

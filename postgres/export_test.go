@@ -84,3 +84,11 @@ func parseQuery(q liaison.ObjectQuery) (filter, error) {
 	p, err := objquery.Parse(q)
 	return filter{p}, err
 }
+
+// IgnoreNarrowingMark makes every store trust a replica that has not
+// applied the primary's last narrowing, until the returned function runs:
+// the mutant that the replica tests must catch.
+func IgnoreNarrowingMark() (restore func()) {
+	ignoreMark = true
+	return func() { ignoreMark = false }
+}

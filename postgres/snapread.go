@@ -58,7 +58,7 @@ func (s *Store) trySnapshotRead(ctx context.Context, twoPhase bool, queue func(b
 
 	// The connection is held for both round trips. One returned to the
 	// pool inside a transaction (after an error) is closed, not reused.
-	conn, err := s.pool.Acquire(ctx)
+	conn, err := s.readConn(ctx)
 	if err != nil {
 		return false, fmt.Errorf("acquire: %w", err)
 	}

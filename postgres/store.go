@@ -47,6 +47,11 @@ type Options struct {
 	Schema string
 	// MaxConns bounds the connection pool; 0 means pgxpool's default.
 	MaxConns int32
+	// Replicas are URLs of streaming replicas of the database (hot
+	// standbys) that reads may go to; see replica.go for what they are
+	// trusted with. Writes, and reads that must see a write or a
+	// narrowing just made, go to the primary.
+	Replicas []string
 }
 
 // Store is the PostgreSQL store. It is safe for concurrent use, also by
@@ -55,8 +60,9 @@ type Store struct {
 	*core.Office
 	pool *pgxpool.Pool
 	log  *slog.Logger
-	ran  []string // migrations Open applied
-	arms int      // see maxAudienceArms
+	ran  []string  // migrations Open applied
+	arms int       // see maxAudienceArms
+	rep  *replicas // nil without replicas
 
 	// bg is the context of background work (ANALYZE); Close cancels it
 	// and waits for that work to end.
@@ -142,6 +148,14 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		s.pool.Close()
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
+	if _, err := s.pool.Exec(ctx, fenceTriggers); err != nil {
+		s.pool.Close()
+		return nil, fmt.Errorf("%s: fence triggers: %w", op, err)
+	}
+	if err := s.openReplicas(ctx, opts.Replicas, cfg.ConnConfig.RuntimeParams, opts.MaxConns); err != nil {
+		s.pool.Close()
+		return nil, liaison.Errorf(liaison.EINVALID, "%v", err)
+	}
 	return s, nil
 }
 
@@ -167,6 +181,9 @@ func (s *Store) Close() error {
 	s.stats.mu.Unlock()
 	s.stopBG()
 	s.stats.wg.Wait()
+	if s.rep != nil {
+		s.rep.close()
+	}
 	s.pool.Close()
 	return nil
 }

@@ -21,8 +21,9 @@ import (
 type benchCmd struct {
 	sizes, jsonOut, writeBundle, cpuprofile, workdir string
 	federation                                       string
-	quick                                            bool
+	quick, loadWorker                                bool
 	objects, seed, clients, readers, samples         int
+	duration                                         time.Duration
 	fs                                               *flag.FlagSet // to tell whether --sizes was given
 }
 
@@ -32,9 +33,11 @@ func (o *benchCmd) declare(fs *flag.FlagSet) {
 	fs.BoolVar(&o.quick, "quick", false, "a run of under a minute at small sizes (2k,10k unless --sizes), for CI")
 	fs.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file")
 	fs.StringVar(&o.writeBundle, "write-bundle", "", "only write a generated bundle to this file (see --objects) and exit")
-	fs.IntVar(&o.objects, "objects", 100000, "objects in the bundle --write-bundle writes")
+	fs.IntVar(&o.objects, "objects", 100000, "objects in the bundle --write-bundle writes, and in the store of the load mode")
 	fs.IntVar(&o.seed, "seed", 1, "the generator's seed: the same seed gives the same objects")
-	fs.IntVar(&o.clients, "clients", 4, "concurrent clients posting envelopes")
+	fs.IntVar(&o.clients, "clients", 4, "concurrent clients posting envelopes; with --duration, the clients of the load (default 200 then)")
+	fs.DurationVar(&o.duration, "duration", 0, "run the load mode for this long (such as 60s): --clients clients, from a process of their own, on a store of --objects objects")
+	fs.BoolVar(&o.loadWorker, "load-worker", false, "be the load generator of another liaison bench (orders on stdin, result on stdout); the load mode starts it")
 	fs.IntVar(&o.readers, "readers", 16, "concurrent readers of the throughput measurement")
 	fs.IntVar(&o.samples, "samples", 0, "requests per latency measurement (default 200, 30 with --quick)")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run (server included) to this file, for go tool pprof")
@@ -52,6 +55,25 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 	}
 	if out := o.writeBundle; out != "" {
 		return writeBenchBundle(e, out, uint64(o.seed), o.objects)
+	}
+	if o.loadWorker {
+		return runLoadWorker(ctx, e)
+	}
+	if o.duration < 0 {
+		return usagef("--duration must not be negative")
+	}
+	loadClients := o.clients
+	if o.duration > 0 {
+		if !given(o.fs, "clients") {
+			loadClients = 200
+		}
+		o.clients = 4 // the preload's posters
+		if loadClients <= 0 {
+			return usagef("--clients must be positive")
+		}
+		if o.objects <= 0 {
+			return usagef("--objects must be positive")
+		}
 	}
 	cfg := bench.Config{
 		Seed:    uint64(o.seed),
@@ -118,9 +140,11 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 			return usagef("--db %q is not a postgres:// URL", db)
 		}
 		// Each store the benchmark makes is a fresh schema liaison_bench_*
-		// of that database, dropped afterwards.
+		// of that database, dropped afterwards. With --db-replica, its
+		// reads go to the replicas whenever they may.
+		replicas := st.replicas
 		cfg.Engine = bench.PostgreSQL(db, func(ctx context.Context, url, schema string) (liaison.Store, error) {
-			return postgres.Open(ctx, url, postgres.Options{Logger: quiet, Schema: schema})
+			return postgres.Open(ctx, url, postgres.Options{Logger: quiet, Schema: schema, Replicas: replicas})
 		})
 	}
 	cfg.Handler = func(s liaison.Store) (http.Handler, error) {
@@ -153,25 +177,46 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if o.duration > 0 {
+		objects := o.objects
+		if o.quick && !given(o.fs, "objects") {
+			objects = 10000
+		}
+		lrep, err := bench.RunLoad(ctx, cfg, objects, loadClients, o.duration, spawnLoadGenerator(e))
+		if err != nil {
+			return err
+		}
+		return writeReport(e, lrep, o.jsonOut)
+	}
 	rep, err := bench.Run(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	return writeReport(e, rep, o.jsonOut)
+}
+
+// writeReport prints a report as markdown, and writes it as JSON to path
+// when path is set.
+func writeReport(e *env, rep interface {
+	WriteMarkdown(io.Writer) error
+	WriteJSON(io.Writer) error
+}, path string) error {
 	if err := rep.WriteMarkdown(e.stdout); err != nil {
 		return err
 	}
-	if path := o.jsonOut; path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			return usagef("cannot create --json file: %v", err)
-		}
-		if err := rep.WriteJSON(f); err != nil {
-			f.Close()
-			return fmt.Errorf("bench: write %s: %w", path, err)
-		}
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("bench: write %s: %w", path, err)
-		}
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return usagef("cannot create --json file: %v", err)
+	}
+	if err := rep.WriteJSON(f); err != nil {
+		f.Close()
+		return fmt.Errorf("bench: write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("bench: write %s: %w", path, err)
 	}
 	return nil
 }

@@ -103,3 +103,61 @@ func TestBenchWriteBundle(t *testing.T) {
 		t.Errorf("descending sizes: exit %d, want 2", r.code)
 	}
 }
+
+// TestBenchLoad runs the load mode briefly: a small store, a few clients
+// in a load generator process of its own (this binary, as liaison), and a
+// report with every kind of request measured and no errors. It judges no
+// timing.
+func TestBenchLoad(t *testing.T) {
+	c := newCLI(t)
+	out := filepath.Join(t.TempDir(), "load.json")
+	r := c.must("", "bench", "--duration", "2s", "--clients", "6", "--objects", "1500", "--json", out, "--workdir", t.TempDir())
+	for _, want := range []string{"pages (80%)", "by id (10%)", "posts of 10 objects (10%)", "6 clients"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("report lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep bench.LoadReport
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatalf("--json wrote no load report: %v\n%s", err, data)
+	}
+	res := rep.Result
+	if res.Errors != 0 {
+		t.Errorf("%d errors under load, first: %s", res.Errors, res.FirstError)
+	}
+	for name, k := range map[string]bench.LoadKind{"pages": res.Pages, "by id": res.ByID, "posts": res.Posts} {
+		if k.N == 0 || k.P50Ms <= 0 || k.P99Ms < k.P50Ms {
+			t.Errorf("%s: %+v, want requests with p50 > 0 and p99 >= p50", name, k)
+		}
+	}
+	if res.Pages.N < res.ByID.N || res.Pages.N < res.Posts.N {
+		t.Errorf("pages %d, by id %d, posts %d: want pages the most of the mix", res.Pages.N, res.ByID.N, res.Posts.N)
+	}
+	if rep.ServerCPUS <= 0 || res.CPUSeconds <= 0 {
+		t.Errorf("server CPU %.2f s, generator CPU %.2f s: want both measured", rep.ServerCPUS, res.CPUSeconds)
+	}
+	if rep.Objects != 1500 || rep.Clients != 6 {
+		t.Errorf("objects %d, clients %d", rep.Objects, rep.Clients)
+	}
+}
+
+func TestBenchLoadFlags(t *testing.T) {
+	c := newCLI(t)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bench", "--duration", "-1s"}, "--duration must not be negative"},
+		{[]string{"bench", "--duration", "1s", "--clients", "0"}, "--clients must be positive"},
+		{[]string{"bench", "--load-worker"}, "--load-worker reads its orders as JSON on stdin"},
+	} {
+		r := c.run("", tt.args...)
+		if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, r.code, r.stderr, tt.want)
+		}
+	}
+}

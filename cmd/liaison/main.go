@@ -23,6 +23,7 @@ type storeFlags struct {
 	data      string // the data folder of a SQLite store
 	db        string // a PostgreSQL URL; when set, the store is there instead of in data
 	dataGiven bool   // --data was on the command line, not taken from the default
+	replicas  urlList
 }
 
 // declare binds --data and --db, whose defaults come from the environment.
@@ -33,6 +34,20 @@ func (st *storeFlags) declare(fs *flag.FlagSet, getenv func(string) string) {
 	}
 	fs.StringVar(&st.data, "data", def, "the data folder (env LIAISON_DATA)")
 	fs.StringVar(&st.db, "db", getenv("LIAISON_DB"), dbUsage)
+	st.replicas = strings.Fields(getenv("LIAISON_DB_REPLICAS"))
+	fs.Var(&st.replicas, "db-replica", "a streaming replica of the --db database that reads may go to; repeat it for several (env LIAISON_DB_REPLICAS, separated by spaces)")
+}
+
+// urlList collects a repeatable flag whose values are URLs, which may hold
+// commas, so each value is taken whole.
+type urlList []string
+
+func (l *urlList) String() string { return strings.Join(*l, " ") }
+func (l *urlList) Set(v string) error {
+	if v = strings.TrimSpace(v); v != "" {
+		*l = append(*l, v)
+	}
+	return nil
 }
 
 // listFlag collects a repeatable flag; each value may also hold commas.

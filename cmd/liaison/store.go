@@ -38,13 +38,22 @@ func displayLocation(where string) string {
 // --db (or LIAISON_DB) is set, else the SQLite store in the data folder. A
 // missing store is the caller's mistake: the message says how to make one.
 func openStore(ctx context.Context, e *env, st *storeFlags) (liaison.Store, error) {
-	return openAt(ctx, e, st.location())
+	if len(st.replicas) > 0 && !postgres.IsURL(st.location()) {
+		return nil, usagef("--db-replica needs --db: replicas are of a PostgreSQL database, and this office is in the folder %s", st.location())
+	}
+	for _, r := range st.replicas {
+		if !postgres.IsURL(r) {
+			return nil, usagef("--db-replica %q: want a PostgreSQL URL such as postgres://user@replica:5432/db?sslmode=disable", r)
+		}
+	}
+	return openAt(ctx, e, st.location(), st.replicas...)
 }
 
-// openAt opens the existing store at a data folder or a PostgreSQL URL.
-func openAt(ctx context.Context, e *env, where string) (liaison.Store, error) {
+// openAt opens the existing store at a data folder or a PostgreSQL URL,
+// whose reads may go to the replicas.
+func openAt(ctx context.Context, e *env, where string, replicas ...string) (liaison.Store, error) {
 	if postgres.IsURL(where) {
-		s, err := postgres.Open(ctx, where, postgres.Options{Logger: e.log})
+		s, err := postgres.Open(ctx, where, postgres.Options{Logger: e.log, Replicas: replicas})
 		if err != nil {
 			return nil, err
 		}
