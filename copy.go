@@ -87,4 +87,9 @@ type VersionRecord struct {
 	Ends         []string
 	GranularRefs []string
 	Audience     Audience
+	// Carried is the audience a peer's version carried (nil for a version
+	// written here); Via names the peer it came from (ARCHITECTURE.md,
+	// "Federation").
+	Carried *Audience `json:",omitempty"`
+	Via     string    `json:",omitempty"`
 }

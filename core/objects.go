@@ -72,7 +72,7 @@ type versionKey struct {
 // rule 9 for the relationships stored before that name what was written.
 func (w *Write) AddObjects(writer liaison.Principal, collection string, objs []liaison.Candidate) (liaison.WriteResult, error) {
 	res := liaison.WriteResult{Accepted: []liaison.Accepted{}, Rejected: []liaison.Rejection{}}
-	acc, err := VisibleCollection(w.tx, w.dir, writer, collection)
+	acc, err := w.writeAccess(writer, collection)
 	if err != nil {
 		return res, err
 	}
@@ -244,8 +244,10 @@ func (w *Write) AddObjects(writer liaison.Principal, collection string, objs []l
 		case in != nil && in.own:
 			// An instance of the writer's organisation that the writer
 			// may not read here (the collection's read list leaves it
-			// out): the first bytes stay, and nothing is said of them.
-			accept(p.pos, liaison.Accepted{Index: c.Index, ID: c.ID, Version: FromMicros(version)})
+			// out): the first bytes stay, and nothing is said of them. A
+			// peer's version delivered again is present: the office itself
+			// writes it, and reads all.
+			accept(p.pos, liaison.Accepted{Index: c.Index, ID: c.ID, Version: FromMicros(version), Present: w.carry != nil})
 			continue
 		}
 		// New to the writer: stored as an instance of its own, whatever

@@ -294,10 +294,10 @@ func (o *Office) ExplainAudience(ctx context.Context, reader liaison.Principal, 
 		if err != nil {
 			return err
 		}
-		var refs, ends string
+		var refs, ends, carried, via string
 		var aid int64
-		if err := tx.QueryRow(`SELECT l.markings, v.audience_id, v.ends FROM versions v JOIN labels l ON l.id = v.label_id
-			WHERE v.collection = ? AND v.date_added_us = ?`, collection, Micros(v.DateAdded)).Scan(&refs, &aid, &ends); err != nil {
+		if err := tx.QueryRow(`SELECT l.markings, v.audience_id, v.ends, l.carried, l.via FROM versions v JOIN labels l ON l.id = v.label_id
+			WHERE v.collection = ? AND v.date_added_us = ?`, collection, Micros(v.DateAdded)).Scan(&refs, &aid, &ends, &carried, &via); err != nil {
 			if errors.Is(err, ErrNoRows) {
 				return liaison.NotFound("object", id) // deleted since the read
 			}
@@ -317,6 +317,14 @@ func (o *Office) ExplainAudience(ctx context.Context, reader liaison.Principal, 
 			}
 		}
 		label, steps := d.Explain(v.Originator, ms)
+		if carried != localLabel {
+			// Federation rule 2: what the serving office computed bounds it.
+			from := liaison.ParseAudienceKey(carried)
+			next := label.Intersect(from)
+			steps = append(steps, liaison.Step{Rule: 2, Removed: minus(label, next),
+				Text: "it came from the peer office " + via + ", which let it travel for " + strings.Join(from, ", ") + ": never wider here"})
+			label = next
+		}
 		if v.DefaultMarking != "" {
 			steps = append([]liaison.Step{{Rule: 8, MarkingID: v.DefaultMarking, Text: "it had no marking, so it takes the default marking of the collection it was first written to"}}, steps...)
 		}

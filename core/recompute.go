@@ -70,25 +70,25 @@ func (w *Write) recomputeAll(prev *liaison.Directory) error {
 
 	// 1. Labels.
 	type lab struct {
-		id              int64
-		originator, mks string
-		aud             int64
+		id                            int64
+		originator, mks, carried, via string
+		aud                           int64
 	}
 	var labs []lab
 	err := eachRow(w.tx, func(rows Rows) error {
 		var l lab
-		if err := rows.Scan(&l.id, &l.originator, &l.mks, &l.aud); err != nil {
+		if err := rows.Scan(&l.id, &l.originator, &l.mks, &l.carried, &l.via, &l.aud); err != nil {
 			return err
 		}
 		labs = append(labs, l)
 		return nil
-	}, `SELECT id, originator, markings, audience_id FROM labels`)
+	}, `SELECT id, originator, markings, carried, via, audience_id FROM labels`)
 	if err != nil {
 		return fmt.Errorf("recompute: labels: %w", err)
 	}
 	var changedLabels []int64
 	for _, l := range labs {
-		a, err := w.labelAudience(l.originator, l.mks)
+		a, err := w.labelAudience(l.originator, l.mks, l.carried)
 		if err != nil {
 			return err
 		}
@@ -102,7 +102,7 @@ func (w *Write) recomputeAll(prev *liaison.Directory) error {
 			}
 			changedLabels = append(changedLabels, l.id)
 		}
-		w.labels[l.originator+"\x00"+l.mks] = labelRef{id: l.id, audience: aid}
+		w.labels[labelKey(l.originator, l.mks, l.carried, l.via)] = labelRef{id: l.id, audience: aid}
 	}
 	if err := step(nLabels); err != nil {
 		return err

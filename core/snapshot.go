@@ -103,19 +103,23 @@ func (o *Office) Export(ctx context.Context, emit func(liaison.SnapshotPart) err
 		}
 		batch := make([]liaison.VersionRecord, 0, exportBatch)
 		if err := each(tx, `SELECT v.collection, v.id, v.type, v.spec_version, v.version_us, v.date_added_us, v.originator, v.default_marking,
-				l.markings, v.ends, v.granular_refs, a.key, v.raw
+				l.markings, v.ends, v.granular_refs, a.key, v.raw, l.carried, l.via
 			FROM versions v JOIN labels l ON l.id = v.label_id JOIN audiences a ON a.id = v.audience_id
 			ORDER BY v.collection, v.date_added_us`, func(r Rows) error {
 			var v liaison.VersionRecord
 			var ver, added int64
-			var marks, ends, granular, aud string
+			var marks, ends, granular, aud, carried string
 			if err := r.Scan(&v.Collection, &v.ID, &v.Type, &v.SpecVersion, &ver, &added, &v.Originator, &v.DefaultMarking,
-				&marks, &ends, &granular, &aud, &v.Raw); err != nil {
+				&marks, &ends, &granular, &aud, &v.Raw, &carried, &v.Via); err != nil {
 				return err
 			}
 			v.Modified, v.DateAdded = FromMicros(ver), FromMicros(added)
 			v.Markings, v.Ends, v.GranularRefs = splitNonEmpty(marks), splitNonEmpty(ends), splitNonEmpty(granular)
 			v.Audience = liaison.ParseAudienceKey(aud)
+			if carried != localLabel {
+				c := liaison.ParseAudienceKey(carried)
+				v.Carried = &c
+			}
 			batch = append(batch, v)
 			if len(batch) == exportBatch {
 				if err := emit(liaison.SnapshotPart{Versions: batch}); err != nil {
@@ -342,7 +346,11 @@ func (im *importer) part(p liaison.SnapshotPart) error {
 		key := [3]string{v.Collection, v.ID, fmt.Sprint(Micros(v.Modified))}
 		shadow := im.keys[key]
 		im.keys[key] = true
-		lab, err := w.label(v.Originator, SortedRefs(v.Markings))
+		carried := localLabel
+		if v.Carried != nil {
+			carried = liaison.NewAudience(*v.Carried...).Key()
+		}
+		lab, err := w.labelOf(v.Originator, SortedRefs(v.Markings), carried, v.Via)
 		if err != nil {
 			return err
 		}

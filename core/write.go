@@ -37,7 +37,21 @@ type Write struct {
 	// indicators are the indicator instances written, for the matcher's
 	// index once the write has committed.
 	indicators []VersionRow
+	// carry, when set, makes AddObjects write what a peer served
+	// (ARCHITECTURE.md, "Federation").
+	carry *carry
 }
+
+// carry is what a version brings from a peer: the serving office's
+// audience as a key (liaison.Audience.Key) and the peer's name.
+type carry struct {
+	audience string
+	via      string
+}
+
+// localLabel is the carried value of a label written here: nothing
+// carried, nothing to intersect with.
+const localLabel = "*"
 
 type labelRef struct {
 	id       int64
@@ -183,9 +197,11 @@ func (o *Office) storedMarking(tx Tx, id string) (liaison.Marking, bool, error) 
 }
 
 // labelAudience computes the audience of an originator and a set of
-// resolved marking refs against the transaction's directory. A ref the hub
-// no longer knows fails closed: the audience shrinks to the originator.
-func (w *Write) labelAudience(originator, refs string) (liaison.Audience, error) {
+// resolved marking refs against the transaction's directory, intersected
+// with the audience carried from a peer (federation rule 2) unless carried
+// is localLabel. A ref the hub no longer knows fails closed: the audience
+// shrinks to the originator.
+func (w *Write) labelAudience(originator, refs, carried string) (liaison.Audience, error) {
 	var ms []liaison.Marking
 	if refs != "" {
 		for _, id := range strings.Split(refs, ",") {
@@ -200,28 +216,43 @@ func (w *Write) labelAudience(originator, refs string) (liaison.Audience, error)
 			ms = append(ms, m)
 		}
 	}
-	return w.dir.AudienceOf(originator, ms), nil
+	aud := w.dir.AudienceOf(originator, ms)
+	if carried != localLabel {
+		aud = aud.Intersect(liaison.ParseAudienceKey(carried))
+	}
+	return aud, nil
 }
 
 // label returns the label of an originator and resolved marking refs
-// (sorted, comma-joined), adding it with its audience if new.
+// (sorted, comma-joined), adding it with its audience if new. While the
+// write carries a peer's version, the label is the carried one.
 func (w *Write) label(originator, refs string) (labelRef, error) {
-	k := originator + "\x00" + refs
+	carried, via := localLabel, ""
+	if w.carry != nil {
+		carried, via = w.carry.audience, w.carry.via
+	}
+	return w.labelOf(originator, refs, carried, via)
+}
+
+// labelOf is label with what was carried from peer via (localLabel and
+// "" for a version written here).
+func (w *Write) labelOf(originator, refs, carried, via string) (labelRef, error) {
+	k := labelKey(originator, refs, carried, via)
 	if l, ok := w.labels[k]; ok {
 		return l, nil
 	}
 	var l labelRef
-	err := w.tx.QueryRow(`SELECT id, audience_id FROM labels WHERE originator = ? AND markings = ?`, originator, refs).Scan(&l.id, &l.audience)
+	err := w.tx.QueryRow(`SELECT id, audience_id FROM labels WHERE originator = ? AND markings = ? AND carried = ? AND via = ?`, originator, refs, carried, via).Scan(&l.id, &l.audience)
 	switch {
 	case errors.Is(err, ErrNoRows):
-		aud, err := w.labelAudience(originator, refs)
+		aud, err := w.labelAudience(originator, refs, carried)
 		if err != nil {
 			return l, err
 		}
 		if l.audience, err = w.audienceID(aud); err != nil {
 			return l, err
 		}
-		if err := w.tx.QueryRow(`INSERT INTO labels (originator, markings, audience_id) VALUES (?, ?, ?) RETURNING id`, originator, refs, l.audience).Scan(&l.id); err != nil {
+		if err := w.tx.QueryRow(`INSERT INTO labels (originator, markings, carried, via, audience_id) VALUES (?, ?, ?, ?, ?) RETURNING id`, originator, refs, carried, via, l.audience).Scan(&l.id); err != nil {
 			return l, fmt.Errorf("add label: %w", err)
 		}
 	case err != nil:
@@ -229,6 +260,11 @@ func (w *Write) label(originator, refs string) (labelRef, error) {
 	}
 	w.labels[k] = l
 	return l, nil
+}
+
+// labelKey keys the transaction's cache of labels.
+func labelKey(originator, refs, carried, via string) string {
+	return originator + "\x00" + refs + "\x00" + carried + "\x00" + via
 }
 
 // collection returns a stored collection, cached for the transaction.

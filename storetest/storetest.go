@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) liaison.Sto
 		{"Match", testMatch},
 		{"Sightings", testSightings},
 		{"MatchConcurrent", testMatchConcurrent},
+		{"Peers", testPeers},
 	}
 	tests = append(tests, searchTests...)
 	for _, tc := range tests {

@@ -47,6 +47,8 @@ type Services struct {
 	Store         liaison.Store
 	Consultations liaison.ConsultationService
 	Decisions     liaison.DecisionService
+	// Peers, when set, gives admins the peers page (federation).
+	Peers liaison.PeerService
 }
 
 // Server is the http.Handler for the pages and the JSON API.
@@ -54,6 +56,7 @@ type Server struct {
 	store    liaison.Store
 	consult  liaison.ConsultationService
 	decide   liaison.DecisionService
+	peers    liaison.PeerService // nil: no peers page
 	auth     *auth.Authenticator
 	cfg      Config
 	pages    map[string]*template.Template // by file name, each with the layout
@@ -94,7 +97,7 @@ func NewServer(svc Services, authn *auth.Authenticator, cfg Config) (*Server, er
 		return nil, err
 	}
 	s := &Server{
-		store: svc.Store, consult: svc.Consultations, decide: svc.Decisions, auth: authn, cfg: cfg, log: cfg.Logger,
+		store: svc.Store, consult: svc.Consultations, decide: svc.Decisions, peers: svc.Peers, auth: authn, cfg: cfg, log: cfg.Logger,
 		pages: pages, sessions: newSessions(cfg.SessionIdle, cfg.SessionLifetime, cfg.Now),
 		mux: http.NewServeMux(),
 	}
@@ -122,6 +125,9 @@ func (s *Server) routes() {
 	s.decisionRoutes()
 	s.consultationRoutes()
 	s.plannerRoutes()
+	if s.peers != nil {
+		s.handle("GET /peers", s.signedIn(s.peersPage))
+	}
 	s.handle("GET /healthz", http.HandlerFunc(s.healthz))
 	s.handle("GET /assets/{name}", http.HandlerFunc(s.asset))
 	s.handle("GET /favicon.svg", http.HandlerFunc(s.favicon))

@@ -22,6 +22,7 @@ import (
 type benchCmd struct {
 	sizes, jsonOut, writeBundle, cpuprofile, workdir string
 	match                                            string // --match INDICATORS:OBSERVATIONS: the matcher only
+	federation                                       string
 	quick, loadWorker, audited                       bool
 	objects, seed, clients, readers, samples         int
 	matchOffice                                      int
@@ -46,6 +47,7 @@ func (o *benchCmd) declare(fs *flag.FlagSet) {
 	fs.StringVar(&o.match, "match", "", "only measure the matcher: INDICATORS:OBSERVATIONS such as 100k:1m (index against the plain loop, p99, memory), then the office's Match through a store")
 	fs.IntVar(&o.matchOffice, "match-office", 10000, "indicators written to the store for the office-level part of --match (at most INDICATORS)")
 	fs.BoolVar(&o.audited, "audit", false, "run the office with its audit log on, as serve does (compare a run without)")
+	fs.StringVar(&o.federation, "federation", "", "measure federation alone: SIZE objects (such as 10k) posted over TAXII to one SQLite office, then pulled by another over the peer endpoint, and a sync of 10 collections with nothing new")
 	fs.StringVar(&o.workdir, "workdir", "", "where the benchmark's stores and bundle go (default a new temporary folder, removed afterwards)")
 }
 
@@ -123,6 +125,18 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 		return usagef("cannot create --workdir: %v", err)
 	}
 	cfg.WorkDir = work
+	if o.federation != "" {
+		n, err := bench.ParseSize(o.federation)
+		if err != nil {
+			return usagef("--federation: %v", err)
+		}
+		res, err := runFedBench(ctx, work, n)
+		if err != nil {
+			return err
+		}
+		res.markdown(e.stdout)
+		return nil
+	}
 
 	// The server logs only warnings and errors: a line per request would
 	// cost more than some requests.
@@ -165,7 +179,8 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 		if err != nil {
 			office = liaison.Organisation{Code: "LIAISON", Name: "Liaison office", Kind: liaison.NATOBody}
 		}
-		return newHandler(s, office, quiet, aud)
+		peers, _ := s.(liaison.PeerService)
+		return newHandler(s, peers, office, quiet, aud)
 	}
 	cfg.Import = func(ctx context.Context, s liaison.Store, p liaison.Principal, coll string, r io.Reader) (int, error) {
 		sum, err := importBundle(ctx, s, p, coll, r, nil)

@@ -57,11 +57,17 @@ func TestUsageShowsArguments(t *testing.T) {
 		"demo":               "Usage: liaison demo [flags]",
 		"export":             "Usage: liaison export [flags]",
 		"import":             "Usage: liaison import [flags] FILE...",
-		"match":              "Usage: liaison match [flags] FILE",
 		"init":               "Usage: liaison init [flags]",
+		"match":              "Usage: liaison match [flags] FILE",
 		"migrate":            "Usage: liaison migrate [flags]",
 		"org add":            "Usage: liaison org add [flags] CODE",
 		"org list":           "Usage: liaison org list [flags]",
+		"peer allow":         "Usage: liaison peer allow [flags] NAME",
+		"peer list":          "Usage: liaison peer list [flags]",
+		"peer pull":          "Usage: liaison peer pull [flags] NAME",
+		"peer remove":        "Usage: liaison peer remove [flags] NAME",
+		"peer status":        "Usage: liaison peer status [flags] [NAME]",
+		"peer sync":          "Usage: liaison peer sync [flags] NAME",
 		"restore":            "Usage: liaison restore [flags]",
 		"serve":              "Usage: liaison serve [flags]",
 		"token create":       "Usage: liaison token create [flags]",
@@ -106,7 +112,7 @@ func runExactly(args ...string) result {
 // stderr with exit 2, as a usage mistake, and on stdout with exit 0 when
 // asked for with -h or help.
 func TestGroupAloneListsItsCommands(t *testing.T) {
-	groups := []string{"agreement", "audit", "collection", "community", "consult", "decide", "org", "token", "user"}
+	groups := []string{"agreement", "audit", "collection", "community", "consult", "decide", "org", "peer", "token", "user"}
 	for _, c := range commands {
 		if g, _, ok := strings.Cut(c.name, " "); ok && !slices.Contains(groups, g) {
 			t.Errorf("command %q is of a group this test does not know: add %q", c.name, g)

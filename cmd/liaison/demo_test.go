@@ -35,7 +35,7 @@ func demoServer(t *testing.T) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := newHandler(s, office, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	h, err := newHandler(s, nil, office, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

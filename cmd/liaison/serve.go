@@ -14,6 +14,7 @@ import (
 	"liaison"
 	"liaison/audit"
 	"liaison/auth"
+	"liaison/federation"
 	"liaison/internal/httpguard"
 	"liaison/internal/route"
 	"liaison/match"
@@ -38,13 +39,17 @@ const (
 
 // serveFlags are the flags of serve and demo, the commands that run the
 // office.
-type serveFlags struct{ addr, tlsCert, tlsKey, metricsAddr, decay string }
+type serveFlags struct {
+	addr, tlsCert, tlsKey, metricsAddr, decay string
+	peerInterval                              time.Duration
+}
 
 func (o *serveFlags) declare(fs *flag.FlagSet) {
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "the address to listen on, HOST:PORT")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate file (PEM)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "the private key for --tls-cert (PEM)")
 	fs.StringVar(&o.decay, "decay", "", "indicator decay over the defaults, as key=value pairs: base=100,speed=0.5,threshold=20,other=365d and a lifetime per SCO type such as ipv4-addr=60d,url=180d")
+	fs.DurationVar(&o.peerInterval, "peer-interval", federation.DefaultInterval, "how often to pull from each peer office configured with `liaison peer pull` (a failing peer waits longer, doubling up to an hour)")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://HOST:PORT/metrics, on an address of their own such as 127.0.0.1:9090 (plain HTTP, no login: keep it off public networks); off when empty")
 }
 
@@ -60,11 +65,12 @@ func (o *serveCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 }
 
 // newHandler wires the office's HTTP surface: TAXII under /taxii2/, the
-// JSON API under /api/v1/, and the pages; with aud, the audit checkpoint
-// at /audit/checkpoint, and each request's path marked for the audit. It
-// fails when s lacks a service the pages need. decay, if given, scores
-// indicators on the pages (default match.DefaultDecay).
-func newHandler(s liaison.Store, office liaison.Organisation, log *slog.Logger, aud *auditing, decay ...match.Decay) (http.Handler, error) {
+// JSON API under /api/v1/, the pages, and the peer endpoint for other
+// offices below the API root (when peers is not nil); with aud, the audit
+// checkpoint at /audit/checkpoint, and each request's path marked for the
+// audit. It fails when s lacks a service the pages need. decay, if given,
+// scores indicators on the pages (default match.DefaultDecay).
+func newHandler(s liaison.Store, peers liaison.PeerService, office liaison.Organisation, log *slog.Logger, aud *auditing, decay ...match.Decay) (http.Handler, error) {
 	var d match.Decay
 	if len(decay) > 0 {
 		d = decay[0]
@@ -78,12 +84,15 @@ func newHandler(s liaison.Store, office liaison.Organisation, log *slog.Logger, 
 		MaxContentLength: maxBody,
 		Logger:           log,
 	})
-	pages, err := web.NewServer(web.Services{Store: s, Consultations: s, Decisions: s}, authn, web.Config{Office: office, TAXIIPath: taxiiDiscovery, APIRoot: taxiiAPIRoot, Logger: log, Decay: d})
+	pages, err := web.NewServer(web.Services{Store: s, Consultations: s, Decisions: s, Peers: peers}, authn, web.Config{Office: office, TAXIIPath: taxiiDiscovery, APIRoot: taxiiAPIRoot, Logger: log, Decay: d})
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/taxii2/", route.Note(tx))
+	if peers != nil {
+		mux.Handle(taxiiAPIRoot+federation.PeerPath, route.Note(federation.NewServer(peers, taxiiAPIRoot+federation.PeerPath, log)))
+	}
 	mux.Handle("/", route.Note(pages))
 	var h http.Handler = mux
 	if aud != nil {
@@ -130,7 +139,8 @@ func serve(ctx context.Context, e *env, o serveFlags, s liaison.Store, keyDir st
 	if g, ok := s.(metrics.GroupCommitter); ok {
 		m.WatchGroupCommits(g)
 	}
-	handler, err := newHandler(m.Store(aud.store), office, e.log, aud, decay)
+	peers, _ := s.(liaison.PeerService)
+	handler, err := newHandler(m.Store(aud.store), peers, office, e.log, aud, decay)
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("serve: %w", err)
@@ -158,6 +168,15 @@ func serve(ctx context.Context, e *env, o serveFlags, s liaison.Store, keyDir st
 	e.log.Info("office open", "office", office.Code, "url", scheme+"://"+addr+"/", "taxii", scheme+"://"+addr+taxiiDiscovery)
 	if ready != nil {
 		ready(addr)
+	}
+	if peers != nil {
+		pctx, stopPulls := context.WithCancel(ctx)
+		pulled := make(chan struct{})
+		go func() {
+			defer close(pulled)
+			(&federation.Puller{Store: peers, Log: e.log}).Run(pctx, o.peerInterval)
+		}()
+		defer func() { stopPulls(); <-pulled }()
 	}
 	errc := make(chan error, 1)
 	go func() {

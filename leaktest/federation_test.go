@@ -1,0 +1,102 @@
+package leaktest_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"liaison"
+	"liaison/leaktest"
+	"liaison/sqlite"
+)
+
+func openFedSQLite(t *testing.T) func(now func() time.Time) leaktest.FedStore {
+	return func(now func() time.Time) leaktest.FedStore {
+		s, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{Now: now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+}
+
+// TestFederationInvariant: every organisation at every office reads
+// exactly what the reference of rules 1–6 says, after every change.
+func TestFederationInvariant(t *testing.T) {
+	n, _ := leaktest.FedSeeds(testing.Short())
+	for seed := range uint64(n) {
+		findings, st, err := leaktest.RunFederation(context.Background(), leaktest.FedOptions{Seed: seed + 1, Open: openFedSQLite(t)})
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed+1, err)
+		}
+		if st.CarriedReads == 0 || st.Withdrawn == 0 {
+			t.Errorf("seed %d exercised too little: %+v", seed+1, st)
+		}
+		t.Logf("seed %d: %+v", seed+1, st)
+		for _, f := range findings {
+			t.Errorf("seed %d: %s", seed+1, f)
+		}
+	}
+}
+
+// fedMutant is an office whose arrivals or change feed go wrong.
+type fedMutant struct {
+	liaison.PeerService
+	kind string
+	orgs []string
+}
+
+func (m *fedMutant) ReceivePeerPage(ctx context.Context, peer, remote string, vs []liaison.PeerVersion, after time.Time) (liaison.PeerReceived, error) {
+	for i := range vs {
+		switch m.kind {
+		case "widens on arrival":
+			vs[i].Audience = liaison.NewAudience(m.orgs...)
+			vs[i].Candidate.MarkingRefs = nil
+		case "drops the source's audience":
+			vs[i].Audience = liaison.NewAudience(m.orgs...)
+		}
+	}
+	return m.PeerService.ReceivePeerPage(ctx, peer, remote, vs, after)
+}
+
+func (m *fedMutant) ApplyPeerChanges(ctx context.Context, peer string, changes []liaison.PeerChange, next int64) (liaison.PeerReceived, error) {
+	if m.kind == "ignores the change feed" {
+		changes = nil
+	}
+	return m.PeerService.ApplyPeerChanges(ctx, peer, changes, next)
+}
+
+// TestFederationMutantsAreCaught: an office that widens on arrival, one
+// that drops the source's audience and one that ignores the change feed
+// are each found leaking.
+func TestFederationMutantsAreCaught(t *testing.T) {
+	all := []string{"USA", "FRA", "DEU", "GBR", "NATO-IS", "JPN", "KOR", "AUS"}
+	for _, kind := range []string{"widens on arrival", "drops the source's audience", "ignores the change feed"} {
+		t.Run(kind, func(t *testing.T) {
+			leaks := 0
+			_, n := leaktest.FedSeeds(testing.Short())
+			for seed := range uint64(n) {
+				findings, _, err := leaktest.RunFederation(context.Background(), leaktest.FedOptions{Seed: seed + 1, Open: openFedSQLite(t),
+					Wrap: func(office string, s liaison.PeerService) liaison.PeerService {
+						if office != "B" && office != "C" {
+							return s
+						}
+						return &fedMutant{PeerService: s, kind: kind, orgs: all}
+					}})
+				if err != nil {
+					t.Fatalf("seed %d: %v", seed+1, err)
+				}
+				for _, f := range findings {
+					leaks += len(f.Extra)
+				}
+			}
+			if leaks == 0 {
+				t.Errorf("the mutant office that %s was not caught", kind)
+			}
+			t.Logf("the mutant that %s: %d leaks found", kind, leaks)
+		})
+	}
+}
