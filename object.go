@@ -47,13 +47,13 @@ func (c Candidate) Version() time.Time {
 // Version is one stored version of an object in a collection, as a reader
 // receives it.
 type Version struct {
-	Collection     string
-	ID             string
-	Type           string
-	SpecVersion    string
-	Modified       time.Time // the version: modified, created or date added
-	DateAdded      time.Time // unique and strictly increasing in a collection
-	Originator     string
+	Collection  string
+	ID          string
+	Type        string
+	SpecVersion string
+	Modified    time.Time // the version: modified, created or date added
+	DateAdded   time.Time // unique and strictly increasing in a collection
+	Originator  string
 	// DefaultMarking is the default applied because the object had no
 	// marking: the collection's, or those chosen for the import that
 	// first wrote the version (several ids joined by commas).
