@@ -35,6 +35,9 @@ type Config struct {
 	// without a request, and so long after sign-in; zero means
 	// DefaultSessionIdle and DefaultSessionLifetime.
 	SessionIdle, SessionLifetime time.Duration
+	// MaxUpload bounds a bundle uploaded with the import form, in
+	// bytes; zero means DefaultMaxUpload.
+	MaxUpload int64
 }
 
 // Services are what the pages and the JSON API read and change. Every
@@ -111,6 +114,9 @@ func (s *Server) routes() {
 	s.handle("GET /collections/{cid}/objects/export", s.signedIn(s.exportCollection))
 	s.handle("GET /collections/{cid}/objects/{id}", s.signedIn(s.object))
 	s.handle("GET /collections/{cid}/objects/{id}/diff", s.signedIn(s.diff))
+	s.handle("GET /import", s.signedIn(s.importForm))
+	s.handle("POST /import", s.pageFor(s.importUpload))
+	s.handle("POST /import/preview", s.pageFor(s.importPreview))
 	s.handle("GET /markings", s.pageFor(s.markingsHelp))
 	s.handle("GET /healthz", http.HandlerFunc(s.healthz))
 	s.handle("GET /assets/{name}", http.HandlerFunc(s.asset))

@@ -69,7 +69,7 @@ func newHandler(s liaison.Store, office liaison.Organisation, log *slog.Logger) 
 		MaxContentLength: maxBody,
 		Logger:           log,
 	})
-	pages, err := web.NewServer(web.Services{Store: s, Consultations: s, Decisions: s}, authn, web.Config{Office: office, TAXIIPath: taxiiDiscovery, APIRoot: taxiiAPIRoot, Logger: log})
+	pages, err := web.NewServer(web.Services{Store: s, Consultations: s, Decisions: s}, authn, web.Config{Office: office, TAXIIPath: taxiiDiscovery, APIRoot: taxiiAPIRoot, Logger: log, MaxUpload: maxBody - 1<<20})
 	if err != nil {
 		return nil, err
 	}

@@ -52,11 +52,18 @@ type Summary struct {
 	Warnings  []string
 }
 
+// ReadError is an error reading the bundle itself (malformed, cut
+// short, too large), as opposed to one of the store.
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return "ingest: read the bundle: " + e.Err.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
+
 // Bundle streams the bundle (or TAXII envelope) in r into collection coll
 // as p. Objects that name a marking-definition not seen yet wait until
 // the bundle ends, because real bundles often carry their markings last.
 // One bad object never sinks the others. On an error the summary says
-// what was stored before it.
+// what was stored before it; an error reading r is a *ReadError.
 func Bundle(ctx context.Context, s Adder, p liaison.Principal, coll string, r io.Reader, opt Options) (Summary, error) {
 	var sum Summary
 	rd := stix.NewReader(r)
@@ -105,7 +112,7 @@ func Bundle(ctx context.Context, s Adder, p liaison.Principal, coll string, r io
 			break
 		}
 		if err != nil {
-			return sum, err
+			return sum, &ReadError{Err: err}
 		}
 		sum.Objects++
 		c, err := stix.Decode(rd.Index(), raw)
