@@ -50,8 +50,8 @@ func indicatorJSON(id, modified string, refs ...string) string {
 }
 
 var (
-	previewOrgRE = regexp.MustCompile(`<code class="org">([^<]+)</code>`)
-	importCountRE      = regexp.MustCompile(`data-count="([a-z]+)">([0-9]+)<`)
+	previewOrgRE  = regexp.MustCompile(`<code class="org">([^<]+)</code>`)
+	importCountRE = regexp.MustCompile(`data-count="([a-z]+)">([0-9]+)<`)
 )
 
 // previewed returns the organisations the page's preview lists.

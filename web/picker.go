@@ -86,7 +86,9 @@ func parsePick(values func(string) []string, dir *liaison.Directory) (markingPic
 }
 
 // empty reports whether nothing was chosen.
-func (pk markingPick) empty() bool { return pk.TLP == liaison.TLPNone && pk.Class == liaison.NoClassification && pk.Rel == nil }
+func (pk markingPick) empty() bool {
+	return pk.TLP == liaison.TLPNone && pk.Class == liaison.NoClassification && pk.Rel == nil
+}
 
 // spec is the choice as a MarkingSpec, for its name.
 func (pk markingPick) spec() liaison.MarkingSpec {
