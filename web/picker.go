@@ -52,7 +52,7 @@ func parsePick(values func(string) []string, dir *liaison.Directory) (markingPic
 		}
 		return ""
 	}
-	t, err := liaison.ParseTLP(first(fieldTLP))
+	t, err := liaison.ParseTLP(strings.ReplaceAll(first(fieldTLP), "-", "+"))
 	if err != nil {
 		return markingPick{}, liaison.Errorf(liaison.EINVALID, "field TLP: %q is not a TLP level: choose none, CLEAR, GREEN, AMBER, AMBER+STRICT or RED", truncate(first(fieldTLP), 40))
 	}
