@@ -103,6 +103,7 @@
         var pc = Math.floor((100 * e.loaded) / e.total);
         bar.value = pc;
         bar.textContent = pc + "%";
+        document.documentElement.setAttribute("data-upload-sent", String(pc));
         text.textContent = pc + "% sent (" + (e.loaded / 1048576).toFixed(1) + " of " + (e.total / 1048576).toFixed(1) + " MiB); stored as it arrives";
       }
     };
