@@ -59,6 +59,7 @@ func TestBrowserImportAndExport(t *testing.T) {
 		t.Errorf("the preview of REL TO NATO, JPN by KOR lists the partners %q", partners)
 	}
 	b.checkPolicy("the preview")
+	eval[bool](b, `document.querySelector("fieldset.rel-group:last-of-type").scrollIntoView(); true`)
 	b.shot("import", 1400)
 	b.fits(390, "the import form")
 
