@@ -1,6 +1,9 @@
 package liaison
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Candidate is one decoded and validated STIX object on its way into the
 // store. The stix package makes candidates; the store resolves their
@@ -21,6 +24,12 @@ type Candidate struct {
 	// be able to read each end that is stored here.
 	Ends    []string
 	Revoked bool
+	// DefaultMarkings, when set, replace the collection's default
+	// marking for this candidate: an object with no marking of its own
+	// whose version is new to the hub takes them (rule 8 for one
+	// import). They are recorded with the version, as the collection's
+	// would be, and the object's bytes stay as received.
+	DefaultMarkings []string
 	// Marking is set when the object is a marking-definition.
 	Marking *Marking
 }
@@ -38,14 +47,17 @@ func (c Candidate) Version() time.Time {
 // Version is one stored version of an object in a collection, as a reader
 // receives it.
 type Version struct {
-	Collection     string
-	ID             string
-	Type           string
-	SpecVersion    string
-	Modified       time.Time // the version: modified, created or date added
-	DateAdded      time.Time // unique and strictly increasing in a collection
-	Originator     string
-	DefaultMarking string // the collection default applied because the object had no marking
+	Collection  string
+	ID          string
+	Type        string
+	SpecVersion string
+	Modified    time.Time // the version: modified, created or date added
+	DateAdded   time.Time // unique and strictly increasing in a collection
+	Originator  string
+	// DefaultMarking is the default applied because the object had no
+	// marking: the collection's, or those chosen for the import that
+	// first wrote the version (several ids joined by commas).
+	DefaultMarking string
 	Raw            []byte // nil when the query asked for manifests only
 }
 
@@ -141,4 +153,13 @@ type ActivityCount struct {
 	Collection string
 	Key        string
 	N          int
+}
+
+// DefaultMarkingIDs splits a version's recorded default marking into
+// its marking-definition ids (none when it had markings of its own).
+func DefaultMarkingIDs(recorded string) []string {
+	if recorded == "" {
+		return nil
+	}
+	return strings.Split(recorded, ",")
 }

@@ -137,7 +137,7 @@ func (w *Write) AddObjects(writer liaison.Principal, collection string, objs []l
 		for _, set := range []struct {
 			prop string
 			refs []string
-		}{{"object_marking_refs", c.MarkingRefs}, {"granular_markings", c.GranularMarkingRefs}} {
+		}{{"object_marking_refs", c.MarkingRefs}, {"granular_markings", c.GranularMarkingRefs}, {"the import's default marking", c.DefaultMarkings}} {
 			for _, ref := range set.refs {
 				if _, ok, err := w.marking(ref); err != nil {
 					return res, err
@@ -156,12 +156,17 @@ func (w *Write) AddObjects(writer liaison.Principal, collection string, objs []l
 			// Rule 8 with rule 2: an unmarked version takes the default
 			// marking of the collection it was first written to, so it
 			// has the same audience in every collection.
+			// The defaults chosen for an import stand in for the
+			// collection's.
 			def, stored := firstDefault[versionKey{c.ID, p.version}]
 			if !stored {
 				def = coll.DefaultMarking
+				if len(c.DefaultMarkings) > 0 {
+					def = SortedRefs(c.DefaultMarkings)
+				}
 			}
 			if def != "" {
-				refs = []string{def}
+				refs = liaison.DefaultMarkingIDs(def)
 				p.defaultMarking = def
 			}
 		}

@@ -325,9 +325,11 @@ func (o *Office) ExplainAudience(ctx context.Context, reader liaison.Principal, 
 				Text: "it came from the peer office " + via + ", which let it travel for " + strings.Join(from, ", ") + ": never wider here"})
 			label = next
 		}
-		if v.DefaultMarking != "" {
-			steps = append([]liaison.Step{{Rule: 8, MarkingID: v.DefaultMarking, Text: "it had no marking, so it takes the default marking of the collection it was first written to"}}, steps...)
+		var defaults []liaison.Step
+		for _, id := range liaison.DefaultMarkingIDs(v.DefaultMarking) {
+			defaults = append(defaults, liaison.Step{Rule: 8, MarkingID: id, Text: "it had no marking, so it takes the default marking of the collection it was first written to, or the one chosen for the import that wrote it"})
 		}
+		steps = append(defaults, steps...)
 		c, err := loadCollection(tx, collection)
 		if err != nil {
 			return err

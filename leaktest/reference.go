@@ -108,7 +108,7 @@ func (r *ref) agreementCovers(partner string, level liaison.Classification) bool
 // of the collection it was first written to when it has none.
 func effectiveMarkings(o *Obj) []string {
 	if len(o.MarkingRefs) == 0 && o.Default != "" {
-		return []string{o.Default}
+		return liaison.DefaultMarkingIDs(o.Default)
 	}
 	return o.MarkingRefs
 }

@@ -313,6 +313,37 @@ func testAddObjectsMarkings(t *testing.T, open Opener) {
 			t.Errorf("%s in %s records default %+v, want %q", tc.id, tc.coll, vs, tc.want)
 		}
 	}
+
+	// Defaults chosen for one import stand in for the collection's: an
+	// unmarked new version takes them all, recorded sorted and joined; a
+	// marked one keeps its own; a version stored before keeps its first
+	// default; an unknown one rejects only that object.
+	chosen := sdo(oid("indicator", 10), day(0))
+	chosen.DefaultMarkings = []string{m1, liaison.TLPRedID}
+	own := sdo(oid("indicator", 11), day(0), liaison.TLPClearID)
+	own.DefaultMarkings = []string{liaison.TLPRedID}
+	again := sdo(oid("indicator", 7), day(0))
+	again.DefaultMarkings = []string{liaison.TLPClearID}
+	strange := sdo(oid("indicator", 12), day(0))
+	strange.DefaultMarkings = []string{"marking-definition--00000000-0000-4000-8000-000000000000"}
+	res, err = w.s.AddObjects(ctx, w.user["FRA"], w.shared, []liaison.Candidate{chosen, own, again, strange})
+	w.must(err)
+	if len(res.Accepted) != 3 || len(res.Rejected) != 1 || res.Rejected[0].ID != strange.ID || !strings.Contains(res.Rejected[0].Message, "default marking") {
+		t.Errorf("import defaults: %+v", res)
+	}
+	joined := liaison.TLPRedID + "," + m1
+	if m1 < liaison.TLPRedID {
+		joined = m1 + "," + liaison.TLPRedID
+	}
+	for id, want := range map[string]string{chosen.ID: joined, own.ID: "", again.ID: liaison.TLPRedID} {
+		vs := w.versions("FRA", w.shared, liaison.ObjectQuery{IDs: []string{id}})
+		if len(vs) != 1 || vs[0].DefaultMarking != want {
+			t.Errorf("%s with import defaults records %+v, want %q", id, vs, want)
+		}
+	}
+	// TLP:RED with m1's list (USA, JPN): the list rules, the originator reads.
+	w.expectSeen(w.shared, chosen.ID, "FRA", "JPN", "USA")
+	w.expectSeen(w.shared, own.ID, "AUS", "FRA", "JPN", "KOR", "NATO-IS", "USA")
 }
 
 func testObjectsFilters(t *testing.T, open Opener) {

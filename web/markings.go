@@ -112,9 +112,11 @@ func (c *markingCache) labelOf(v liaison.Version) (label, error) {
 		}
 	}
 	ids := mr.refs()
-	if v.DefaultMarking != "" && !slices.Contains(ids, v.DefaultMarking) {
-		ids = append(ids, v.DefaultMarking)
-		l.Default = true
+	for _, d := range liaison.DefaultMarkingIDs(v.DefaultMarking) {
+		if !slices.Contains(ids, d) {
+			ids = append(ids, d)
+			l.Default = true
+		}
 	}
 	for _, id := range ids {
 		m, err := c.get(id)

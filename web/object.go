@@ -267,24 +267,7 @@ func (s *Server) explain(p *page, c liaison.CollectionAccess, shown liaison.Vers
 	if err != nil {
 		return err
 	}
-	w := whoView{Count: len(ex.Audience)}
-	for _, code := range ex.Audience {
-		o, _ := d.Organisation(code)
-		switch o.Kind {
-		case liaison.Ally:
-			w.Allies = append(w.Allies, code)
-		case liaison.NATOBody:
-			w.Bodies = append(w.Bodies, code)
-		case liaison.Partner:
-			w.Partners = append(w.Partners, code)
-		default:
-			w.Others = append(w.Others, code)
-		}
-	}
-	for _, st := range ex.Steps {
-		w.Steps = append(w.Steps, stepView{Rule: st.Rule, Text: st.Text, Removed: st.Removed, Added: st.Added})
-	}
-	ov.Who = w
+	ov.Who = groupAudience(d, ex.Audience, ex.Steps)
 	nb, err := s.neighbours(p, shown.ID, liaison.MaxRelated)
 	if err != nil {
 		return err

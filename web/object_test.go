@@ -155,7 +155,7 @@ func TestDiff(t *testing.T) {
 	for _, want := range []string{
 		`<tr class="op-del">`, `<tr class="op-add">`,
 		`&#34;name&#34;: &#34;LanternLoader C2 domain (updated)&#34;,`,
-		`<span class="op" aria-label="removed">-</span>`,
+		`<span class="op" aria-hidden="true">-</span><span class="sr-only">removed: </span>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the comparison lacks %q", want)

@@ -39,6 +39,9 @@ type Config struct {
 	// Decay scores indicators on their pages; zero fields take
 	// match.DefaultDecay's.
 	Decay match.Decay
+	// MaxUpload bounds a bundle uploaded with the import form, in
+	// bytes; zero means DefaultMaxUpload.
+	MaxUpload int64
 }
 
 // Services are what the pages and the JSON API read and change. Every
@@ -121,6 +124,9 @@ func (s *Server) routes() {
 	s.handle("GET /search", s.signedIn(s.searchPage))
 	s.handle("GET /objects/{id}/graph", s.signedIn(s.graphPage))
 	s.handle("GET /activity", s.signedIn(s.activity))
+	s.handle("GET /import", s.signedIn(s.importForm))
+	s.handle("POST /import", s.pageFor(s.importUpload))
+	s.handle("POST /import/preview", s.pageFor(s.importPreview))
 	s.handle("GET /markings", s.pageFor(s.markingsHelp))
 	s.decisionRoutes()
 	s.consultationRoutes()

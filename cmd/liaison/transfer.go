@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,19 +10,12 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/internal/ingest"
 	"liaison/stix"
 )
 
-// Import batching: one transaction per batch, large enough to amortise the
-// commit, small enough to keep memory flat.
-const (
-	importBatchObjects = 2000
-	importBatchBytes   = 16 << 20
-	// deferred objects wait for a marking-definition later in the bundle;
-	// past this many bytes they are rejected instead of held.
-	maxDeferredBytes = 256 << 20
-	firstReasons     = 10
-)
+// firstReasons is how many reasons of each kind an import prints.
+const firstReasons = 10
 
 type importCmd struct{ as, collection string }
 
@@ -168,95 +160,11 @@ func pickCollection(ctx context.Context, s liaison.Store, p liaison.Principal, i
 	return "", usagef("%s may write to %d collections; pick one with --collection: %s", p.Name, len(ok), strings.Join(ok, ", "))
 }
 
-// importBundle streams one bundle into a collection in batches. Objects
-// that name a marking-definition not seen yet wait until the bundle ends,
-// because real bundles often carry their markings last.
+// importBundle streams one bundle into a collection through the import
+// path the pages share (internal/ingest).
 func importBundle(ctx context.Context, s liaison.Store, p liaison.Principal, coll string, r io.Reader, progress func(objects int64)) (importSummary, error) {
-	var sum importSummary
-	rd := stix.NewReader(r)
-	var batch []liaison.Candidate
-	batchBytes := 0
-	var deferred []liaison.Candidate
-	deferredBytes := 0
-	var seen int64
-
-	flush := func(final bool) error {
-		if len(batch) == 0 {
-			return nil
-		}
-		res, err := s.AddObjects(ctx, p, coll, batch)
-		if err != nil {
-			return err
-		}
-		for _, a := range res.Accepted {
-			switch {
-			case a.Conflict != "":
-				sum.conflicts = append(sum.conflicts, a)
-			case a.Present:
-				sum.present++
-			default:
-				sum.added++
-			}
-		}
-		byIndex := make(map[int]*liaison.Candidate, len(batch))
-		for i := range batch {
-			byIndex[batch[i].Index] = &batch[i]
-		}
-		for _, rej := range res.Rejected {
-			if rej.UnknownMarking && !final && deferredBytes < maxDeferredBytes {
-				if c := byIndex[rej.Index]; c != nil {
-					deferred = append(deferred, *c)
-					deferredBytes += len(c.Raw)
-					continue
-				}
-			}
-			sum.rejected = append(sum.rejected, rej)
-		}
-		batch, batchBytes = batch[:0], 0
-		return nil
-	}
-
-	for {
-		raw, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return sum, err
-		}
-		seen++
-		c, err := stix.Decode(rd.Index(), raw)
-		if err != nil {
-			sum.rejected = append(sum.rejected, liaison.Rejection{Index: rd.Index(), ID: c.ID, Message: liaison.ErrorMessage(err)})
-		} else {
-			batch = append(batch, c)
-			batchBytes += len(raw)
-		}
-		if len(batch) >= importBatchObjects || batchBytes >= importBatchBytes {
-			if err := flush(false); err != nil {
-				return sum, err
-			}
-		}
-		if progress != nil && seen%500 == 0 {
-			progress(seen)
-		}
-	}
-	if err := flush(false); err != nil {
-		return sum, err
-	}
-	sum.warnings = rd.Warnings()
-	for len(deferred) > 0 {
-		n := min(len(deferred), importBatchObjects)
-		batch = append(batch[:0], deferred[:n]...)
-		deferred = deferred[n:]
-		if err := flush(true); err != nil {
-			return sum, err
-		}
-	}
-	if progress != nil {
-		progress(seen)
-	}
-	return sum, nil
+	sum, err := ingest.Bundle(ctx, s, p, coll, r, ingest.Options{Progress: progress})
+	return importSummary{added: sum.Added, present: sum.Present, rejected: sum.Rejected, conflicts: sum.Conflicts, warnings: sum.Warnings}, err
 }
 
 type countingReader struct {

@@ -1,0 +1,219 @@
+package web
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// axeVersion is the axe-core release the accessibility test injects. It
+// is fetched from the npm registry at test time into the user's cache,
+// never committed: the pages carry no third-party code.
+const axeVersion = "4.10.2"
+
+// axeSource returns axe.min.js: from LIAISON_AXE when set, else from the
+// cache, else from registry.npmjs.org (the tarball checked against the
+// registry's sha512 integrity). Without it the test skips, except under
+// CI=true, where it fails.
+func axeSource(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("LIAISON_AXE"); p != "" {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatalf("LIAISON_AXE: %v", err)
+		}
+		return string(b)
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	path := filepath.Join(cache, "liaison-test", "axe-core-"+axeVersion, "axe.min.js")
+	if b, err := os.ReadFile(path); err == nil {
+		return string(b)
+	}
+	src, err := fetchAxe()
+	if err == nil {
+		if err = os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
+			err = os.WriteFile(path, src, 0o644)
+		}
+	}
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("axe-core %s could not be fetched from the npm registry (the accessibility test needs it under CI): %v", axeVersion, err)
+		}
+		t.Skipf("axe-core %s could not be fetched from the npm registry, so the accessibility test skips (set LIAISON_AXE to an axe.min.js to run it offline): %v", axeVersion, err)
+	}
+	return string(src)
+}
+
+// fetchAxe downloads axe-core's npm tarball and returns its axe.min.js.
+func fetchAxe() ([]byte, error) {
+	c := &http.Client{Timeout: time.Minute}
+	get := func(url string) ([]byte, error) {
+		res, err := c.Get(url)
+		if err != nil {
+			return nil, err
+		}
+		defer res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("GET %s: %s", url, res.Status)
+		}
+		return io.ReadAll(io.LimitReader(res.Body, 64<<20))
+	}
+	meta, err := get("https://registry.npmjs.org/axe-core/" + axeVersion)
+	if err != nil {
+		return nil, err
+	}
+	var m struct {
+		Dist struct{ Tarball, Integrity string }
+	}
+	if err := json.Unmarshal(meta, &m); err != nil || !strings.HasPrefix(m.Dist.Integrity, "sha512-") {
+		return nil, fmt.Errorf("the registry's description of axe-core %s: %v %q", axeVersion, err, m.Dist.Integrity)
+	}
+	tgz, err := get(m.Dist.Tarball)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha512.Sum512(tgz)
+	if base64.StdEncoding.EncodeToString(sum[:]) != strings.TrimPrefix(m.Dist.Integrity, "sha512-") {
+		return nil, errors.New("the tarball does not match the registry's sha512 integrity")
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(tgz))
+	if err != nil {
+		return nil, err
+	}
+	tr := tar.NewReader(zr)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			return nil, fmt.Errorf("no package/axe.min.js in the tarball: %w", err)
+		}
+		if h.Name == "package/axe.min.js" {
+			return io.ReadAll(tr)
+		}
+	}
+}
+
+// axeCheck runs axe-core on the page shown and fails for every serious or
+// critical violation, naming the rule and the first elements.
+func (b *tab) axeCheck(src, where string) {
+	b.t.Helper()
+	if !eval[bool](b, `typeof axe !== "undefined"`) {
+		eval[bool](b, src+";true")
+	}
+	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`axe.run(document, {resultTypes: ["violations"]}).then(function (r) {
+  return r.violations.filter(function (v) { return v.impact === "serious" || v.impact === "critical"; }).map(function (v) {
+    return v.impact + " " + v.id + ": " + v.help + " at " + v.nodes.slice(0, 3).map(function (n) { return n.target.join(" "); }).join(" | ");
+  });
+})`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("%s: run axe: %v", where, err)
+	}
+	for _, v := range got {
+		b.t.Errorf("%s: %s", where, v)
+	}
+}
+
+// focusWalk presses Tab from the top of the page up to n times and
+// returns a description of each element that takes the focus.
+func (b *tab) focusWalk(n int) []string {
+	b.t.Helper()
+	// Start from the top: the focus on the body, as after a page load.
+	eval[bool](b, `document.activeElement && document.activeElement.blur(); document.body.tabIndex = -1; document.body.focus(); document.body.removeAttribute("tabindex"); window.scrollTo(0, 0); true`)
+	var out []string
+	for range n {
+		b.do("tab", chromedp.KeyEvent("\t"))
+		d := eval[string](b, `(function (e) { if (!e || e === document.body) return ""; return e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className && typeof e.className === "string" ? "." + e.className.split(" ")[0] : "") + (e.getAttribute("href") ? "[" + e.getAttribute("href") + "]" : ""); })(document.activeElement)`)
+		out = append(out, d)
+	}
+	return out
+}
+
+// TestBrowserAccessibility runs axe-core on every page, signed out and
+// signed in, and walks each from the keyboard: the first Tab reaches the
+// skip link, which moves the focus to the main content, and the page's
+// main controls are reached by Tab alone.
+func TestBrowserAccessibility(t *testing.T) {
+	src := axeSource(t)
+	start := time.Now()
+	l, base := browserOffice(t)
+	b := newTab(t, base)
+	bundle := filepath.Join(t.TempDir(), "small.json")
+	if err := os.WriteFile(bundle, []byte(`{"type":"bundle","id":"bundle--55555555-5555-4555-8555-555555555555","objects":[`+
+		indicatorJSON("indicator--12121212-1212-4212-8212-121212121212", "2024-05-01T00:00:00.000Z")+`,{"type":"indicator","id":"indicator--13131313-1313-4313-8313-131313131313","spec_version":"2.1"}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	type check struct {
+		name, path string
+		controls   []string // what Tab must reach, by description prefix
+		before     func()
+	}
+	signedOut := []check{
+		{"sign-in form", "/signin", []string{"input#user", "input#password", "button"}, nil},
+		{"markings", "/markings", []string{"a[/markings]"}, nil},
+		{"not found", "/no-such-page", []string{"a.brand[/]"}, nil},
+	}
+	signedIn := []check{
+		{"home", "/?since=2024-01-01", []string{"a[/objects]", "button"}, nil},
+		{"every object", "/objects?limit=10", []string{"a[/objects]"}, nil},
+		{"a collection, filters open", "/collections/" + l.cyber.ID + "/objects?type=indicator&limit=10", []string{"input#f-type", "select#f-version", "button"}, nil},
+		{"an object", "/collections/" + l.cyber.ID + "/objects/" + l.indA, nil, nil},
+		{"a comparison", "/collections/" + l.cyber.ID + "/objects/" + l.indA + "/diff?from=2024-03-01T00:00:01Z&to=2024-03-01T00:00:01Z", nil, nil},
+		{"markings, signed in", "/markings", nil, nil},
+		{"import form with its preview", "/import", []string{"select#i-coll", "select#i-tlp", "select#i-class", "input", "button#i-preview", "input#i-file", "button#i-submit"}, nil},
+		{"import result", "", []string{"a.button"}, func() {
+			b.open("/import")
+			b.do("upload", chromedp.SetUploadFiles(chromedp.ID("i-file"), []string{bundle}), chromedp.Click(chromedp.ID("i-submit")))
+			for deadline := time.Now().Add(30 * time.Second); !eval[bool](b, `!!document.getElementById("import-counts")`); time.Sleep(50 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("no import result after 30 s")
+				}
+			}
+		}},
+		{"not found, signed in", "/collections/" + l.cyber.ID + "/objects/" + l.malM, nil, nil},
+	}
+	run := func(cs []check) {
+		for _, c := range cs {
+			if c.before != nil {
+				c.before()
+			} else {
+				b.open(c.path)
+			}
+			b.axeCheck(src, c.name)
+			walk := b.focusWalk(40)
+			if len(walk) == 0 || !strings.HasPrefix(walk[0], "a.skip") {
+				t.Errorf("%s: the first Tab reaches %v, want the skip link", c.name, walk[:min(1, len(walk))])
+			}
+			for _, want := range c.controls {
+				if !slices.ContainsFunc(walk, func(d string) bool { return strings.HasPrefix(d, want) }) {
+					t.Errorf("%s: Tab never reaches %s; it goes %v", c.name, want, walk)
+				}
+			}
+			// The skip link moves the focus to the main content.
+			b.do("skip link", chromedp.Focus(chromedp.CSS("a.skip")), chromedp.KeyEvent("\r"))
+			if id := eval[string](b, `document.activeElement ? document.activeElement.id : ""`); id != "main" {
+				t.Errorf("%s: the skip link leaves the focus on %q, want main", c.name, id)
+			}
+		}
+	}
+	run(signedOut)
+	b.signIn("kor", "kor-password")
+	run(signedIn)
+	t.Logf("%d pages checked with axe-core %s in %s", len(signedOut)+len(signedIn), axeVersion, time.Since(start).Round(time.Millisecond))
+}
