@@ -25,8 +25,10 @@ func peerStore(s liaison.Store) (liaison.PeerService, error) {
 	return ps, nil
 }
 
+// withPeers runs fn with the store's peer service. The audit wrapper does
+// not carry it yet, so peer grants and pulls are not in the audit log.
 func withPeers(ctx context.Context, e *env, st *storeFlags, fn func(liaison.PeerService) error) error {
-	return withStore(ctx, e, st, func(s liaison.Store) error {
+	return withRawStore(ctx, e, st, func(s liaison.Store) error {
 		ps, err := peerStore(s)
 		if err != nil {
 			return err
