@@ -259,7 +259,9 @@ func (r *replicas) close() {
 // fenceTriggers makes every table of the store's schema but the narrowing
 // mark itself set the mark, after any statement that updates, deletes or
 // truncates, to its transaction's id; a transaction that narrows in many
-// statements writes the mark once. It adds what is missing only.
+// statements writes the mark once. The function keeps the store's schema
+// as its search_path, so a statement from a session with another path (an
+// operator's psql) still finds the mark. It adds what is missing only.
 const fenceTriggers = `DO $fence$
 DECLARE t text;
 BEGIN
@@ -267,7 +269,7 @@ BEGIN
 	INSERT INTO narrowing (id, xid) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
 	IF NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 		WHERE p.proname = 'liaison_narrowed' AND n.nspname = current_schema()) THEN
-		CREATE FUNCTION liaison_narrowed() RETURNS trigger LANGUAGE plpgsql AS $f$
+		CREATE FUNCTION liaison_narrowed() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $f$
 		BEGIN
 			UPDATE narrowing SET xid = txid_current() WHERE id = 1 AND xid <> txid_current();
 			RETURN NULL;
