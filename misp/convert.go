@@ -375,7 +375,7 @@ func (e *eventConv) attribute(a *Attribute) error {
 	var main map[string]any
 	var extra []map[string]any // written after main
 	switch {
-	case sdoTypes[a.Type] != "":
+	case sdoTypes[a.Type] != "" && strings.TrimSpace(a.Value) != "":
 		typ := sdoTypes[a.Type]
 		main = e.sdo(typ, stixID(typ, a.UUID), ts, marks, creator, labels)
 		main["name"] = a.Value
@@ -383,7 +383,7 @@ func (e *eventConv) attribute(a *Attribute) error {
 			main["external_references"] = []map[string]any{{"source_name": "cve", "external_id": a.Value}}
 		}
 		e.c.place(a.UUID, main["id"].(string))
-	case patternTypes[a.Type] != "" && bool(a.ToIDs):
+	case patternTypes[a.Type] != "" && bool(a.ToIDs) && strings.TrimSpace(a.Value) != "":
 		main = e.indicator(stixID("indicator", a.UUID), ts, marks, creator, labels, a.Value, patternTypes[a.Type], a.FirstSeen)
 		e.c.place(a.UUID, main["id"].(string))
 	case len(fieldsOf(a)) > 0 && bool(a.ToIDs):
@@ -648,7 +648,7 @@ func (e *eventConv) object(ob *Object) error {
 	switch {
 	case len(comps) > 0 && toIDs:
 		main = e.indicator(stixID("indicator", ob.UUID), ts, marks, creator, labels, patternOf(comps), "stix", "")
-		main["name"] = ob.Name
+		main["name"] = nameOr(ob.Name, "MISP object "+ob.UUID)
 		for _, a := range homed {
 			e.c.place(a.UUID, main["id"].(string))
 		}
@@ -666,7 +666,7 @@ func (e *eventConv) object(ob *Object) error {
 		cont.refs = append(cont.refs, refs...)
 	default:
 		main = e.sdo("x-misp-object", stixID("x-misp-object", ob.UUID), ts, marks, creator, labels)
-		main["name"] = ob.Name
+		main["name"] = nameOr(ob.Name, "MISP object "+ob.UUID)
 	}
 	id := main["id"].(string)
 	for _, a := range kept {
@@ -816,7 +816,7 @@ func (e *eventConv) containersOut() error {
 		o := e.sdo(typ, ct.id, e.ts, ct.marks, creator, nil)
 		o["object_refs"] = ct.refs
 		if ct == e.main {
-			o["name"] = ev.Info
+			o["name"] = nameOr(ev.Info, "MISP event "+ev.UUID)
 			if len(e.labels) > 0 {
 				o["labels"] = e.labels
 			}
@@ -833,7 +833,7 @@ func (e *eventConv) containersOut() error {
 				o["x_misp_galaxies"] = ct.gal
 			}
 		} else {
-			o["name"] = fmt.Sprintf("%s (the part released to %s only)", ev.Info, ct.key)
+			o["name"] = fmt.Sprintf("%s (the part released to %s only)", nameOr(ev.Info, "MISP event "+ev.UUID), ct.key)
 		}
 		o["x_misp_event_uuid"] = ev.UUID
 		if len(ct.attrs) > 0 {
@@ -855,4 +855,11 @@ func (e *eventConv) containersOut() error {
 		}
 	}
 	return nil
+}
+
+func nameOr(s, fallback string) string {
+	if strings.TrimSpace(s) == "" {
+		return fallback
+	}
+	return s
 }

@@ -66,6 +66,9 @@ type comparison struct {
 // none when the type has no SCO home.
 func fieldsOf(a *Attribute) []comparison {
 	t, v := a.Type, a.Value
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
 	if f, ok := simpleTypes[t]; ok {
 		if f.num {
 			n := strings.TrimPrefix(strings.TrimPrefix(v, "AS"), "as")
@@ -86,7 +89,7 @@ func fieldsOf(a *Attribute) []comparison {
 	if name, hash, ok := strings.Cut(t, "|"); ok && name == "filename" {
 		h, good := simpleTypes[hash]
 		fileName, hv, split := strings.Cut(v, "|")
-		if good && h.hash != "" && split && h.typ == "file" {
+		if good && h.hash != "" && split && h.typ == "file" && fileName != "" && hv != "" {
 			return []comparison{{simpleTypes["filename"], fileName}, {h, hv}}
 		}
 	}
