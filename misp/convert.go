@@ -84,6 +84,9 @@ func (c *Converter) markingOf(r release) (string, error) {
 	return id, c.write(map[string]any{
 		"type": "marking-definition", "spec_version": "2.1", "id": id, "created": markingCreated,
 		"name": "REL TO " + strings.Join(r, ", "),
+		// Marked with itself: a reader outside the release does not learn
+		// from the definition that something was released this way.
+		"object_marking_refs": []string{id},
 		"extensions": map[string]any{HubExtension: map[string]any{
 			"extension_type": "property-extension", "releasable_to": []string(r),
 		}},

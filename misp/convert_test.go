@@ -236,7 +236,7 @@ func TestMappingRules(t *testing.T) {
 			seen := map[string]bool{}
 			for _, id := range c.order {
 				for _, m := range strs(c.objs[id]["object_marking_refs"]) {
-					if strings.HasPrefix(m, "marking-definition--") && c.objs[m] != nil && !seen[m] {
+					if m != id && strings.HasPrefix(m, "marking-definition--") && c.objs[m] != nil && !seen[m] {
 						return false
 					}
 				}
