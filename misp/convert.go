@@ -41,13 +41,11 @@ type Converter struct {
 	// Places, when not nil, records where each MISP attribute went, by
 	// its uuid: the STIX id, followed by " " and the x_misp_ property when
 	// it is kept in a property. Tests use it to count that nothing is lost.
-	Places  map[string][]string
-	done    map[string]bool // ids of markings and identities written
-	buf     bytes.Buffer
-	enc     *json.Encoder
-	Stats   Stats
-	index   int
-	refusal []string
+	Places map[string][]string
+	done   map[string]bool // ids of markings and identities written
+	buf    bytes.Buffer
+	enc    *json.Encoder
+	Stats  Stats
 }
 
 // NewConverter returns a converter writing each STIX object to emit.
@@ -155,7 +153,6 @@ type member struct {
 type container struct {
 	id, key string
 	marks   []string
-	rel     release
 	refs    []string
 	attrs   []map[string]any
 	gal     []map[string]any
@@ -317,9 +314,18 @@ func (e *eventConv) convert() error {
 	}
 	for _, g := range ev.Galaxy {
 		for _, cl := range g.GalaxyCluster {
-			if id, ok := e.lookup(cl); ok {
-				if !slices.Contains(e.main.refs, id) {
-					e.main.refs = append(e.main.refs, id)
+			// A found cluster is linked by a relationship, not listed in
+			// the report's object_refs: the hub serves a relationship only
+			// to those who read both ends, whereas an id in object_refs
+			// would tell every reader of the report that it exists.
+			if target, ok := e.lookup(cl); ok {
+				r := e.sdo("relationship", stixID("relationship", e.main.id+"|related-to|"+target), e.ts, e.main.marks, "", nil)
+				r["relationship_type"], r["source_ref"], r["target_ref"] = "related-to", e.main.id, target
+				if !e.c.done[r["id"].(string)] {
+					e.c.done[r["id"].(string)] = true
+					if err := e.c.write(r); err != nil {
+						return err
+					}
 				}
 				continue
 			}
@@ -403,7 +409,7 @@ func (e *eventConv) attribute(a *Attribute) error {
 	default:
 		// No STIX home: kept whole in the container's x_misp_attributes.
 		p := attrProps(a)
-		if gs := e.galaxies(a.Galaxy, "", marks, ts); len(gs) > 0 {
+		if gs := keptClusters(a.Galaxy); len(gs) > 0 {
 			p["galaxies"] = gs
 		}
 		if len(a.Sighting) > 0 {
@@ -526,15 +532,12 @@ func (e *eventConv) lookup(cl cluster) (string, bool) {
 	return "", false
 }
 
-// galaxies links the clusters it can to stored objects with relationships
-// from source (when source is not empty) and returns the others, kept.
-func (e *eventConv) galaxies(gs []galaxy, source string, marks []string, ts int) []map[string]any {
+// keptClusters returns the galaxy clusters of an attribute that has no
+// STIX object to link from: all are kept as they are.
+func keptClusters(gs []galaxy) []map[string]any {
 	var kept []map[string]any
 	for _, g := range gs {
 		for _, cl := range g.GalaxyCluster {
-			if _, ok := e.lookup(cl); ok && source != "" {
-				continue
-			}
 			kept = append(kept, clusterProps(g, cl))
 		}
 	}

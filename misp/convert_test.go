@@ -145,7 +145,10 @@ func TestMappingRules(t *testing.T) {
 			return slices.Equal(strs(report["labels"]), []string{`circl:incident-classification="phishing"`})
 		}},
 		{"tlp:amber on the event is TLP:AMBER on the report", func() bool { return slices.Equal(c.tlpOf(report["id"].(string)), []string{"tlp:amber"}) }},
-		{"a galaxy cluster found by external id is referenced by the report", func() bool { return slices.Contains(strs(report["object_refs"]), t1566) }},
+		{"a galaxy cluster found by external id is linked from the report by a relationship, not listed in it", func() bool {
+			r := c.objs[stixID("relationship", report["id"].(string)+"|related-to|"+t1566)]
+			return r != nil && r["source_ref"] == report["id"] && r["target_ref"] == t1566 && !slices.Contains(strs(report["object_refs"]), t1566)
+		}},
 		{"a galaxy cluster not found is kept in x_misp_galaxies", func() bool {
 			g, _ := report["x_misp_galaxies"].([]any)
 			return len(g) == 1 && g[0].(map[string]any)["value"] == "Something not stored - T9999"

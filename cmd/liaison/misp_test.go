@@ -107,23 +107,16 @@ func TestImportMISP(t *testing.T) {
 	if n := len(views["jpn-analyst"]); n != 1 {
 		t.Errorf("jpn-analyst reads %d objects, want only the ATT&CK one: %v", n, views["jpn-analyst"])
 	}
-	var report map[string]any
+	var report, link map[string]any
 	for _, o := range views["fra-analyst"] {
-		if o["type"] == "report" {
+		switch {
+		case o["type"] == "report":
 			report = o
+		case o["type"] == "relationship" && o["target_ref"] == t1566 && o["relationship_type"] == "related-to":
+			link = o
 		}
 	}
-	if report == nil || !strings.Contains(strings.Join(toStrings(report["object_refs"]), " "), t1566) {
-		t.Errorf("the report does not link the stored ATT&CK technique: %v", report)
+	if report == nil || link == nil || link["source_ref"] != report["id"] {
+		t.Errorf("the report is not linked to the stored ATT&CK technique: report %v, link %v", report, link)
 	}
-}
-
-func toStrings(v any) []string {
-	var out []string
-	l, _ := v.([]any)
-	for _, x := range l {
-		s, _ := x.(string)
-		out = append(out, s)
-	}
-	return out
 }
