@@ -47,6 +47,16 @@ func TestImportMISP(t *testing.T) {
 		}
 	}
 
+	// Broken JSON: a 4xx-style error naming the place, never a crash.
+	broken := filepath.Join(dir, "broken.json")
+	if err := os.WriteFile(broken, []byte(`{"Event": {"uuid": "x", "Attribute": [`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = c.run("", "import", "--as", "usa-analyst", "--collection", coll, "--format", "misp", "--distribution", "1=NATO", broken)
+	if r.code != 2 || !strings.Contains(r.stderr, "byte") || !strings.Contains(r.stderr, "MISP") {
+		t.Errorf("broken MISP file: exit %d: %s", r.code, r.stderr)
+	}
+
 	args := []string{"import", "--as", "usa-analyst", "--collection", coll, "--format", "misp", "--distribution", "1=NATO", "--sharing-group", "Ministries SG=USA,FRA", event}
 	r = c.must("", args...)
 	if !strings.Contains(r.stderr, " 0 conflicting, 0 rejected") || strings.Contains(r.stderr, " 0 added") || !strings.Contains(r.stderr, "1 events converted (18 attributes") {
