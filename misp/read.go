@@ -109,7 +109,7 @@ func syntaxf(d *json.Decoder, err error) error {
 		return liaison.Errorf(liaison.EINVALID, "MISP: byte %d: broken JSON: %s", syn.Offset, syn.Error())
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return liaison.Errorf(liaison.EINVALID, "MISP: byte %d: the input ends in the middle of a value", d.InputOffset())
+		return liaison.Errorf(liaison.EINVALID, "MISP: the input ends in the middle of the value that starts at byte %d", d.InputOffset())
 	}
 	return fmt.Errorf("read MISP: %w", err)
 }
