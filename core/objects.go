@@ -130,7 +130,10 @@ func (w *Write) AddObjects(writer liaison.Principal, collection string, objs []l
 			reject(false, "its id, spec_version or a reference is not valid UTF-8 text")
 			continue
 		case conflicts[i] != "":
-			reject(false, "%s", conflicts[i])
+			// Like any version re-used with other content: a conflict,
+			// reported apart from rejections; the known one stays.
+			accept(i, liaison.Accepted{Index: c.Index, ID: c.ID, Version: c.Version(), Present: true,
+				Conflict: fmt.Sprintf("object %d (%s): %s", c.Index, c.ID, conflicts[i])})
 			continue
 		}
 		unknown := ""
@@ -559,8 +562,8 @@ func (w *Write) identical(collection, org string, ps []pending) (map[string]int6
 
 // takeBatchMarkings makes the marking-definitions carried in objs known for
 // this write and stores the new ones. A marking-definition whose id is
-// known already with other content is refused (marking-definitions never
-// change); the returned map holds the refusal message by position.
+// known already with other content is not taken (marking-definitions never
+// change): the returned map holds, by position, why it conflicts.
 func (w *Write) takeBatchMarkings(objs []liaison.Candidate) (map[int]string, error) {
 	conflicts := map[int]string{}
 	w.batchMarks = map[string]liaison.Marking{}
@@ -580,7 +583,7 @@ func (w *Write) takeBatchMarkings(objs []liaison.Candidate) (map[int]string, err
 		}
 		if prev, ok := bodies[c.ID]; ok {
 			if prev != string(body) {
-				conflicts[i] = fmt.Sprintf("%s appears twice in this write with different content", c.ID)
+				conflicts[i] = "this marking-definition appears earlier in this write with other content; the first one stays"
 			}
 			continue
 		}
@@ -599,7 +602,7 @@ func (w *Write) takeBatchMarkings(objs []liaison.Candidate) (map[int]string, err
 		default:
 			bodies[c.ID] = stored
 			if stored != string(body) {
-				conflicts[i] = fmt.Sprintf("%s is known already with other content, and a marking-definition never changes", c.ID)
+				conflicts[i] = "this marking-definition is known already with other content; a marking-definition never changes, so the known one stays"
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"liaison"
+	"liaison/stix/internal/stixtime"
 )
 
 // Pseudo types for checkRef: any SDO, any SCO, any SDO or SCO. Custom
@@ -183,11 +184,11 @@ func (o *object) decode(c *liaison.Candidate) error {
 	}
 	c.SpecVersion = "2.1"
 
-	created, hasCreated, err := o.ts("created")
+	created, createdDigits, hasCreated, err := o.tsDigits("created")
 	if err != nil {
 		return err
 	}
-	modified, hasModified, err := o.ts("modified")
+	modified, modifiedDigits, hasModified, err := o.tsDigits("modified")
 	if err != nil {
 		return err
 	}
@@ -197,7 +198,9 @@ func (o *object) decode(c *liaison.Candidate) error {
 	if sdoLike && !hasModified {
 		return o.missing("modified")
 	}
-	if hasCreated && hasModified && modified.Before(created) {
+	// Compared at the coarser precision: ATT&CK writes "modified" in
+	// milliseconds and "created" in microseconds for the same instant.
+	if hasCreated && hasModified && stixtime.Before(modified, modifiedDigits, created, createdDigits) {
 		return o.errf("modified", "%s is before \"created\" (%s)", fmtTime(modified), fmtTime(created))
 	}
 	c.Created, c.Modified = created, modified

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/stix/internal/stixtime"
 )
 
 // object is one STIX object being validated: its members in order, and
@@ -93,18 +94,25 @@ func (o *object) optStr(props ...string) error {
 
 // ts reads an optional timestamp property.
 func (o *object) ts(prop string) (time.Time, bool, error) {
+	t, _, ok, err := o.tsDigits(prop)
+	return t, ok, err
+}
+
+// tsDigits is ts that also says how many fraction digits the timestamp
+// was written with, for comparisons at the coarser precision.
+func (o *object) tsDigits(prop string) (time.Time, int, bool, error) {
 	s, ok, err := o.str(prop)
 	if err != nil || !ok {
 		if err != nil {
 			err = o.errf(prop, "must be an RFC 3339 timestamp string, not %s", kindOf(o, prop))
 		}
-		return time.Time{}, ok, err
+		return time.Time{}, 0, ok, err
 	}
 	t, good := ParseTimestamp(s)
 	if !good {
-		return time.Time{}, true, o.errf(prop, "%q is not an RFC 3339 timestamp in UTC (want YYYY-MM-DDTHH:MM:SS[.sss]Z)", s)
+		return time.Time{}, 0, true, o.errf(prop, "%q is not an RFC 3339 timestamp in UTC (want YYYY-MM-DDTHH:MM:SS[.sss]Z)", s)
 	}
-	return t, true, nil
+	return t, stixtime.Digits(s), true, nil
 }
 
 func kindOf(o *object, prop string) string {
@@ -125,20 +133,21 @@ func (o *object) reqTS(prop string) (time.Time, error) {
 }
 
 // order checks that the timestamp later is not before earlier (or, when
-// strict, is after it). Absent properties are not checked.
+// strict, is after it), at the coarser of the two written precisions.
+// Absent properties are not checked.
 func (o *object) order(earlier, later string, strict bool) error {
-	a, okA, err := o.ts(earlier)
+	a, da, okA, err := o.tsDigits(earlier)
 	if err != nil {
 		return err
 	}
-	b, okB, err := o.ts(later)
+	b, db, okB, err := o.tsDigits(later)
 	if err != nil {
 		return err
 	}
 	if !okA || !okB {
 		return nil
 	}
-	if b.Before(a) || (strict && b.Equal(a)) {
+	if stixtime.Before(b, db, a, da) || (strict && b.Equal(a)) {
 		rel := "before"
 		if strict {
 			rel = "not after"

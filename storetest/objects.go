@@ -279,10 +279,13 @@ func testAddObjectsMarkings(t *testing.T, open Opener) {
 	if !slices.Equal(m.ReleasableTo, []string{"USA", "JPN"}) || m.ID != m1 {
 		t.Errorf("Marking(%s) = %+v", m1, m)
 	}
-	// A marking-definition never changes: other content under its id is refused.
+	// A marking-definition never changes: other content under its id is a
+	// conflict (like any version re-used with other content), not a
+	// rejection, and the known one stays.
 	res, err = w.s.AddObjects(ctx, w.user["USA"], w.shared, []liaison.Candidate{hubMarking(m1, liaison.NoClassification, "ALL")})
 	w.must(err)
-	if len(res.Rejected) != 1 || res.Rejected[0].UnknownMarking {
+	if len(res.Rejected) != 0 || len(res.Accepted) != 1 || !res.Accepted[0].Present ||
+		!strings.Contains(res.Accepted[0].Conflict, m1) || !strings.Contains(res.Accepted[0].Conflict, "other content") {
 		t.Errorf("changed marking-definition: %+v", res)
 	}
 	w.expectSeen(w.shared, oid("indicator", 6), "FRA", "JPN", "USA")

@@ -129,9 +129,10 @@ var commands = []command{
 	{name: "export", summary: "export what a user may read as one STIX 2.1 bundle (streamed)",
 		example: "liaison export --as jpn-analyst --type indicator --added-after 2024-01-01T00:00:00Z --output jpn.json",
 		flags:   func() runner { return &exportCmd{} }},
-	{name: "import", args: "FILE...", summary: "import STIX 2.1 bundles (streamed; FILE may be - for stdin)",
-		example: "liaison import --as usa-analyst --collection e55813c7-0446-4478-ae9d-76dc5d955e28 ics-attack-18.1.json",
-		flags:   func() runner { return &importCmd{} }},
+	{name: "import", args: "FILE...", summary: "import STIX 2.1 bundles, or MISP events with --format misp (streamed; FILE may be - for stdin)",
+		example: "liaison import --as usa-analyst --collection e55813c7-0446-4478-ae9d-76dc5d955e28 ics-attack-18.1.json\n" +
+			"liaison import --as usa-analyst --format misp --distribution 1=NATO --sharing-group \"Baltic CERTs\"=EST,LVA,LTU event.json",
+		flags: func() runner { return &importCmd{} }},
 	{name: "init", summary: "create the store with the office's organisation and its first admin; prints the admin's API token alone on stdout",
 		example: "TOKEN=$(liaison init --data /var/lib/liaison --org NATO-LO-TOKYO --org-name \"NATO Liaison Office Tokyo\" --nations)",
 		flags:   func() runner { return &initCmd{} }},

@@ -17,11 +17,15 @@ import (
 // firstReasons is how many reasons of each kind an import prints.
 const firstReasons = 10
 
-type importCmd struct{ as, collection string }
+type importCmd struct {
+	as, collection string
+	misp           mispFlags // --format misp and its mappings (misp.go)
+}
 
 func (o *importCmd) declare(fs *flag.FlagSet) {
 	fs.StringVar(&o.as, "as", "", "the user importing: the originator is their organisation (required)")
 	fs.StringVar(&o.collection, "collection", "", "the collection id; default the only collection the user may write")
+	o.misp.declare(fs)
 }
 
 type exportCmd struct {
@@ -46,6 +50,7 @@ type importSummary struct {
 	// they are reported, not counted as failures.
 	conflicts []liaison.Accepted
 	warnings  []string
+	notes     []string // what a conversion did (--format misp), printed as is
 }
 
 func (o *importCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
@@ -61,6 +66,10 @@ func (o *importCmd) run(ctx context.Context, e *env, st *storeFlags, args []stri
 			return err
 		}
 		coll, err := pickCollection(ctx, s, p, o.collection, true)
+		if err != nil {
+			return err
+		}
+		mopt, err := o.misp.options(ctx, s, p)
 		if err != nil {
 			return err
 		}
@@ -83,11 +92,17 @@ func (o *importCmd) run(ctx context.Context, e *env, st *storeFlags, args []stri
 			}
 			cr := &countingReader{r: r}
 			start := time.Now()
-			sum, err := importBundle(ctx, s, p, coll, cr, func(objects int64) {
+			progress := func(objects int64) {
 				if bar != nil {
 					bar.update(objects, 0, cr.n, false)
 				}
-			})
+			}
+			var sum importSummary
+			if mopt != nil {
+				sum, err = importMISP(ctx, s, p, coll, *mopt, cr, progress)
+			} else {
+				sum, err = importBundle(ctx, s, p, coll, cr, progress)
+			}
 			if bar != nil {
 				bar.update(int64(sum.added+sum.present+len(sum.conflicts)+len(sum.rejected)), 0, cr.n, true)
 				bar.finish()
@@ -99,6 +114,9 @@ func (o *importCmd) run(ctx context.Context, e *env, st *storeFlags, args []stri
 			n := sum.added + sum.present + len(sum.conflicts) + len(sum.rejected)
 			fmt.Fprintf(e.stderr, "%s: %d objects in %s (%.0f objects/s, %s): %d added, %d already present, %d conflicting, %d rejected\n",
 				name, n, el.Round(time.Millisecond), float64(n)/max(el.Seconds(), 1e-9), humanBytes(cr.n), sum.added, sum.present, len(sum.conflicts), len(sum.rejected))
+			for _, n := range sum.notes {
+				fmt.Fprintf(e.stderr, "  %s\n", n)
+			}
 			for _, w := range sum.warnings {
 				fmt.Fprintf(e.stderr, "  warning: %s\n", w)
 			}

@@ -52,6 +52,31 @@ func Parse(s string) (time.Time, bool) {
 	return time.Date(year, time.Month(month), day, hour, min, sec, nsec, time.UTC), true
 }
 
+// Digits is the number of fraction-of-second digits written in the
+// timestamp s (0 for "…:SSZ"). It assumes s parsed.
+func Digits(s string) int {
+	if len(s) <= 21 {
+		return 0
+	}
+	return len(s) - 21
+}
+
+// Before reports whether a (written with da fraction digits) is before b
+// (written with db), compared at the coarser of the two precisions: a
+// producer that writes milliseconds and one that writes microseconds for
+// the same instant do not contradict each other.
+func Before(a time.Time, da int, b time.Time, db int) bool {
+	d := min(da, db)
+	if d < 9 {
+		unit := time.Second
+		for range d {
+			unit /= 10
+		}
+		a, b = a.Truncate(unit), b.Truncate(unit)
+	}
+	return a.Before(b)
+}
+
 func daysIn(year, month int) int {
 	switch month {
 	case 2:
