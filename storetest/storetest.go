@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) liaison.Sto
 		{"RecomputeAudiences", testRecomputeAudiences},
 		{"DeleteObject", testDeleteObject},
 		{"Markings", testMarkings},
+		{"ACSMarkings", testACSMarkings},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
