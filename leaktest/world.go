@@ -30,11 +30,22 @@ type Coll struct {
 }
 
 // HubMarking is a marking-definition in the hub's own classification and
-// releasability format.
+// releasability format, or, when ACS is set, an ACS 3.0 marking whose
+// access_privilege rules are Rules.
 type HubMarking struct {
 	ID             string
 	Classification liaison.Classification // NoClassification when the field is absent
 	ReleasableTo   []string               // nil when the field is absent
+	ACS            bool
+	Rules          []ACSRule
+}
+
+// ACSRule is one ACS 3.0 access_privilege rule: its effect and the scope's
+// permitted_nationalities and permitted_organizations (nil when absent).
+type ACSRule struct {
+	Permit        bool
+	Nationalities []string
+	Organizations []string
 }
 
 // Obj is one object version written to one collection.
@@ -327,6 +338,31 @@ func (g *gen) markings() {
 			m.ReleasableTo = g.someOf(names, 1, 3)
 		}
 		w.Markings = append(w.Markings, m)
+	}
+	w.Markings = append(w.Markings, g.acsMarkings()...)
+}
+
+// acsMarkings are ACS 3.0 markings of fixed shapes over random
+// organisations: named nations (one added late, one never on the hub),
+// denials by nationality, by a part of an organisation, and by a name the
+// hub cannot place, scopes of two categories, and none at all.
+func (g *gen) acsMarkings() []HubMarking {
+	w := g.w
+	allies, partners := w.codes(liaison.Ally), w.codes(liaison.Partner)
+	acs := func(rules ...ACSRule) HubMarking {
+		return HubMarking{ID: g.id("marking-definition"), ACS: true, Rules: rules}
+	}
+	permit := func(nat, org []string) ACSRule { return ACSRule{Permit: true, Nationalities: nat, Organizations: org} }
+	deny := func(nat, org []string) ACSRule { return ACSRule{Nationalities: nat, Organizations: org} }
+	ally, partner := g.pick(allies), g.pick(partners)
+	return []HubMarking{
+		acs(permit(append(g.someOf(allies, 1, 3), "JPN", w.Late.Code, w.Unknown[1]), nil)),
+		acs(permit(nil, []string{"ALL"}), deny([]string{g.pick(allies)}, nil)),
+		acs(permit(nil, []string{"NATO-IS", "USA.DHS", "JPN", partner}), deny(nil, []string{partner + ".MOD"})),
+		acs(),
+		acs(permit([]string{"ALL"}, nil), deny(nil, []string{"ACME-CERT"})),
+		acs(permit([]string{ally, partner, "FVEY"}, []string{ally, "NCIA", partner + ".MFA"})),
+		acs(permit([]string{"ALL"}, []string{"ALL"}), deny(nil, []string{"IP4"})),
 	}
 }
 
