@@ -214,6 +214,21 @@ func (d *Directory) FurtherSharingAllowed(markings []Marking, to []string) bool 
 	return true
 }
 
+// FurtherSharingAudience is the set of organisations on the hub to which
+// the markings let a version be shared on: FurtherSharingAllowed(markings,
+// to) holds exactly when every organisation of to is in it. Being an
+// audience, it can be stored with a label and met in a query, as the read
+// audience is.
+func (d *Directory) FurtherSharingAudience(markings []Marking) Audience {
+	out := Audience{}
+	for _, o := range d.all {
+		if d.FurtherSharingAllowed(markings, []string{o}) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 func (d *Directory) acsShares(org string, a *ACS) bool {
 	o, ok := d.orgs[org]
 	if !ok {

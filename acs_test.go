@@ -170,8 +170,17 @@ func TestACSFurtherSharing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := decodeACS(t, access, tt.sharing)
 			others := []liaison.Marking{{TLP: liaison.TLPGreen}}
-			if got := d.FurtherSharingAllowed(append(others, m), tt.to); got != tt.want {
+			ms := append(others, m)
+			if got := d.FurtherSharingAllowed(ms, tt.to); got != tt.want {
 				t.Errorf("FurtherSharingAllowed(%v) = %v, want %v (rules %+v)", tt.to, got, tt.want, m.ACS.FurtherSharing)
+			}
+			aud := d.FurtherSharingAudience(ms)
+			inAll := true
+			for _, o := range tt.to {
+				inAll = inAll && aud.Contains(o)
+			}
+			if inAll != tt.want {
+				t.Errorf("FurtherSharingAudience %v disagrees with FurtherSharingAllowed(%v) = %v", aud, tt.to, tt.want)
 			}
 		})
 	}
