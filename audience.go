@@ -182,6 +182,9 @@ func (d *Directory) NextChange() time.Time {
 //   - a classification with no releasable_to list narrows it to NATO;
 //   - a classification above NATO UNCLASSIFIED drops every partner without
 //     a security agreement in force that covers the highest level;
+//   - an ACS 3.0 marking narrows it to the organisations its
+//     access_privilege rules admit, deny by default (rule 12; it is not a
+//     releasable_to list for rules 5 and 6);
 //   - TLP CLEAR to AMBER+STRICT do not narrow;
 //   - the originator is always in the audience.
 //
@@ -241,6 +244,14 @@ func (d *Directory) audienceOf(originator string, markings []Marking, steps *[]S
 			hasList = true
 			next := aud.Intersect(d.Expand(m.ReleasableTo...))
 			note(aud, next, Step{Rule: 4, MarkingID: m.ID, Text: "releasable to " + strings.Join(m.ReleasableTo, ", ") + markingName(m)})
+			aud = next
+		}
+		if m.ACS != nil {
+			next := d.acsAudience(aud, m.ACS)
+			note(aud, next, Step{Rule: 12, MarkingID: m.ID, Text: acsText(m.ACS) + markingName(m)})
+			if steps != nil {
+				*steps = append(*steps, Step{Rule: 12, MarkingID: m.ID, Text: acsSharingText(m.ACS) + markingName(m)})
+			}
 			aud = next
 		}
 		if m.TLP == TLPRed {

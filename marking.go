@@ -70,6 +70,8 @@ type Marking struct {
 	ReleasableTo []string
 	Statement    string
 	PAP          string // PAP:CLEAR, PAP:GREEN, PAP:AMBER or PAP:RED
+	// ACS is the marking's ACS 3.0 access control, nil when it has none.
+	ACS *ACS `json:",omitempty"`
 }
 
 // BuiltinMarkings returns the marking-definitions every hub knows without

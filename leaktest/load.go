@@ -169,7 +169,7 @@ const reposts = 2
 // read (when they read no earlier instance of that version).
 func (w *World) repost(t testing.TB, s liaison.Store, now time.Time) error {
 	r := w.ref(now)
-	g := &gen{r: rand.New(rand.NewPCG(uint64(w.Seed), 0x7265706f7374)), w: w, ts: w.Start.Add(24 * time.Hour)}
+	g := &gen{r: rand.New(rand.NewPCG(uint64(w.Seed), 0x7265706f7374)), acs: rand.New(rand.NewPCG(uint64(w.Seed), 0xac5)), w: w, ts: w.Start.Add(24 * time.Hour)}
 	seq := 0
 	for _, o := range w.Objs {
 		seq = max(seq, o.Seq)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +37,8 @@ func TestMutantsAreCaught(t *testing.T) {
 		{"explain-swap", "ExplainAudience"},
 		// Match tries JPN's observations against every indicator anyone reads.
 		{"match-all", "LEAK store/match"},
+		// ACS permits are read without their permitted_nationalities.
+		{"acs-ignore-nationalities", "LEAK"},
 	} {
 		t.Run(m.name, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestMutant$", "-test.v", "-leak.seed=7")
@@ -73,7 +76,7 @@ func TestMutant(t *testing.T) {
 	}
 	// Only the path each mutant needs: the run is a child process and
 	// should cost little, even under the race detector.
-	need := map[string]string{"reader-swap": "store/objects", "frozen-clock": "store/objects", "telling-404": "store/collections", "more-leak": "store/paging", "related-swap": "store/related", "explain-swap": "store/explain", "match-all": "store/match"}[mode]
+	need := map[string]string{"reader-swap": "store/objects", "frozen-clock": "store/objects", "telling-404": "store/collections", "more-leak": "store/paging", "related-swap": "store/related", "explain-swap": "store/explain", "match-all": "store/match", "acs-ignore-nationalities": "store/objects"}[mode]
 	var paths []leaktest.ReadPath
 	for _, p := range append(leaktest.StorePaths(), leaktest.MatchPaths()...) {
 		if p.Name() == need {
@@ -155,4 +158,26 @@ func (m mutant) Collection(ctx context.Context, p liaison.Principal, id string) 
 		}
 	}
 	return a, err
+}
+
+func (m mutant) AddObjects(ctx context.Context, writer liaison.Principal, coll string, objs []liaison.Candidate) (liaison.WriteResult, error) {
+	if m.mode == "acs-ignore-nationalities" {
+		objs = slices.Clone(objs)
+		for i, c := range objs {
+			if c.Marking == nil || c.Marking.ACS == nil {
+				continue
+			}
+			mk := *c.Marking
+			a := &liaison.ACS{FurtherSharing: mk.ACS.FurtherSharing}
+			for _, p := range mk.ACS.Access {
+				if p.Permit {
+					p.Nationalities = nil
+				}
+				a.Access = append(a.Access, p)
+			}
+			mk.ACS = a
+			objs[i].Marking = &mk
+		}
+	}
+	return m.Store.AddObjects(ctx, writer, coll, objs)
 }

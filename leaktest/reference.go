@@ -3,6 +3,7 @@ package leaktest
 import (
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"liaison"
@@ -126,7 +127,13 @@ func (r *ref) markingsRelease(org, originator string, markings []string) bool {
 		if slices.Contains(tlpRed, id) {
 			red = true
 		}
-		if m, ok := r.markings[id]; ok {
+		if m, ok := r.markings[id]; ok && m.ACS {
+			// Rule 12: an ACS marking admits whom its rules admit; it is
+			// no releasable_to list for rules 5 and 6.
+			if !r.acsAdmits(org, m.Rules) {
+				return false
+			}
+		} else if ok {
 			if m.ReleasableTo != nil {
 				lists = append(lists, m.ReleasableTo)
 			}
@@ -326,4 +333,76 @@ func (r *ref) expected(org string, c *Coll, sel Selector) []*Obj {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
 	return out
+}
+
+// acsAdmits is rule 12 (ARCHITECTURE.md, "ACS 3.0"): some permit rule
+// covers org and no deny rule does; no rule admits nobody.
+func (r *ref) acsAdmits(org string, rules []ACSRule) bool {
+	if !r.onHub(org) {
+		return false
+	}
+	admitted := false
+	for _, ru := range rules {
+		deny := !ru.Permit
+		covered := true
+		if ru.Nationalities != nil {
+			hit := false
+			for _, v := range ru.Nationalities {
+				hit = hit || r.acsNation(org, v, deny)
+			}
+			covered = covered && hit
+		}
+		if ru.Organizations != nil {
+			hit := false
+			for _, v := range ru.Organizations {
+				hit = hit || r.acsOrg(org, v, deny)
+			}
+			covered = covered && hit
+		}
+		if covered && deny {
+			return false
+		}
+		if covered {
+			admitted = true
+		}
+	}
+	return admitted
+}
+
+// threeLetters reports whether s is three capital letters.
+func threeLetters(s string) bool {
+	return len(s) == 3 && strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == ""
+}
+
+// acsNation: ALL covers everyone; a nation is its own code; a NATO body
+// only ever matches a nationality in a deny; anything not three letters
+// permits nobody and denies everybody.
+func (r *ref) acsNation(org, v string, deny bool) bool {
+	if v == "ALL" {
+		return true
+	}
+	if r.kind[org] == liaison.NATOBody || !threeLetters(v) {
+		return deny
+	}
+	return v == org
+}
+
+// acsOrg: ALL and the exact code cover; a deny also covers the whole of a
+// part it names, a community's members, and everyone when the name starts
+// with neither an organisation on the hub nor three letters.
+func (r *ref) acsOrg(org, v string, deny bool) bool {
+	if v == "ALL" || v == org {
+		return true
+	}
+	if !deny {
+		return false
+	}
+	if strings.HasPrefix(v, org+".") {
+		return true
+	}
+	if _, ok := r.communities[v]; ok || v == "NATO" || v == "IP4" {
+		return r.named(org, v, map[string]bool{})
+	}
+	head := strings.Split(v, ".")[0]
+	return !r.onHub(head) && !threeLetters(head)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/stix"
 )
 
 // The reference and the root package's AudienceOf are written apart; on a
@@ -20,8 +21,16 @@ func TestReferenceAgreesWithAudienceOf(t *testing.T) {
 		for _, m := range liaison.BuiltinMarkings() {
 			markings[m.ID] = m
 		}
-		for _, m := range w.Markings {
-			markings[m.ID] = liaison.Marking{ID: m.ID, Classification: m.Classification, ReleasableTo: m.ReleasableTo}
+		// The world's markings as the hub reads them (ACS ones among them).
+		for _, o := range w.Objs {
+			if o.Type != "marking-definition" {
+				continue
+			}
+			c, err := stix.Decode(0, o.Raw)
+			if err != nil || c.Marking == nil {
+				t.Fatalf("seed %d: marking %s does not decode: %v", seed, o.ID, err)
+			}
+			markings[o.ID] = *c.Marking
 		}
 		for _, now := range []time.Time{w.Start, w.StartsAt.Add(time.Minute), w.ExpiresAt.Add(time.Minute)} {
 			r := w.ref(now)

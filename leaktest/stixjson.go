@@ -22,6 +22,9 @@ func mustJSON(v any) []byte {
 // markingJSON is a marking-definition in the hub's public format
 // (DOMAIN.md).
 func markingJSON(o *Obj, m HubMarking) []byte {
+	if m.ACS {
+		return acsJSON(o, m)
+	}
 	ext := map[string]any{"extension_type": "property-extension"}
 	name := ""
 	if m.Classification != liaison.NoClassification {
@@ -99,3 +102,41 @@ func (g *gen) objectJSON(o *Obj, refs []*Obj) []byte {
 // stixCreated is the created time of every object: all versions of an
 // object share it, and it precedes every generated modified time.
 var stixCreated = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// acsJSON is an ACS 3.0 marking-definition with the marking's
+// access_privilege rules and the properties ACS markings carry besides.
+func acsJSON(o *Obj, m HubMarking) []byte {
+	rules := []any{}
+	for _, r := range m.Rules {
+		scope := map[string]any{}
+		if r.Nationalities != nil {
+			scope["permitted_nationalities"] = r.Nationalities
+		}
+		if r.Organizations != nil {
+			scope["permitted_organizations"] = r.Organizations
+		}
+		effect := "deny"
+		if r.Permit {
+			effect = "permit"
+		}
+		rules = append(rules, map[string]any{"privilege_action": "DSPLY", "privilege_scope": scope, "rule_effect": effect})
+	}
+	ext := map[string]any{
+		"extension_type":               "property-extension",
+		"identifier":                   "isa:guide.19001.ACS3-" + o.ID[len("marking-definition--"):],
+		"create_date_time":             stamp(o.Modified),
+		"responsible_entity_custodian": "NATO-IS",
+		"policy_reference":             "urn:isa:policy:acs:ns:v3.0?privdefault=deny&sharedefault=deny",
+		"access_privilege":             rules,
+		"further_sharing":              []any{map[string]any{"sharing_scope": []string{"ALL"}, "rule_effect": "permit"}},
+		"control_set":                  map[string]any{"classification": "U"},
+	}
+	return mustJSON(map[string]any{
+		"type":         "marking-definition",
+		"spec_version": "2.1",
+		"id":           o.ID,
+		"created":      stamp(o.Modified),
+		"name":         fmt.Sprintf("ACS %d rules", len(m.Rules)),
+		"extensions":   map[string]any{liaison.ACSExtensionID: ext},
+	})
+}

@@ -30,11 +30,22 @@ type Coll struct {
 }
 
 // HubMarking is a marking-definition in the hub's own classification and
-// releasability format.
+// releasability format, or, when ACS is set, an ACS 3.0 marking whose
+// access_privilege rules are Rules.
 type HubMarking struct {
 	ID             string
 	Classification liaison.Classification // NoClassification when the field is absent
 	ReleasableTo   []string               // nil when the field is absent
+	ACS            bool
+	Rules          []ACSRule
+}
+
+// ACSRule is one ACS 3.0 access_privilege rule: its effect and the scope's
+// permitted_nationalities and permitted_organizations (nil when absent).
+type ACSRule struct {
+	Permit        bool
+	Nationalities []string
+	Organizations []string
 }
 
 // Obj is one object version written to one collection.
@@ -129,8 +140,9 @@ var (
 // the same world.
 func Generate(seed int64, sz Sizes) *World {
 	g := &gen{
-		r: rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15)),
-		w: &World{Seed: seed, Start: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)},
+		r:   rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15)),
+		acs: rand.New(rand.NewPCG(uint64(seed)^0xac5, uint64(seed)^0x5ca1ab1e)),
+		w:   &World{Seed: seed, Start: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)},
 	}
 	g.orgs(sz)
 	g.communities()
@@ -148,7 +160,10 @@ func Generate(seed int64, sz Sizes) *World {
 func (w *World) stored(o *Obj) bool { return !o.UnknownMarking && (!o.Late || w.lateWritten) }
 
 type gen struct {
-	r   *rand.Rand
+	r *rand.Rand
+	// acs draws everything about ACS markings, apart from r, so that
+	// adding them left the rest of every seed's world as it was.
+	acs *rand.Rand
 	w   *World
 	seq int
 	ts  time.Time
@@ -328,12 +343,59 @@ func (g *gen) markings() {
 		}
 		w.Markings = append(w.Markings, m)
 	}
+	g.withACS(func() { w.Markings = append(w.Markings, g.acsMarkings()...) })
 }
 
+// withACS runs f drawing from the ACS stream.
+func (g *gen) withACS(f func()) {
+	r := g.r
+	g.r = g.acs
+	defer func() { g.r = r }()
+	f()
+}
+
+// acsIDs are the ids of the world's ACS markings.
+func (w *World) acsIDs() []string {
+	var out []string
+	for _, m := range w.Markings {
+		if m.ACS {
+			out = append(out, m.ID)
+		}
+	}
+	return out
+}
+
+// acsMarkings are ACS 3.0 markings of fixed shapes over random
+// organisations: named nations (one added late, one never on the hub),
+// denials by nationality, by a part of an organisation, and by a name the
+// hub cannot place, scopes of two categories, and none at all.
+func (g *gen) acsMarkings() []HubMarking {
+	w := g.w
+	allies, partners := w.codes(liaison.Ally), w.codes(liaison.Partner)
+	acs := func(rules ...ACSRule) HubMarking {
+		return HubMarking{ID: g.id("marking-definition"), ACS: true, Rules: rules}
+	}
+	permit := func(nat, org []string) ACSRule { return ACSRule{Permit: true, Nationalities: nat, Organizations: org} }
+	deny := func(nat, org []string) ACSRule { return ACSRule{Nationalities: nat, Organizations: org} }
+	ally, partner := g.pick(allies), g.pick(partners)
+	return []HubMarking{
+		acs(permit(append(g.someOf(allies, 1, 3), "JPN", w.Late.Code, w.Unknown[1]), nil)),
+		acs(permit(nil, []string{"ALL"}), deny([]string{g.pick(allies)}, nil)),
+		acs(permit(nil, []string{"NATO-IS", "USA.DHS", "JPN", partner}), deny(nil, []string{partner + ".MOD"})),
+		acs(),
+		acs(permit([]string{"ALL"}, nil), deny(nil, []string{"ACME-CERT"})),
+		acs(permit([]string{ally, partner, "FVEY"}, []string{ally, "NCIA", partner + ".MFA"})),
+		acs(permit([]string{"ALL"}, []string{"ALL"}), deny(nil, []string{"IP4"})),
+	}
+}
+
+// hubIDs are the ids of the world's markings in the hub's own format.
 func (w *World) hubIDs() []string {
-	out := make([]string, len(w.Markings))
-	for i, m := range w.Markings {
-		out[i] = m.ID
+	var out []string
+	for _, m := range w.Markings {
+		if !m.ACS {
+			out = append(out, m.ID)
+		}
 	}
 	return out
 }
@@ -403,8 +465,19 @@ func (g *gen) stamp() time.Time {
 
 var plainTypes = []string{"malware", "threat-actor", "campaign", "attack-pattern", "identity", "indicator", "report", "note"}
 
-// markingRefs draws a random set of object_marking_refs.
+// markingRefs draws a random set of object_marking_refs: those of
+// hubMarkingRefs, to a quarter of which (when they have some) the ACS
+// stream adds an ACS marking.
 func (g *gen) markingRefs() (refs []string, unknown bool) {
+	refs, unknown = g.hubMarkingRefs()
+	if acs := g.w.acsIDs(); len(refs) > 0 && len(acs) > 0 && g.acs.IntN(4) == 0 {
+		refs = append(refs, acs[g.acs.IntN(len(acs))])
+	}
+	return refs, unknown
+}
+
+// hubMarkingRefs draws TLP and hub-format marking refs.
+func (g *gen) hubMarkingRefs() (refs []string, unknown bool) {
 	hub := g.w.hubIDs()
 	switch k := g.r.IntN(100); {
 	case k < 18:
@@ -449,7 +522,16 @@ func (g *gen) objects(n int) {
 	}
 	mdAll, mdNATO := w.collByKey("markings"), w.collByKey("markings-nato")
 	var first, second []*Obj
+	var acs []*Obj
 	for i, m := range w.Markings {
+		if m.ACS {
+			// Created before everything, off the clock of the other
+			// markings (see gen.acs).
+			o := &Obj{ID: m.ID, Type: "marking-definition", Modified: g.ts.Add(-time.Duration(len(w.Markings)-i) * time.Second), Writer: mdWriter, Coll: mdAll}
+			o.Raw = markingJSON(o, m)
+			acs = append(acs, o)
+			continue
+		}
 		o := &Obj{ID: m.ID, Type: "marking-definition", Modified: g.stamp(), Writer: mdWriter}
 		if i%3 == 2 {
 			o.Coll = mdNATO
@@ -460,7 +542,7 @@ func (g *gen) objects(n int) {
 		}
 		o.Raw = markingJSON(o, m)
 	}
-	w.Batches = append(w.Batches, Batch{Coll: mdAll, Writer: mdWriter, Objs: first}, Batch{Coll: mdNATO, Writer: mdWriter, Objs: second})
+	w.Batches = append(w.Batches, Batch{Coll: mdAll, Writer: mdWriter, Objs: first}, Batch{Coll: mdNATO, Writer: mdWriter, Objs: second}, Batch{Coll: mdAll, Writer: mdWriter, Objs: acs})
 
 	var data []*Coll
 	for _, c := range w.Collections {

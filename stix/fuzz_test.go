@@ -18,6 +18,8 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add([]byte(hubMarkingObj(`"extension_type":"property-extension","classification":"NATO SECRET"`)))
 	f.Add([]byte(`{"type":"tool","name":"\u0000"}`))
+	// ACS 3.0: access rules, further sharing, a control set.
+	f.Add([]byte(`{"type":"marking-definition","spec_version":"2.1","id":"marking-definition--0d7e2d3a-6a7e-4e8b-9a55-3f1c2b7d9e01","created":"2026-01-01T00:00:00.000Z","extensions":{"` + liaison.ACSExtensionID + `":{"extension_type":"property-extension","access_privilege":[{"privilege_action":"DSPLY","privilege_scope":{"permitted_nationalities":["FRA","JPN"],"shareability":["ALL"]},"rule_effect":"permit"},{"privilege_action":"TENOT","privilege_scope":{"permitted_organizations":["USA.DHS"]},"rule_effect":"deny"}],"further_sharing":[{"sharing_scope":["ALL"],"rule_effect":"permit"}],"control_set":{"classification":"U"}}}}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		in := bytes.Clone(raw)
 		c, err := Decode(0, raw)

@@ -144,6 +144,13 @@ func checkMarkingDefinition(o *object, c *liaison.Candidate) error {
 			return err
 		}
 	}
+	if ms, ok := o.extension(liaison.ACSExtensionID); ok {
+		a, err := acsMarking(o, ms)
+		if err != nil {
+			return err
+		}
+		m.ACS = a
+	}
 	if m.Name == "" && m.TLP != liaison.TLPNone {
 		m.Name = m.TLP.String()
 	}

@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) liaison.Sto
 		{"Sightings", testSightings},
 		{"MatchConcurrent", testMatchConcurrent},
 		{"Peers", testPeers},
+		{"ACSMarkings", testACSMarkings},
 	}
 	tests = append(tests, searchTests...)
 	for _, tc := range tests {

@@ -28,8 +28,10 @@ func bannerOf(labels []label, dir *liaison.Directory) banner {
 		class liaison.Classification
 		tlp   liaison.TLP
 		cons  [][]string
+		acs   bool
 	)
 	for _, l := range labels {
+		acs = acs || l.ACS
 		class = max(class, l.Classification)
 		tlp = max(tlp, l.TLP)
 		for _, c := range l.constraints() {
@@ -47,6 +49,10 @@ func bannerOf(labels []label, dir *liaison.Directory) banner {
 	}
 	if len(cons) > 0 {
 		parts = append(parts, "REL TO "+relText(cons, dir))
+	}
+	if acs {
+		// ACS rules narrow further than the lists say (rule 12).
+		parts = append(parts, "ACS 3.0")
 	}
 	if tlp != liaison.TLPNone {
 		parts = append(parts, tlp.String())

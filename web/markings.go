@@ -18,6 +18,9 @@ type label struct {
 	// Lists are the releasable_to lists of its markings; several
 	// intersect.
 	Lists [][]string
+	// ACS is set when a marking is an ACS 3.0 one: its rules narrow who
+	// reads (rule 12), and the object page's trace spells them out.
+	ACS bool
 	// PAP and Statements govern use, not who reads.
 	PAP        []string
 	Statements []string
@@ -131,6 +134,7 @@ func (c *markingCache) labelOf(v liaison.Version) (label, error) {
 		if m.ReleasableTo != nil {
 			l.Lists = append(l.Lists, slices.Clone(m.ReleasableTo))
 		}
+		l.ACS = l.ACS || m.ACS != nil
 		if m.PAP != "" && !slices.Contains(l.PAP, m.PAP) {
 			l.PAP = append(l.PAP, m.PAP)
 		}

@@ -69,6 +69,9 @@ func badges(l label) []badge {
 		}
 		out = append(out, badge{Kind: "rel", Text: text, Class: "rel", Href: "/markings#releasable-to"})
 	}
+	if l.ACS {
+		out = append(out, badge{Kind: "acs", Text: "ACS 3.0", Class: "rel", Href: "/markings"})
+	}
 	if l.TLP != liaison.TLPNone {
 		s := tlpSlug(l.TLP)
 		out = append(out, badge{Kind: "tlp", Text: l.TLP.String(), Class: "tlp-" + s, Href: "/markings#tlp-" + s})
