@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"crypto/sha1"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -18,17 +17,8 @@ import (
 // identities the office derives.
 var sightingNamespace = [16]byte{0x6c, 0x69, 0x61, 0x69, 0x73, 0x6f, 0x6e, 0x2d, 0x9a, 0x7e, 0x4f, 0x1b, 0x8c, 0x3d, 0x52, 0x11}
 
-// uuid5 is the RFC 9562 name-based UUID (SHA-1) of name in the namespace.
-func uuid5(name string) string {
-	h := sha1.New()
-	h.Write(sightingNamespace[:])
-	h.Write([]byte(name))
-	var u [16]byte
-	copy(u[:], h.Sum(nil))
-	u[6] = u[6]&0x0f | 0x50
-	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
-}
+// uuid5 is the name-based UUID of name in the sightings' namespace.
+func uuid5(name string) string { return stix.NameUUID(sightingNamespace, name) }
 
 // OrgIdentityID is the identity that where_sighted_refs names for an
 // organisation's sightings: derived from its code, the same in every

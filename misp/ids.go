@@ -1,10 +1,10 @@
 package misp
 
 import (
-	"crypto/sha1"
-	"fmt"
 	"strings"
 	"time"
+
+	"liaison/stix"
 )
 
 // namespace is the UUIDv5 namespace of every id this package derives: a
@@ -12,17 +12,8 @@ import (
 // machines and never collide with other producers' name-based ids.
 var namespace = [16]byte{0x3f, 0x0e, 0x5b, 0x2a, 0x91, 0x6c, 0x4d, 0x1e, 0xa7, 0x58, 0x0c, 0x33, 0xe2, 0x9d, 0x41, 0x7b}
 
-// uuid5 returns the name-based (SHA-1) UUID of name in our namespace.
-func uuid5(name string) string {
-	h := sha1.New()
-	h.Write(namespace[:])
-	h.Write([]byte(name))
-	var u [16]byte
-	copy(u[:], h.Sum(nil))
-	u[6] = u[6]&0x0f | 0x50
-	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
-}
+// uuid5 returns the name-based UUID of name in our namespace.
+func uuid5(name string) string { return stix.NameUUID(namespace, name) }
 
 // stixID is the STIX id of type typ derived from the MISP uuid (or other
 // stable key) and the role the object plays for it, so that one MISP

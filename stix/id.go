@@ -2,7 +2,9 @@ package stix
 
 import (
 	"crypto/rand"
+	"crypto/sha1"
 	"encoding/hex"
+	"fmt"
 	"strings"
 )
 
@@ -104,4 +106,19 @@ func isPropertyName(s string) bool {
 		}
 	}
 	return true
+}
+
+// NameUUID is the RFC 9562 name-based UUID (version 5, SHA-1) of name in
+// the namespace ns: the same name always gives the same UUID, for the ids
+// the office derives (sightings, MISP imports, the import picker's
+// markings).
+func NameUUID(ns [16]byte, name string) string {
+	h := sha1.New()
+	h.Write(ns[:])
+	h.Write([]byte(name))
+	var u [16]byte
+	copy(u[:], h.Sum(nil))
+	u[6] = u[6]&0x0f | 0x50
+	u[8] = u[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
 }

@@ -1,13 +1,13 @@
 package web
 
 import (
-	"crypto/sha1"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
 	"liaison"
+	"liaison/stix"
 )
 
 // The marking picker: what an import's unmarked objects take. It offers
@@ -117,7 +117,7 @@ func (pk markingPick) hubMarking() (m liaison.Marking, raw []byte, ok bool) {
 	}
 	name := pk.spec()
 	name.TLP = ""
-	m = liaison.Marking{ID: "marking-definition--" + uuid5(pickerNamespace, pk.Class.String()+"\x00"+strings.Join(pk.Rel, ",")),
+	m = liaison.Marking{ID: "marking-definition--" + stix.NameUUID(pickerNamespace, pk.Class.String()+"\x00"+strings.Join(pk.Rel, ",")),
 		Name: name.Name(), Classification: pk.Class, ReleasableTo: pk.Rel}
 	ext := map[string]any{"extension_type": "property-extension"}
 	if pk.Class != liaison.NoClassification {
@@ -157,17 +157,6 @@ func (pk markingPick) ids() []string {
 		out = append(out, m.ID)
 	}
 	return out
-}
-
-// uuid5 returns the name-based (SHA-1, version 5) UUID of name in ns.
-func uuid5(ns [16]byte, name string) string {
-	h := sha1.New()
-	h.Write(ns[:])
-	h.Write([]byte(name))
-	b := h.Sum(nil)[:16]
-	b[6] = b[6]&0x0f | 0x50
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // groupAudience sorts an audience into allies, NATO bodies and partners
