@@ -21,6 +21,7 @@ import (
 // fail with a LEAK that matches want. The control, the same child run on
 // the store itself, must pass, so that the LEAKs are the mutant's.
 func TestConsultMutantsAreCaught(t *testing.T) {
+	skipMutantsUnderRace(t)
 	if os.Getenv("LEAKTEST_CONSULT_MUTANT") != "" || os.Getenv("LEAKTEST_MUTANT") != "" {
 		t.Skip("inside a mutant run")
 	}

@@ -73,6 +73,7 @@ func (m *fedMutant) ApplyPeerChanges(ctx context.Context, peer string, changes [
 // that drops the source's audience and one that ignores the change feed
 // are each found leaking.
 func TestFederationMutantsAreCaught(t *testing.T) {
+	skipMutantsUnderRace(t)
 	all := []string{"USA", "FRA", "DEU", "GBR", "NATO-IS", "JPN", "KOR", "AUS"}
 	for _, kind := range []string{"widens on arrival", "drops the source's audience", "ignores the change feed"} {
 		t.Run(kind, func(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 // fault that would leak through that page, and the leak test, run on it
 // in a child process, must fail and say LEAK on that page's path.
 func TestGraphAndActivityMutantsAreCaught(t *testing.T) {
+	skipMutantsUnderRace(t)
 	if os.Getenv("LEAKTEST_PAGE_MUTANT") != "" {
 		t.Skip("inside a mutant run")
 	}

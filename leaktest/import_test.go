@@ -23,6 +23,7 @@ import (
 // the last phase only, where -leak.full makes sure JPN is among the
 // writers checked.
 func TestWebImportMutantIsCaught(t *testing.T) {
+	skipMutantsUnderRace(t)
 	if os.Getenv("LEAKTEST_IMPORT_MUTANT") != "" {
 		t.Skip("inside a mutant run")
 	}

@@ -17,6 +17,7 @@ import (
 // store with one deliberate fault of the kind the invariant forbids; the
 // leak test, run on it in a child process, must fail and say why.
 func TestMutantsAreCaught(t *testing.T) {
+	skipMutantsUnderRace(t)
 	if os.Getenv("LEAKTEST_MUTANT") != "" {
 		t.Skip("inside a mutant run")
 	}

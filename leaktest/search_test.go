@@ -17,6 +17,7 @@ import (
 // the reader's filter would. The leak test, run on it in a child process,
 // must fail and say LEAK on the store's path and on the pages' and API's.
 func TestSearchMutantIsCaught(t *testing.T) {
+	skipMutantsUnderRace(t)
 	if os.Getenv("LEAKTEST_SEARCH_MUTANT") != "" {
 		t.Skip("inside a mutant run")
 	}

@@ -26,6 +26,7 @@ func TestSQLiteWebInvariant(t *testing.T) {
 // the first page of each list. The leak test, run on it in a child
 // process, must fail and say LEAK.
 func TestWebMutantIsCaught(t *testing.T) {
+	skipMutantsUnderRace(t)
 	if os.Getenv("LEAKTEST_WEB_MUTANT") != "" {
 		t.Skip("inside a mutant run")
 	}
