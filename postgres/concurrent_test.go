@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/postgres"
 )
 
 // TestPagingUnderConcurrentWriters has two stores on one database (as two
@@ -38,37 +39,7 @@ func TestPagingUnderConcurrentWriters(t *testing.T) {
 	if err := b.CreateCollection(ctx, &coll); err != nil {
 		t.Fatal(err)
 	}
-	const writers, batches, perBatch = 4, 15, 20
-	var wg sync.WaitGroup
-	errs := make(chan error, writers)
-	for g := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := a
-			if g%2 == 1 {
-				s = b
-			}
-			for n := range batches {
-				var cs []liaison.Candidate
-				for i := range perBatch {
-					id := fmt.Sprintf("indicator--%08x-0000-4000-8000-%012x", g, n*perBatch+i)
-					cs = append(cs, liaison.Candidate{Index: i, ID: id, Type: "indicator", SpecVersion: "2.1",
-						Modified: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Raw: []byte(`{"type":"indicator","id":"` + id + `"}`)})
-				}
-				res, err := s.AddObjects(ctx, usa, coll.ID, cs)
-				if err == nil && len(res.Rejected) > 0 {
-					err = fmt.Errorf("rejected %+v", res.Rejected)
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	done, errs := writeConcurrently(ctx, a, b, usa, coll.ID, 0)
 	seen := map[string]int{}
 	var last time.Time
 	q := liaison.ObjectQuery{Limit: 13, Versions: []string{"all"}}
@@ -96,7 +67,7 @@ func TestPagingUnderConcurrentWriters(t *testing.T) {
 			break
 		}
 	}
-	close(errs)
+	<-done
 	for err := range errs {
 		t.Fatal(err)
 	}
@@ -108,4 +79,46 @@ func TestPagingUnderConcurrentWriters(t *testing.T) {
 			t.Errorf("%s read %d times", id, n)
 		}
 	}
+}
+
+// The concurrent writers of the paging tests: writers goroutines, each on
+// store a or b in turn, add batches batches of perBatch indicators.
+const writers, batches, perBatch = 4, 15, 20
+
+// writeConcurrently starts the writers as p into collection, pausing
+// between batches; done closes when every writer has finished, and errs
+// then holds their errors.
+func writeConcurrently(ctx context.Context, a, b *postgres.Store, p liaison.Principal, collection string, pause time.Duration) (done chan struct{}, errs chan error) {
+	var wg sync.WaitGroup
+	errs = make(chan error, writers)
+	for g := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := a
+			if g%2 == 1 {
+				s = b
+			}
+			for n := range batches {
+				var cs []liaison.Candidate
+				for i := range perBatch {
+					c := indicator(g, n*perBatch+i)
+					c.Index = i
+					cs = append(cs, c)
+				}
+				res, err := s.AddObjects(ctx, p, collection, cs)
+				if err == nil && len(res.Rejected) > 0 {
+					err = fmt.Errorf("rejected %+v", res.Rejected)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				time.Sleep(pause)
+			}
+		}()
+	}
+	done = make(chan struct{})
+	go func() { wg.Wait(); close(errs); close(done) }()
+	return done, errs
 }

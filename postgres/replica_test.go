@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -92,38 +91,7 @@ func TestReplicaPagingWhileWriting(t *testing.T) {
 	usa, jpn, coll := replicaOffice(t, a)
 	r := openReplicated(t, sch, time.Now)
 
-	const writers, batches, perBatch = 4, 15, 20
-	var wg sync.WaitGroup
-	errs := make(chan error, writers)
-	for g := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := a
-			if g%2 == 1 {
-				s = b
-			}
-			for n := range batches {
-				var cs []liaison.Candidate
-				for i := range perBatch {
-					c := indicator(g, n*perBatch+i)
-					c.Index = i
-					cs = append(cs, c)
-				}
-				res, err := s.AddObjects(ctx, usa, coll.ID, cs)
-				if err == nil && len(res.Rejected) > 0 {
-					err = fmt.Errorf("rejected %+v", res.Rejected)
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
-				time.Sleep(2 * time.Millisecond)
-			}
-		}()
-	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	done, errs := writeConcurrently(ctx, a, b, usa, coll.ID, 2*time.Millisecond)
 	seen := map[string]int{}
 	var last time.Time
 	q := liaison.ObjectQuery{Limit: 13, Versions: []string{"all"}}
@@ -158,7 +126,6 @@ func TestReplicaPagingWhileWriting(t *testing.T) {
 		}
 	}
 	<-done
-	close(errs)
 	for err := range errs {
 		t.Fatal(err)
 	}
