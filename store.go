@@ -187,6 +187,7 @@ type Store interface {
 	ConsultationService
 	DecisionService
 	MatchService
+	UseService
 	Close() error
 }
 

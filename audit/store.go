@@ -604,3 +604,13 @@ func (s *store) Act(ctx context.Context, by liaison.Principal, id int64, a liais
 	s.log.Record(e)
 	return p, err
 }
+
+func (s *store) CountUses(ctx context.Context, reader liaison.Principal, q liaison.UseQuery) (map[string]int, error) {
+	n, err := s.next.CountUses(ctx, reader, q)
+	if err == nil && len(n) > 0 {
+		e := entry(ctx, reader, ActionRead, "CountUses", nil)
+		e.Detail = "use counts of " + strconv.Itoa(len(n)) + " of " + strconv.Itoa(len(q.Targets)) + " targets"
+		s.log.Record(e)
+	}
+	return n, err
+}

@@ -353,3 +353,8 @@ func (s *store) Match(ctx context.Context, submitter liaison.Principal, req liai
 	defer s.observe("Match", time.Now(), &err)
 	return s.next.Match(ctx, submitter, req)
 }
+
+func (s *store) CountUses(ctx context.Context, reader liaison.Principal, q liaison.UseQuery) (_ map[string]int, err error) {
+	defer s.observe("CountUses", time.Now(), &err)
+	return s.next.CountUses(ctx, reader, q)
+}

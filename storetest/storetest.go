@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) liaison.Sto
 		{"RelationshipEnds", testRelationshipEnds},
 		{"RelationshipChains", testRelationshipChains},
 		{"Related", testRelated},
+		{"CountUses", testCountUses},
 		{"ExplainAudience", testExplainAudience},
 		{"AgreementExpiry", testAgreementExpiry},
 		{"CommunityChange", testCommunityChange},
