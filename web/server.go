@@ -128,6 +128,7 @@ func (s *Server) routes() {
 	s.handle("POST /import", s.pageFor(s.importUpload))
 	s.handle("POST /import/preview", s.pageFor(s.importPreview))
 	s.handle("GET /markings", s.pageFor(s.markingsHelp))
+	s.matrixRoutes()
 	s.decisionRoutes()
 	s.consultationRoutes()
 	s.plannerRoutes()
