@@ -366,10 +366,10 @@ type userRow struct {
 // techniqueView is the technique page.
 type techniqueView struct {
 	ID, Name, ExtID, ExtHref, Description, ObjectHref string
-	Phases                                           []string
-	Matrix                                           *matrixRow // the matrix the reader came from, if they may read it
-	Users                                            []userRow
-	LinksMore                                        bool
+	Phases                                            []string
+	Matrix                                            *matrixRow // the matrix the reader came from, if they may read it
+	Users                                             []userRow
+	LinksMore                                         bool
 }
 
 // techniquePage serves GET /techniques/{id}: the technique, its
@@ -481,4 +481,10 @@ func (s *Server) matrixRoutes() {
 	s.handle("GET /matrices", s.signedIn(s.matricesPage))
 	s.handle("GET /matrices/{id}", s.signedIn(s.matrixPage))
 	s.handle("GET /techniques/{id}", s.signedIn(s.techniquePage))
+	s.fimiRoutes()
+}
+
+func (s *Server) fimiRoutes() {
+	s.handle("GET /fimi/new", s.signedIn(s.fimiForm))
+	s.handle("POST /fimi", s.pageFor(s.fimiRecord))
 }

@@ -57,7 +57,7 @@ func newCatalogue(t *testing.T, l *library) catalogue {
 		return obj("relationship", fmt.Sprintf("relationship--%08x-2222-4000-8000-%012x", n, n), fmt.Sprintf(`"relationship_type":"uses","source_ref":%q,"target_ref":%q%s`, src, dst, m))
 	}
 	l.add(t, "usa", l.cyber.ID, []string{
-		obj("x-mitre-matrix", c.matrix, fmt.Sprintf(`"name":"Small FIMI matrix","tactic_refs":[%q,%q,"x-mitre-tactic--00000000-0000-4000-8000-000000000099"],%s`, c.ta1, c.ta2, ext("SMALL"))),
+		obj("x-mitre-matrix", c.matrix, fmt.Sprintf(`"name":"DISARM (small)","tactic_refs":[%q,%q,"x-mitre-tactic--00000000-0000-4000-8000-000000000099"],%s`, c.ta1, c.ta2, ext("DISARM"))),
 		obj("x-mitre-matrix", c.hidden, fmt.Sprintf(`"name":"USA only matrix","tactic_refs":[%q],"object_marking_refs":[%q]`, c.ta1, markRelUSA)),
 		obj("x-mitre-tactic", c.ta1, `"name":"Plan","x_mitre_shortname":"plan",`+ext("TA01")),
 		obj("x-mitre-tactic", c.ta2, fmt.Sprintf(`"name":"Execute","x_mitre_shortname":"execute","object_marking_refs":[%q],%s`, markRelUSA, ext("TA02"))),
