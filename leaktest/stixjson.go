@@ -66,8 +66,11 @@ func (g *gen) objectJSON(o *Obj, refs []*Obj) []byte {
 	switch o.Type {
 	case "malware":
 		m["name"], m["is_family"] = name, false
-	case "threat-actor", "campaign", "attack-pattern":
+	case "threat-actor", "campaign", "x-mitre-matrix", "x-mitre-tactic":
 		m["name"] = name
+	case "attack-pattern":
+		m["name"] = name
+		m["kill_chain_phases"] = []any{map[string]any{"kill_chain_name": "leaktest", "phase_name": phaseOf(o.ID)}}
 	case "identity":
 		m["name"], m["identity_class"] = name, "organization"
 	case "indicator":
@@ -89,6 +92,9 @@ func (g *gen) objectJSON(o *Obj, refs []*Obj) []byte {
 		}
 	case "relationship":
 		m["relationship_type"], m["source_ref"], m["target_ref"] = "related-to", o.Ends[0], o.Ends[1]
+		if typeOfID(o.Ends[1]) == "attack-pattern" {
+			m["relationship_type"] = "uses" // the matrices count these (catalogue.go)
+		}
 	case "sighting":
 		m["sighting_of_ref"] = o.Ends[0]
 		if len(o.Ends) > 1 {

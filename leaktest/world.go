@@ -142,6 +142,7 @@ func Generate(seed int64, sz Sizes) *World {
 	g := &gen{
 		r:   rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15)),
 		acs: rand.New(rand.NewPCG(uint64(seed)^0xac5, uint64(seed)^0x5ca1ab1e)),
+		mx:  rand.New(rand.NewPCG(uint64(seed)^0x1800, uint64(seed)^0x3a7c1e5)),
 		w:   &World{Seed: seed, Start: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)},
 	}
 	g.orgs(sz)
@@ -164,6 +165,10 @@ type gen struct {
 	// acs draws everything about ACS markings, apart from r, so that
 	// adding them left the rest of every seed's world as it was.
 	acs *rand.Rand
+	// mx draws the catalogue (matrices, tactics and the uses links of
+	// campaigns and threat actors), apart from r, so that adding them
+	// left the rest of every seed's world as it was.
+	mx  *rand.Rand
 	w   *World
 	seq int
 	ts  time.Time
@@ -721,6 +726,7 @@ func (g *gen) objects(n int) {
 	// Write in random order: links often arrive before their ends.
 	g.r.Shuffle(len(batches), func(i, j int) { batches[i], batches[j] = batches[j], batches[i] })
 	w.Batches = append(w.Batches, batches...)
+	w.Batches = append(w.Batches, g.catalogue(data, stored)...)
 	g.order(w.Batches)
 }
 
