@@ -51,6 +51,7 @@ var demoLoads = []struct{ file, collection, user string }{
 	{"cyber-usa.json", demoCyber, "usa-analyst"},
 	{"cyber-jpn.json", demoCyber, "jpn-analyst"},
 	{"disinformation.json", demoDisinformation, "natois-officer"},
+	{"disarm-excerpt.json", demoDisinformation, "natois-officer"},
 	{"edt.json", demoEDT, "usa-analyst"},
 }
 
