@@ -282,10 +282,10 @@ func FIMIIncident(now time.Time, name, desc string, techniques, targets, channel
 		return m["id"].(string)
 	}
 	inc := base("incident")
-	inc["name"] = name
-	if desc != "" {
-		inc["description"] = desc
+	if desc == "" {
+		desc = "A FIMI incident, recorded with the office's form."
 	}
+	inc["name"], inc["description"] = name, desc
 	inc["labels"] = []string{"fimi", "disinformation"}
 	id := add(inc)
 	link := func(kind, target string) {
@@ -298,12 +298,12 @@ func FIMIIncident(now time.Time, name, desc string, techniques, targets, channel
 	}
 	for _, t := range targets {
 		o := base("identity")
-		o["name"], o["identity_class"] = t, "group"
+		o["name"], o["identity_class"], o["description"] = t, "group", "A target of the FIMI incident "+name+"."
 		link("targets", add(o))
 	}
 	for _, ch := range channels {
 		o := base("infrastructure")
-		o["name"], o["infrastructure_types"] = ch, []string{"amplification"}
+		o["name"], o["infrastructure_types"], o["description"] = ch, []string{"amplification"}, "A channel of the FIMI incident "+name+"."
 		link("uses", add(o))
 	}
 	return out

@@ -15,6 +15,7 @@ import (
 	"liaison/bench"
 	"liaison/consult"
 	"liaison/stix"
+	"liaison/web"
 )
 
 // The top-level properties that STIX 2.1 defines for each type the hub
@@ -29,6 +30,8 @@ var (
 		"identity":       append(slices.Clone(sdoCommon), "name", "description", "roles", "identity_class", "sectors", "contact_information"),
 		"indicator": append(slices.Clone(sdoCommon), "name", "description", "indicator_types", "pattern", "pattern_type",
 			"pattern_version", "valid_from", "valid_until", "kill_chain_phases"),
+		"incident":       append(slices.Clone(sdoCommon), "name", "description", "kill_chain_phases"),
+		"infrastructure": append(slices.Clone(sdoCommon), "name", "description", "infrastructure_types", "aliases", "kill_chain_phases", "first_seen", "last_seen"),
 		"intrusion-set": append(slices.Clone(sdoCommon), "name", "description", "aliases", "first_seen", "last_seen", "goals",
 			"resource_level", "primary_motivation", "secondary_motivations"),
 		"location": append(slices.Clone(sdoCommon), "name", "description", "latitude", "longitude", "precision", "region",
@@ -57,6 +60,8 @@ var (
 		"identity":             {"name", "description", "identity_class"},
 		"indicator":            describing,
 		"intrusion-set":        describing,
+		"incident":             describing,
+		"infrastructure":       describing,
 		"location":             describing,
 		"malware":              describing,
 		"note":                 {"abstract", "content"},
@@ -105,11 +110,22 @@ func hubWrites(t *testing.T) []written {
 		t.Fatalf("demo files %v: %v", files, err)
 	}
 	for _, f := range files {
+		if f == "demo/disarm-excerpt.json" {
+			// A catalogue in the format ATT&CK and DISARM publish
+			// (x-mitre-matrix, x-mitre-tactic, x_mitre_* properties),
+			// which the matrix pages read as those bundles come: the
+			// framework's format, not the hub's own writing.
+			continue
+		}
 		b, err := demoFS.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		bundle(f, b)
+	}
+	for i, raw := range web.FIMIIncident(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), "Forged letter", "A forged letter.",
+		[]string{demoT0085}, []string{"Japanese public"}, []string{"Anonymous account"}, []string{liaison.TLPGreenID}) {
+		out = append(out, written{fmt.Sprintf("web.FIMIIncident object %d", i), raw})
 	}
 
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
