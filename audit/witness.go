@@ -287,38 +287,40 @@ func AddCosignature(ctx context.Context, db core.DB, k *Key, peer, witnessKey st
 	if err != nil {
 		return liaison.Errorf(liaison.EINVALID, "%v", err)
 	}
-	n, err := note.Open(msg, note.VerifierList(k.Verifier, wv))
-	if err != nil {
-		return liaison.Errorf(liaison.EINVALID, "the cosigned checkpoint does not verify with this office's key and the witness key %s: %v", wv.Name(), err)
-	}
-	var own, theirs *note.Signature
-	for i, s := range n.Sigs {
-		switch {
-		case s.Name == k.Verifier.Name() && s.Hash == k.Verifier.KeyHash():
-			own = &n.Sigs[i]
-		case s.Name == wv.Name() && s.Hash == wv.KeyHash():
-			theirs = &n.Sigs[i]
-		}
-	}
-	if own == nil || theirs == nil {
-		return liaison.Errorf(liaison.EINVALID, "the cosigned checkpoint needs this office's signature and the cosignature of %s", wv.Name())
-	}
-	_, size, _, err := parseBody(n.Text)
-	if err != nil {
-		return liaison.Errorf(liaison.EINVALID, "the cosigned checkpoint: %v", err)
-	}
 	return inTx(ctx, db, true, func(tx core.Tx) error {
 		var pinned string
 		err := tx.QueryRow(`SELECT key FROM audit_witnesses WHERE peer = ?`, peer).Scan(&pinned)
 		switch {
 		case errors.Is(err, core.ErrNoRows):
-			if _, err := tx.Exec(`INSERT INTO audit_witnesses (peer, key) VALUES (?, ?)`, peer, witnessKey); err != nil {
-				return fmt.Errorf("audit: pin the witness key of %s: %w", peer, err)
-			}
 		case err != nil:
 			return fmt.Errorf("audit: read the witness key of %s: %w", peer, err)
 		case pinned != witnessKey:
 			return liaison.Errorf(liaison.ECONFLICT, "peer %s cosigns with the key %s; this cosignature is by %s", peer, pinned, witnessKey)
+		}
+		n, err := note.Open(msg, note.VerifierList(k.Verifier, wv))
+		if err != nil {
+			return liaison.Errorf(liaison.EINVALID, "the cosigned checkpoint does not verify with this office's key and the witness key %s: %v", wv.Name(), err)
+		}
+		var own, theirs *note.Signature
+		for i, s := range n.Sigs {
+			switch {
+			case s.Name == k.Verifier.Name() && s.Hash == k.Verifier.KeyHash():
+				own = &n.Sigs[i]
+			case s.Name == wv.Name() && s.Hash == wv.KeyHash():
+				theirs = &n.Sigs[i]
+			}
+		}
+		if own == nil || theirs == nil {
+			return liaison.Errorf(liaison.EINVALID, "the cosigned checkpoint needs this office's signature and the cosignature of %s", wv.Name())
+		}
+		_, size, _, err := parseBody(n.Text)
+		if err != nil {
+			return liaison.Errorf(liaison.EINVALID, "the cosigned checkpoint: %v", err)
+		}
+		if pinned == "" {
+			if _, err := tx.Exec(`INSERT INTO audit_witnesses (peer, key) VALUES (?, ?)`, peer, witnessKey); err != nil {
+				return fmt.Errorf("audit: pin the witness key of %s: %w", peer, err)
+			}
 		}
 		var stored string
 		err = tx.QueryRow(`SELECT note FROM audit_checkpoints WHERE size = ?`, size).Scan(&stored)
@@ -443,4 +445,37 @@ func cosignersOf(tx core.Tx) ([]note.Verifier, map[string]string, error) {
 		names[v.Name()] = peer
 	}
 	return vs, names, rows.Err()
+}
+
+// PeerLog is this office's audit log as the peer endpoint serves it to
+// the peers that witness it (federation.AuditLog).
+type PeerLog struct {
+	DB  core.DB
+	Key *Key
+	Now func() time.Time // nil: time.Now
+}
+
+// Checkpoint is the newest signed checkpoint, with the cosignatures it
+// has gathered.
+func (l PeerLog) Checkpoint(ctx context.Context) ([]byte, error) {
+	c, err := Latest(ctx, l.DB)
+	if err != nil {
+		return nil, err
+	}
+	return c.Note, nil
+}
+
+// Consistency proves the tree of size old a prefix of the checkpoint of
+// size new.
+func (l PeerLog) Consistency(ctx context.Context, old, new int64) (tlog.TreeProof, error) {
+	return TreeConsistency(ctx, l.DB, old, new)
+}
+
+// AddCosignature keeps a witness's cosignature.
+func (l PeerLog) AddCosignature(ctx context.Context, peer, witnessKey string, msg []byte) error {
+	now := time.Now
+	if l.Now != nil {
+		now = l.Now
+	}
+	return AddCosignature(ctx, l.DB, l.Key, peer, witnessKey, msg, now().UTC())
 }

@@ -91,7 +91,11 @@ func newHandler(s liaison.Store, peers liaison.PeerService, office liaison.Organ
 	mux := http.NewServeMux()
 	mux.Handle("/taxii2/", route.Note(tx))
 	if peers != nil {
-		mux.Handle(taxiiAPIRoot+federation.PeerPath, route.Note(federation.NewServer(peers, taxiiAPIRoot+federation.PeerPath, log)))
+		ps := federation.NewServer(peers, taxiiAPIRoot+federation.PeerPath, log)
+		if aud != nil && aud.key != nil {
+			ps.Audit = aud.peerLog()
+		}
+		mux.Handle(taxiiAPIRoot+federation.PeerPath, route.Note(ps))
 	}
 	mux.Handle("/", route.Note(pages))
 	var h http.Handler = mux
@@ -174,7 +178,7 @@ func serve(ctx context.Context, e *env, o serveFlags, s liaison.Store, keyDir st
 		pulled := make(chan struct{})
 		go func() {
 			defer close(pulled)
-			(&federation.Puller{Store: peers, Log: e.log}).Run(pctx, o.peerInterval)
+			(&federation.Puller{Store: peers, Log: e.log, Witness: aud.witness()}).Run(pctx, o.peerInterval)
 		}()
 		defer func() { stopPulls(); <-pulled }()
 	}
