@@ -108,7 +108,7 @@ func LoadWitnessKey(dir string) (*WitnessKey, error) {
 	if len(lines) != 2 {
 		return nil, fmt.Errorf("audit: %s holds %d lines, want the private key and the verifier key", path, len(lines))
 	}
-	parts := strings.Split(lines[0], "+")
+	parts := strings.SplitN(lines[0], "+", 5)
 	if len(parts) != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" {
 		return nil, fmt.Errorf("audit: %s: the first line is not a witness private key", path)
 	}
@@ -187,7 +187,7 @@ func (v cosignVerifier) Verify(msg, sig []byte) bool {
 // NewCosignatureVerifier reads a witness's public key (a C2SP vkey of
 // type 0x04, as `liaison audit key --witness` prints it).
 func NewCosignatureVerifier(vkey string) (note.Verifier, error) {
-	parts := strings.Split(vkey, "+")
+	parts := strings.SplitN(vkey, "+", 3)
 	if len(parts) != 3 || !validKeyName(parts[0]) {
 		return nil, fmt.Errorf("witness key %q is not NAME+HASH+KEY", vkey)
 	}

@@ -77,7 +77,7 @@ func checkCosignature(t *testing.T, msg []byte, name string, pub ed25519.PublicK
 // witnessPub reads the public key out of a vkey, as a client configured
 // with it would.
 func witnessPub(t *testing.T, vkey string) (string, ed25519.PublicKey) {
-	parts := strings.Split(vkey, "+")
+	parts := strings.SplitN(vkey, "+", 3)
 	raw, err := base64.StdEncoding.DecodeString(parts[2])
 	if err != nil || len(raw) != 33 || raw[0] != 0x04 {
 		t.Fatalf("witness vkey %q", vkey)
