@@ -84,7 +84,11 @@ func newHandler(s liaison.Store, peers liaison.PeerService, office liaison.Organ
 		MaxContentLength: maxBody,
 		Logger:           log,
 	})
-	pages, err := web.NewServer(web.Services{Store: s, Consultations: s, Decisions: s, Peers: peers}, authn, web.Config{Office: office, TAXIIPath: taxiiDiscovery, APIRoot: taxiiAPIRoot, Logger: log, Decay: d, MaxUpload: maxBody - 1<<20})
+	svc := web.Services{Store: s, Consultations: s, Decisions: s, Peers: peers}
+	if aud != nil {
+		svc.Audit = aud.db
+	}
+	pages, err := web.NewServer(svc, authn, web.Config{Office: office, TAXIIPath: taxiiDiscovery, APIRoot: taxiiAPIRoot, Logger: log, Decay: d, MaxUpload: maxBody - 1<<20})
 	if err != nil {
 		return nil, err
 	}
