@@ -145,4 +145,3 @@ func (*peerCheckpointCmd) run(ctx context.Context, e *env, st *storeFlags, args 
 		return err
 	})
 }
-
