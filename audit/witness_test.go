@@ -85,13 +85,6 @@ func witnessPub(t *testing.T, vkey string) (string, ed25519.PublicKey) {
 	return parts[0], ed25519.PublicKey(raw[1:])
 }
 
-func bodyOf(msg []byte) (size int64, root []byte) {
-	lines := strings.Split(string(msg), "\n")
-	size, _ = strconv.ParseInt(lines[1], 10, 64)
-	root, _ = base64.StdEncoding.DecodeString(lines[2])
-	return size, root
-}
-
 // TestWitnessDetectsTruncation: a peer cosigns the office's checkpoints
 // as they grow (each step proved consistent, the proofs checked again
 // here independently); then the newest entries are truncated in the
