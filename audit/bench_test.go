@@ -92,3 +92,51 @@ func BenchmarkAppend(b *testing.B) {
 func backendsB(b *testing.B) dbStore {
 	return openSQLiteB(b)
 }
+
+// BenchmarkIngest writes envelopes of 1,000 new indicators through the
+// store itself and through the auditing store, whose appender competes
+// for the same writer: go test -bench Ingest -benchtime 20x ./audit
+func BenchmarkIngest(b *testing.B) {
+	for _, audited := range []bool{false, true} {
+		name := map[bool]string{false: "plain", true: "audited"}[audited]
+		b.Run(name, func(b *testing.B) {
+			s := backendsB(b)
+			ctx := context.Background()
+			if err := s.CreateOrganisation(ctx, liaison.Organisation{Code: "USA", Name: "United States", Kind: liaison.Ally}); err != nil {
+				b.Fatal(err)
+			}
+			usa := liaison.Principal{Name: "usa", Org: "USA", Roles: []liaison.Role{liaison.RoleAnalyst}}
+			if err := s.CreateUser(ctx, &usa, ""); err != nil {
+				b.Fatal(err)
+			}
+			coll := liaison.Collection{Title: "Shared", Topic: liaison.TopicCyber, Read: []string{"ALL"}, Write: []string{"ALL"}}
+			if err := s.CreateCollection(ctx, &coll); err != nil {
+				b.Fatal(err)
+			}
+			var st liaison.Store = s
+			var l *audit.Log
+			if audited {
+				l = audit.New(s.DB(), audit.Options{Logger: quiet()})
+				st = audit.NewStore(s, l)
+			}
+			day := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+			n := 0
+			for b.Loop() {
+				cs := make([]liaison.Candidate, 1000)
+				for j := range cs {
+					cs[j] = candidate(fmt.Sprintf("indicator--%08d-2222-4222-8222-222222222222", n), day)
+					n++
+				}
+				if _, err := st.AddObjects(ctx, usa, coll.ID, cs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if l != nil {
+				if err := l.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "objects/s")
+		})
+	}
+}

@@ -82,3 +82,56 @@ func FuzzEncode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCosignature: a witness key and a cosigned note from a peer never
+// panic the logging office, and a cosignature that verifies covers the
+// note's body: it does not verify for another.
+func FuzzCosignature(f *testing.F) {
+	k, err := audit.CreateKey(f.TempDir(), audit.OriginFor("NATO-LO-FUZZ"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	wk, err := audit.CreateWitnessKey(f.TempDir(), "liaison/W/witness")
+	if err != nil {
+		f.Fatal(err)
+	}
+	signed, err := note.Sign(&note.Note{Text: "liaison/NATO-LO-FUZZ/audit\n3\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"}, k.Signer)
+	if err != nil {
+		f.Fatal(err)
+	}
+	n, err := note.Open(signed, note.VerifierList(k.Verifier))
+	if err != nil {
+		f.Fatal(err)
+	}
+	cosigned, err := note.Sign(n, wk.Cosigner())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(wk.VerifierKey, cosigned)
+	f.Add("liaison/W/witness+00000000+BA==", signed)
+	f.Add("", []byte(""))
+	f.Fuzz(func(t *testing.T, vkey string, msg []byte) {
+		v, err := audit.NewCosignatureVerifier(vkey)
+		if err != nil {
+			return
+		}
+		got, err := note.Open(msg, note.VerifierList(k.Verifier, v))
+		if err != nil {
+			return
+		}
+		for _, s := range got.Sigs {
+			if s.Name != v.Name() || s.Hash != v.KeyHash() {
+				continue
+			}
+			// The cosignature covers the body: another body fails.
+			changed := append([]byte("x"), msg...)
+			if again, err := note.Open(changed, note.VerifierList(k.Verifier, v)); err == nil {
+				for _, s2 := range again.Sigs {
+					if s2.Name == v.Name() && s2.Hash == v.KeyHash() {
+						t.Fatalf("a cosignature of %q verifies for a changed body", got.Text)
+					}
+				}
+			}
+		}
+	})
+}

@@ -41,9 +41,16 @@ func Paths(next http.Handler) http.Handler {
 }
 
 // CheckpointHandler serves the newest signed checkpoint, as a C2SP signed
-// note (text/plain), for GET /audit/checkpoint; 404 before the first.
+// note (text/plain), for GET /audit/checkpoint, to the office's admins
+// only; 404 before the first. The tree size is a count of the office's
+// activity, so anyone else is answered as for a path that does not exist
+// (peers that witness the log read it on the peer endpoint).
 func CheckpointHandler(db core.DB, log interface{ Error(string, ...any) }) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := liaison.PrincipalFrom(r.Context()); !ok || !p.HasRole(liaison.RoleAdmin) {
+			http.NotFound(w, r)
+			return
+		}
 		c, err := Latest(r.Context(), db)
 		var le *liaison.Error
 		switch {

@@ -48,6 +48,7 @@ type Log struct {
 	unsigned   bool // entries appended since the last checkpoint
 	appended   int64
 	failures   int64
+	reads      readCost // of the read entries appended
 }
 
 // New starts a log over db's audit tables.
@@ -101,15 +102,19 @@ func (l *Log) Record(e Entry) {
 	}
 }
 
-// Stats are the log's counts since it started.
-type Stats struct{ Appended, Failures int64 }
+// Stats are the log's counts since it started: entries appended, append
+// attempts that failed, and of the read entries appended, how many,
+// their leaves' bytes and the versions they name.
+type Stats struct {
+	Appended, Failures               int64
+	ReadEntries, ReadBytes, ReadRefs int64
+}
 
-// Stats returns how many entries were appended and how many append
-// attempts failed.
+// Stats returns the log's counts.
 func (l *Log) Stats() Stats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return Stats{Appended: l.appended, Failures: l.failures}
+	return Stats{Appended: l.appended, Failures: l.failures, ReadEntries: l.reads.entries, ReadBytes: l.reads.bytes, ReadRefs: l.reads.refs}
 }
 
 // Close appends what is queued, signs a last checkpoint and stops.
@@ -190,10 +195,20 @@ func (l *Log) appendBatch(batch []Entry) error {
 	// The caller's context is gone by now: the append is the log's own.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	return inTx(ctx, l.db, true, func(tx core.Tx) error {
-		_, err := appendEntries(tx, batch)
+	var rc readCost
+	err := inTx(ctx, l.db, true, func(tx core.Tx) error {
+		rc = readCost{}
+		_, err := appendEntries(tx, batch, &rc)
 		return err
 	})
+	if err == nil {
+		l.mu.Lock()
+		l.reads.entries += rc.entries
+		l.reads.bytes += rc.bytes
+		l.reads.refs += rc.refs
+		l.mu.Unlock()
+	}
+	return err
 }
 
 func (l *Log) sign() error {

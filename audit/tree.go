@@ -88,10 +88,15 @@ func headSize(tx core.Tx) (int64, error) {
 	return n, nil
 }
 
+// readCost is what the read entries of a batch cost: how many, their
+// leaves' bytes and the versions (refs) they name.
+type readCost struct{ entries, bytes, refs int64 }
+
 // appendEntries appends the entries as leaves in one transaction: their
 // rows, their object refs, the tree's new hashes and the new size. It
-// sets each entry's Index and returns the new tree size.
-func appendEntries(tx core.Tx, entries []Entry) (int64, error) {
+// sets each entry's Index and returns the new tree size, adding to rc
+// (when not nil) the cost of the read entries.
+func appendEntries(tx core.Tx, entries []Entry, rc *readCost) (int64, error) {
 	n, err := lockHead(tx)
 	if err != nil {
 		return 0, err
@@ -104,6 +109,11 @@ func appendEntries(tx core.Tx, entries []Entry) (int64, error) {
 		data, err := e.Encode()
 		if err != nil {
 			return 0, err
+		}
+		if rc != nil && e.Action == ActionRead {
+			rc.entries++
+			rc.bytes += int64(len(data))
+			rc.refs += int64(len(e.Refs))
 		}
 		hs, err := tlog.StoredHashesForRecordHash(n, tlog.RecordHash(data), r)
 		if err != nil {

@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -50,13 +51,17 @@ const verifyChunk = 256
 // entries must be numbered 0, 1, … with none missing, as many as the
 // head says. Then every stored checkpoint's signature is checked with v,
 // its root hash against the tree recomputed from the leaves, and its
-// consistency with the next checkpoint by a consistency proof. It
-// returns an error only when the store cannot be read.
-func Verify(ctx context.Context, db core.DB, v note.Verifier) (Report, error) {
+// consistency with the next checkpoint by a consistency proof, and the
+// cosignatures of the witnesses whose keys are pinned. Each of witnessed
+// is a checkpoint a witness cosigned (as `liaison peer checkpoint` prints
+// it at the witness): its root must be that of the entries as stored, so
+// truncating the newest entries together with their checkpoints shows.
+// It returns an error only when the store cannot be read.
+func Verify(ctx context.Context, db core.DB, v note.Verifier, witnessed ...[]byte) (Report, error) {
 	var rep Report
 	err := inTx(ctx, db, false, func(tx core.Tx) error {
 		rep = Report{}
-		return verifyTx(ctx, tx, v, &rep)
+		return verifyTx(ctx, tx, v, witnessed, &rep)
 	})
 	return rep, err
 }
@@ -74,7 +79,7 @@ type storedEntry struct {
 	data                         []byte
 }
 
-func verifyTx(ctx context.Context, tx core.Tx, v note.Verifier, rep *Report) error {
+func verifyTx(ctx context.Context, tx core.Tx, v note.Verifier, witnessed [][]byte, rep *Report) error {
 	head, err := headSize(tx)
 	if err != nil {
 		return err
@@ -155,7 +160,46 @@ func verifyTx(ctx context.Context, tx core.Tx, v note.Verifier, rep *Report) err
 	if !broken && head != next {
 		rep.fail(min(head, next), -1, "the head records %d entries but the store holds %d: entries from %d on are %s", head, next, min(head, next), map[bool]string{true: "missing", false: "not in the tree"}[head > next])
 	}
-	return verifyCheckpoints(tx, v, next, memReader, rep)
+	if err := verifyCheckpoints(tx, v, next, memReader, rep); err != nil {
+		return err
+	}
+	return verifyWitnessed(v, witnessed, next, memReader, rep)
+}
+
+// verifyWitnessed checks checkpoints that witnesses cosigned against the
+// tree recomputed from the n entries stored.
+func verifyWitnessed(v note.Verifier, witnessed [][]byte, n int64, r tlog.HashReader, rep *Report) error {
+	for i, msg := range witnessed {
+		c, err := OpenCheckpoint(msg, v)
+		if err != nil {
+			rep.fail(-1, -1, "witnessed checkpoint %d: %v", i+1, err)
+			continue
+		}
+		by := "a witness"
+		if nn, err := note.Open(msg, note.VerifierList(v)); err == nil && len(nn.UnverifiedSigs) > 0 {
+			var names []string
+			for _, s := range nn.UnverifiedSigs {
+				when := ""
+				if t, err := CosignatureTime(s.Base64); err == nil {
+					when = " at " + t.Format("2006-01-02T15:04:05Z")
+				}
+				names = append(names, s.Name+when)
+			}
+			by = strings.Join(names, ", ")
+		}
+		if c.Size > n {
+			rep.fail(n, c.Size, "the checkpoint of size %d cosigned by %s is not covered: the store holds only %d entries: entries %d to %d were deleted", c.Size, by, n, n, c.Size-1)
+			continue
+		}
+		root, err := tlog.TreeHash(c.Size, r)
+		if err != nil {
+			return fmt.Errorf("audit verify: root at size %d: %w", c.Size, err)
+		}
+		if root != c.Root {
+			rep.fail(0, c.Size, "the checkpoint of size %d cosigned by %s has another root hash than the entries as stored: entries before %d were changed, inserted or deleted", c.Size, by, c.Size)
+		}
+	}
+	return nil
 }
 
 // checkEntry checks an entry's index columns and refs against its leaf,
@@ -308,6 +352,11 @@ func verifyCheckpoints(tx core.Tx, v note.Verifier, n int64, r tlog.HashReader, 
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("audit verify: read checkpoints: %w", err)
 	}
+	cosigners, names, err := cosignersOf(tx)
+	if err != nil {
+		return err
+	}
+	known := note.VerifierList(append([]note.Verifier{v}, cosigners...)...)
 	var prev *Checkpoint
 	goodSize := int64(0) // the largest size whose root matched the entries
 	for _, s := range all {
@@ -316,6 +365,14 @@ func verifyCheckpoints(tx core.Tx, v note.Verifier, n int64, r tlog.HashReader, 
 		if err != nil {
 			rep.fail(-1, s.size, "checkpoint of size %d: %v", s.size, err)
 			continue
+		}
+		if _, err := note.Open([]byte(s.note), known); err != nil {
+			var bad *note.InvalidSignatureError
+			who := ""
+			if errors.As(err, &bad) {
+				who = " of witness " + names[bad.Name] + " (" + bad.Name + ")"
+			}
+			rep.fail(-1, s.size, "checkpoint of size %d: a cosignature%s does not verify: %v", s.size, who, err)
 		}
 		if c.Size != s.size {
 			rep.fail(-1, s.size, "checkpoint stored at size %d is signed for size %d", s.size, c.Size)

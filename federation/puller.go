@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/audit"
 	"liaison/stix"
 )
 
@@ -32,6 +34,10 @@ type Puller struct {
 	Client   *http.Client // nil: a client with a 1 minute timeout
 	Log      *slog.Logger // nil: slog.Default()
 	PageSize int          // 0: 1000
+	// Witness, when set, cosigns each peer's audit checkpoint after a
+	// successful sync (package audit; a peer it does not witness is
+	// skipped).
+	Witness *audit.Witness
 }
 
 // Report is what one sync of a peer did.
@@ -41,6 +47,10 @@ type Report struct {
 	Present  int
 	Rejected int
 	Changes  int
+	// Witness is why witnessing the peer's audit log failed after the
+	// sync: empty when it did not fail. A fork or a rollback wraps
+	// audit.ErrAlarm; either way the objects synced stand.
+	Witness error
 }
 
 func (p *Puller) client() *http.Client {
@@ -79,6 +89,15 @@ func (p *Puller) Sync(ctx context.Context, name string) (Report, error) {
 		return Report{}, err
 	}
 	rep, err := p.sync(ctx, pp)
+	if err == nil && p.Witness != nil {
+		if rep.Witness = p.Witness.Witness(ctx, pp.Name, peerLog{p, pp}); rep.Witness != nil {
+			level := slog.LevelWarn
+			if errors.Is(rep.Witness, audit.ErrAlarm) {
+				level = slog.LevelError
+			}
+			p.log().Log(ctx, level, "federation: witnessing the peer's audit log failed", "peer", pp.Name, "err", rep.Witness)
+		}
+	}
 	note := ""
 	if err != nil {
 		note = err.Error()
@@ -214,37 +233,58 @@ func version(i int, raw json.RawMessage, f Fact) liaison.PeerVersion {
 // get fetches one resource of the peer endpoint into out, with a clear
 // error for each way it can fail.
 func (p *Puller) get(ctx context.Context, pp liaison.PeerPull, path string, q url.Values, out any) (http.Header, error) {
-	base := strings.TrimSuffix(pp.URL, "/") + "/" + PeerPath
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path+"?"+q.Encode(), nil)
+	body, hdr, err := p.do(ctx, pp, http.MethodGet, path, q, nil)
 	if err != nil {
-		return nil, fmt.Errorf("peer %s: URL %s: %w", pp.Name, pp.URL, err)
-	}
-	req.Header.Set("Authorization", "Bearer "+pp.Token)
-	req.Header.Set("Accept", MediaType)
-	resp, err := p.client().Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("peer %s at %s is unreachable: %w", pp.Name, pp.URL, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-	if err != nil {
-		return nil, fmt.Errorf("peer %s: reading %s: %w", pp.Name, path, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e Error
-		_ = json.Unmarshal(body, &e)
-		switch resp.StatusCode {
-		case http.StatusUnauthorized:
-			return nil, fmt.Errorf("peer %s refused the token (401 %s): the grant was removed or the token is wrong; ask %s's operator for a new one (liaison peer allow)", pp.Name, e.Title, pp.Name)
-		case http.StatusNotFound:
-			return nil, fmt.Errorf("peer %s: %s is not there or not pulled by this office (404 %s)", pp.Name, path, e.Title)
-		}
-		return nil, fmt.Errorf("peer %s: %s answered %d %s", pp.Name, path, resp.StatusCode, e.Title)
+		return nil, err
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return nil, fmt.Errorf("peer %s: %s is not the peer endpoint's JSON: %w", pp.Name, path, err)
 	}
-	return resp.Header, nil
+	return hdr, nil
+}
+
+// do makes one request of the peer endpoint and returns the body of a
+// 2xx answer; any other is an error saying what it means.
+func (p *Puller) do(ctx context.Context, pp liaison.PeerPull, method, path string, q url.Values, send []byte) ([]byte, http.Header, error) {
+	base := strings.TrimSuffix(pp.URL, "/") + "/" + PeerPath
+	u := base + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	var rd io.Reader
+	if send != nil {
+		rd = bytes.NewReader(send)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("peer %s: URL %s: %w", pp.Name, pp.URL, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+pp.Token)
+	req.Header.Set("Accept", MediaType)
+	if send != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := p.client().Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("peer %s at %s is unreachable: %w", pp.Name, pp.URL, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return nil, nil, fmt.Errorf("peer %s: reading %s: %w", pp.Name, path, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		var e Error
+		_ = json.Unmarshal(body, &e)
+		switch resp.StatusCode {
+		case http.StatusUnauthorized:
+			return nil, nil, fmt.Errorf("peer %s refused the token (401 %s): the grant was removed or the token is wrong; ask %s's operator for a new one (liaison peer allow)", pp.Name, e.Title, pp.Name)
+		case http.StatusNotFound:
+			return nil, nil, fmt.Errorf("peer %s: %s is not there or not pulled by this office (404 %s)", pp.Name, path, e.Title)
+		}
+		return nil, nil, fmt.Errorf("peer %s: %s answered %d %s", pp.Name, path, resp.StatusCode, e.Title)
+	}
+	return body, resp.Header, nil
 }
 
 // Run pulls from every configured peer every interval until ctx ends. A

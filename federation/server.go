@@ -81,6 +81,9 @@ func fact(v liaison.PeerVersion) Fact {
 
 // Server serves the peer endpoint. Mount it at {root}peer/.
 type Server struct {
+	// Audit, when set, serves this office's audit log to the peers that
+	// witness it (witness.go).
+	Audit  AuditLog
 	store  liaison.PeerService
 	prefix string // the path it is mounted at, ending in /
 	log    *slog.Logger
@@ -134,9 +137,10 @@ func write(w http.ResponseWriter, status int, body any) {
 }
 
 // ServeHTTP answers GET {prefix}collections/, {prefix}collections/{id}/objects/
-// and {prefix}changes/, for a peer token only.
+// and {prefix}changes/, and the witness resources {prefix}audit/…, for a
+// peer token only.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
+	if r.Method != http.MethodGet && !(r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/audit/cosignature")) {
 		w.Header().Set("Allow", "GET")
 		write(w, http.StatusMethodNotAllowed, Error{Title: "the peer endpoint answers GET only", HTTPStatus: "405"})
 		return
@@ -152,6 +156,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	path := strings.TrimPrefix(r.URL.Path, s.prefix)
+	if s.serveAudit(w, r, peer, path) {
+		return
+	}
 	q := r.URL.Query()
 	limit := 0
 	if l := q.Get("limit"); l != "" {

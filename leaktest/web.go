@@ -60,8 +60,12 @@ type webBrowser struct {
 // browserFor returns r's browser, signed in; nil for a principal who
 // cannot sign in (no token: not a user of the hub).
 func browserFor(e *Env, r *User) *webBrowser {
-	ws := webServerFor(e)
-	v := e.Extra("web-browser-"+r.Name, func() any {
+	return browserOn(e, r, webServerFor(e), "web-browser-")
+}
+
+// browserOn is browserFor on the server ws, kept under key+name.
+func browserOn(e *Env, r *User, ws *webServer, key string) *webBrowser {
+	v := e.Extra(key+r.Name, func() any {
 		jar, _ := cookiejar.New(nil)
 		b := &webBrowser{ws: ws, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 		if r.Token == "" {

@@ -215,5 +215,16 @@ func TestBrowserAccessibility(t *testing.T) {
 	run(signedOut)
 	b.signIn("kor", "kor-password")
 	run(signedIn)
-	t.Logf("%d pages checked with axe-core %s in %s", len(signedOut)+len(signedIn), axeVersion, time.Since(start).Round(time.Millisecond))
+	// An officer: the audit page, and who received the object.
+	officer := []check{
+		{"audit page", "/audit", []string{"input#au-principal", "input#au-org", "input#au-object", "select#au-action", "input#au-since", "button"}, nil},
+		{"an object with who received it", "/collections/" + l.cyber.ID + "/objects/" + l.indA, nil, nil},
+	}
+	b.open("/")
+	b.click(`form[action="/signout"] button`)
+	b.signIn("usa", "usa-password")
+	run(officer)
+	b.open("/audit")
+	b.shot("audit", 1400)
+	t.Logf("%d pages checked with axe-core %s in %s", len(signedOut)+len(signedIn)+len(officer), axeVersion, time.Since(start).Round(time.Millisecond))
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"liaison"
+	"liaison/audit"
 	"liaison/auth"
 )
 
@@ -170,12 +171,16 @@ func (b *tab) fits(width int64, where string) {
 func browserOffice(t *testing.T) (*library, string) {
 	l := newLibrary(t, 30)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s, err := NewServer(Services{Store: l.store, Consultations: l.store, Decisions: l.store}, auth.New(l.store, auth.Options{Logger: logger}),
+	// Audited as serve wires it: the audit page and "Who received this".
+	al := audit.New(l.store.DB(), audit.Options{FlushEvery: 10 * time.Millisecond, Logger: logger})
+	t.Cleanup(func() { al.Close() })
+	st := audit.NewStore(l.store, al)
+	s, err := NewServer(Services{Store: st, Consultations: st, Decisions: st, Audit: l.store.DB()}, auth.New(st, auth.Options{Logger: logger}),
 		Config{Logger: logger, Office: liaison.Organisation{Code: "NATO-LO-TOKYO", Name: "NATO Liaison Office Tokyo", Kind: liaison.NATOBody}, TAXIIPath: "/taxii2/", APIRoot: "/taxii2/tokyo/"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(s)
+	srv := httptest.NewServer(audit.Paths(s))
 	t.Cleanup(srv.Close)
 	return l, srv.URL
 }

@@ -34,6 +34,10 @@ type objectView struct {
 	MoreLink bool       // more links than the page lists
 	Score    *scoreView // for an indicator: its decay score (web/score.go)
 	Graph    graphView
+	// Received is "Who received this", from the audit (web/audit.go),
+	// shown when ShowReceived.
+	Received     []receiptView
+	ShowReceived bool
 }
 
 // whoView is "who can read this, and why": the audience in three groups
@@ -187,6 +191,11 @@ func (s *Server) object(p *page) error {
 	}
 	if err := s.explain(p, c, shown, &ov); err != nil {
 		return err
+	}
+	if !capped {
+		if ov.Received, ov.ShowReceived, err = s.whoReceived(p, shown.ID, vs); err != nil {
+			return err
+		}
 	}
 	return p.render(http.StatusOK, "object.html", ov.Title, "objects", ov)
 }

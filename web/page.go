@@ -38,6 +38,7 @@ type view struct {
 	Banner    banner
 	Zone      string
 	Data      any
+	Audit     bool // the audit page exists
 }
 
 // pageHandler is a page: it renders through p.render, or returns an error
@@ -177,7 +178,7 @@ func (p *page) render(status int, name, title, nav string, data any) error {
 	if err != nil {
 		return err
 	}
-	v := view{Title: title, Office: p.s.cfg.Office, Principal: p.p, Nav: nav, Banner: b, Zone: p.zone.String(), Data: data}
+	v := view{Title: title, Office: p.s.cfg.Office, Principal: p.p, Nav: nav, Banner: b, Zone: p.zone.String(), Data: data, Audit: p.s.audit != nil}
 	if p.sess != nil {
 		v.CSRF = p.sess.csrf
 	}

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"liaison"
+	"liaison/audit"
 )
 
 // The peers page: for admins, each peer office that pulls from here, and
@@ -19,6 +21,7 @@ type peersView struct {
 
 type grantView struct {
 	Name, Serves, Created string
+	Witness               string // what it cosigned of this office's log; empty: it does not witness it
 }
 
 type pullView struct {
@@ -27,6 +30,9 @@ type pullView struct {
 	ChangeSeq                                  int64
 	Collections                                []pullCollView
 	Rejects                                    []liaison.PeerReject
+	// The witness state of the peer's audit log (package audit).
+	Witnessed                     bool
+	Cosigned, WitnessError, Alarm string
 }
 
 type pullCollView struct {
@@ -55,10 +61,32 @@ func (s *Server) peersPage(p *page) error {
 	if err != nil {
 		return err
 	}
+	witnessed := map[string]audit.Witnessed{}
+	witnesses := map[string]audit.WitnessOf{}
+	if s.audit != nil {
+		ws, err := audit.WitnessedPeers(ctx, s.audit)
+		if err != nil {
+			return err
+		}
+		for _, w := range ws {
+			witnessed[w.Peer] = w
+		}
+		of, err := audit.WitnessesOf(ctx, s.audit)
+		if err != nil {
+			return err
+		}
+		for _, w := range of {
+			witnesses[w.Peer] = w
+		}
+	}
 	now := s.cfg.Now()
 	var v peersView
 	for _, g := range grants {
-		v.Grants = append(v.Grants, grantView{Name: g.Name, Serves: strings.Join(g.Serves, ", "), Created: stampOr(g.Created, "-")})
+		gv := grantView{Name: g.Name, Serves: strings.Join(g.Serves, ", "), Created: stampOr(g.Created, "-")}
+		if w, ok := witnesses[g.Name]; ok {
+			gv.Witness = fmt.Sprintf("cosigned size %d at %s", w.LastSize, stampOr(w.Last, "-"))
+		}
+		v.Grants = append(v.Grants, gv)
 	}
 	for _, pl := range pulls {
 		pv := pullView{Name: pl.Name, URL: pl.URL, LastOK: stampOr(pl.LastOK, "never"), LastTry: stampOr(pl.LastTry, "never"),
@@ -73,6 +101,16 @@ func (s *Server) peersPage(p *page) error {
 		for _, c := range pl.Collections {
 			k := cur[c.Remote]
 			pv.Collections = append(pv.Collections, pullCollView{Remote: c.Remote, Local: c.Local, Cursor: stampOr(k.After, "from the start"), Received: k.Received})
+		}
+		if w, ok := witnessed[pl.Name]; ok {
+			pv.Witnessed, pv.WitnessError = true, w.Error
+			pv.Cosigned = "nothing yet"
+			if w.Size > 0 {
+				pv.Cosigned = fmt.Sprintf("its checkpoint of size %d, at %s", w.Size, stampOr(w.Seen, "-"))
+			}
+			if w.Alarm != "" {
+				pv.Alarm = w.Alarm + " (raised " + stampOr(w.AlarmAt, "-") + "; nothing more is cosigned for it)"
+			}
 		}
 		v.Pulls = append(v.Pulls, pv)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"liaison"
+	"liaison/audit"
 	"liaison/auth"
 	"liaison/sqlite"
 )
@@ -50,7 +51,25 @@ func TestPeersPage(t *testing.T) {
 	if _, err := st.ReceivePeerPage(ctx, "brussels", coll.ID, []liaison.PeerVersion{bad}, bad.DateAdded); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := NewServer(Services{Store: st, Consultations: st, Decisions: st, Peers: st}, auth.New(st, auth.Options{Logger: logger}), Config{Logger: logger})
+	// This office witnesses brussels' audit log, which showed a rollback.
+	k, err := audit.CreateKey(t.TempDir(), audit.OriginFor("BRUSSELS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.SetWitnessed(ctx, st.DB(), "brussels", k.VerifierKey); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := st.DB().Begin(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(`UPDATE audit_witnessed SET size = 700, seen_us = 1, alarm = 'rollback: it serves a checkpoint of size 551', alarm_us = 2 WHERE peer = 'brussels'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewServer(Services{Store: st, Consultations: st, Decisions: st, Peers: st, Audit: st.DB()}, auth.New(st, auth.Options{Logger: logger}), Config{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +80,8 @@ func TestPeersPage(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("admin: %d\n%s", code, body)
 	}
-	for _, want := range []string{"brussels", "is unreachable: connection refused", "1 failure in a row", "it has no pattern", "vienna", "NATO", `href="/peers"`} {
+	for _, want := range []string{"brussels", "is unreachable: connection refused", "1 failure in a row", "it has no pattern", "vienna", "NATO", `href="/peers"`,
+		"witnessed: cosigned its checkpoint of size 700", `role="alert"><strong>Alarm: rollback: it serves a checkpoint of size 551`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the peers page lacks %q", want)
 		}

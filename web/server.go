@@ -13,6 +13,7 @@ import (
 
 	"liaison"
 	"liaison/auth"
+	"liaison/core"
 	"liaison/internal/httpguard"
 	"liaison/internal/route"
 	"liaison/match"
@@ -52,6 +53,10 @@ type Services struct {
 	Decisions     liaison.DecisionService
 	// Peers, when set, gives admins the peers page (federation).
 	Peers liaison.PeerService
+	// Audit, when set, is the store's audit log (package audit): the
+	// audit page, "Who received this" on the object page, and the
+	// witness state on the peers page.
+	Audit core.DB
 }
 
 // Server is the http.Handler for the pages and the JSON API.
@@ -60,6 +65,7 @@ type Server struct {
 	consult  liaison.ConsultationService
 	decide   liaison.DecisionService
 	peers    liaison.PeerService // nil: no peers page
+	audit    core.DB             // nil: no audit page
 	auth     *auth.Authenticator
 	cfg      Config
 	pages    map[string]*template.Template // by file name, each with the layout
@@ -100,7 +106,7 @@ func NewServer(svc Services, authn *auth.Authenticator, cfg Config) (*Server, er
 		return nil, err
 	}
 	s := &Server{
-		store: svc.Store, consult: svc.Consultations, decide: svc.Decisions, peers: svc.Peers, auth: authn, cfg: cfg, log: cfg.Logger,
+		store: svc.Store, consult: svc.Consultations, decide: svc.Decisions, peers: svc.Peers, audit: svc.Audit, auth: authn, cfg: cfg, log: cfg.Logger,
 		pages: pages, sessions: newSessions(cfg.SessionIdle, cfg.SessionLifetime, cfg.Now),
 		mux: http.NewServeMux(),
 	}
@@ -134,6 +140,9 @@ func (s *Server) routes() {
 	s.plannerRoutes()
 	if s.peers != nil {
 		s.handle("GET /peers", s.signedIn(s.peersPage))
+	}
+	if s.audit != nil {
+		s.handle("GET /audit", s.signedIn(s.auditPage))
 	}
 	s.handle("GET /healthz", http.HandlerFunc(s.healthz))
 	s.handle("GET /assets/{name}", http.HandlerFunc(s.asset))

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"liaison"
 	"liaison/audit"
 	"liaison/core"
+	"liaison/federation"
 )
 
 // failure is a command's finding that something is wrong (audit verify
@@ -33,6 +35,8 @@ type auditing struct {
 	store liaison.Store
 	log   *audit.Log
 	db    core.DB
+	key   *audit.Key        // signs this office's checkpoints
+	wkey  *audit.WitnessKey // cosigns the checkpoints of the peers it pulls from
 }
 
 // storeDB is a store that hands out its transactions: both stores do.
@@ -61,11 +65,28 @@ func startAudit(e *env, s liaison.Store, keyDir string, office liaison.Organisat
 	if created {
 		e.log.Warn("made a new audit signing key: the store had none", "file", keyDir+"/"+audit.KeyFile, "key", k.VerifierKey)
 	}
+	wk, created, err := audit.EnsureWitnessKey(keyDir, audit.WitnessNameFor(office.Code))
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		e.log.Info("made the witness key this office cosigns its peers' audit checkpoints with", "file", keyDir+"/"+audit.WitnessKeyFile, "key", wk.VerifierKey)
+	}
 	l := audit.New(db, audit.Options{Key: k, Logger: e.log})
-	return &auditing{store: audit.NewStore(s, l), log: l, db: db}, nil
+	return &auditing{store: audit.NewStore(s, l), log: l, db: db, key: k, wkey: wk}, nil
 }
 
-// routes adds the checkpoint endpoint, for signed-in principals, and
+// peerLog is the audit log as the peer endpoint serves it to witnesses.
+func (a *auditing) peerLog() federation.AuditLog {
+	return audit.PeerLog{DB: a.db, Key: a.key}
+}
+
+// witness cosigns the checkpoints of the peers this office pulls from.
+func (a *auditing) witness() *audit.Witness {
+	return &audit.Witness{DB: a.db, Key: a.wkey}
+}
+
+// routes adds the checkpoint endpoint, for admins (audit.CheckpointHandler), and
 // marks each request's path for the audit.
 func (a *auditing) routes(mux *http.ServeMux, authed func(http.Handler) http.Handler, log interface{ Error(string, ...any) }) {
 	mux.Handle("GET /audit/checkpoint", authed(audit.CheckpointHandler(a.db, log)))
@@ -126,11 +147,26 @@ func auditVerifier(st *storeFlags, vkey string) (note.Verifier, error) {
 	return k.Verifier, nil
 }
 
-type auditKeyCmd struct{ noFlags }
+type auditKeyCmd struct{ witness bool }
+
+func (o *auditKeyCmd) declare(fs *flag.FlagSet) {
+	fs.BoolVar(&o.witness, "witness", false, "print instead the public key this office cosigns its peers' checkpoints with (a C2SP cosignature key)")
+}
 
 func (o *auditKeyCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
 	if len(args) != 0 {
 		return usagef("takes no arguments")
+	}
+	if o.witness {
+		wk, err := audit.LoadWitnessKey(st.data)
+		if errors.Is(err, audit.ErrNoKey) {
+			return usagef("no witness key in %s: 'liaison serve' and 'liaison peer sync' make one there", st.data)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout, wk.VerifierKey)
+		return nil
 	}
 	k, err := audit.LoadKey(st.data)
 	if errors.Is(err, audit.ErrNoKey) {
@@ -143,10 +179,14 @@ func (o *auditKeyCmd) run(ctx context.Context, e *env, st *storeFlags, args []st
 	return nil
 }
 
-type auditVerifyCmd struct{ key string }
+type auditVerifyCmd struct {
+	key       string
+	witnessed listFlag
+}
 
 func (o *auditVerifyCmd) declare(fs *flag.FlagSet) {
 	fs.StringVar(&o.key, "key", "", "the office's public key (as 'liaison audit key' prints it); default: the key file in --data")
+	fs.Var(&o.witnessed, "witnessed", "a file holding a checkpoint of this office that a peer cosigned (as 'liaison peer checkpoint' prints it at the peer); the entries as stored must still make it; repeatable, comma-separated")
 }
 
 func (o *auditVerifyCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
@@ -157,8 +197,16 @@ func (o *auditVerifyCmd) run(ctx context.Context, e *env, st *storeFlags, args [
 	if err != nil {
 		return err
 	}
+	var witnessed [][]byte
+	for _, f := range o.witnessed {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return usagef("--witnessed: %v", err)
+		}
+		witnessed = append(witnessed, b)
+	}
 	return auditOpen(ctx, e, st, func(db core.DB) error {
-		rep, err := audit.Verify(ctx, db, v)
+		rep, err := audit.Verify(ctx, db, v, witnessed...)
 		if err != nil {
 			return err
 		}
@@ -173,7 +221,10 @@ func (o *auditVerifyCmd) run(ctx context.Context, e *env, st *storeFlags, args [
 		if !rep.OK() {
 			first := rep.Problems[0]
 			where := fmt.Sprintf("entry %d", first.Entry)
-			if first.Entry < 0 {
+			switch {
+			case first.Entry < 0 && first.Checkpoint < 0:
+				where = "a witnessed checkpoint"
+			case first.Entry < 0:
 				where = fmt.Sprintf("the checkpoint of size %d", first.Checkpoint)
 			}
 			return failure{fmt.Sprintf("the audit log fails verification (%d problems); the first is at %s", len(rep.Problems), where)}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -97,10 +98,15 @@ func TestAuditEndToEnd(t *testing.T) {
 	if code, _ := get("/audit/checkpoint", "", ""); code != 401 {
 		t.Fatalf("the checkpoint without signing in: %d, want 401", code)
 	}
+	// Only admins read the checkpoint (its size counts the office's
+	// activity); anyone else finds no such page.
+	if code, b := get("/audit/checkpoint", "kor-analyst", "kor-analyst-demo"); code != 404 || !bytes.Equal(b, []byte("404 page not found\n")) {
+		t.Fatalf("the checkpoint for an analyst: %d %q, want the 404 of a path that does not exist", code, b)
+	}
 	// The first batch is signed as soon as it is appended.
 	var note []byte
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		code, b := get("/audit/checkpoint", "kor-analyst", "kor-analyst-demo")
+		code, b := get("/audit/checkpoint", "admin", "admin-demo")
 		if code == 200 {
 			note = b
 			break

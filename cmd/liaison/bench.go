@@ -213,8 +213,15 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 			n := l.Stats()
 			st.Appended += n.Appended
 			st.Failures += n.Failures
+			st.ReadEntries += n.ReadEntries
+			st.ReadBytes += n.ReadBytes
+			st.ReadRefs += n.ReadRefs
 		}
 		fmt.Fprintf(e.stderr, "audit: %d entries appended (%d append attempts failed)\n", st.Appended, st.Failures)
+		if st.ReadEntries > 0 && st.ReadRefs > 0 {
+			fmt.Fprintf(e.stderr, "audit: %d read entries, %.0f bytes of leaf each, %.0f bytes per 1,000 versions served (plus one index row a version)\n",
+				st.ReadEntries, float64(st.ReadBytes)/float64(st.ReadEntries), float64(st.ReadBytes)/float64(st.ReadRefs)*1000)
+		}
 	}
 	if o.duration > 0 {
 		objects := o.objects

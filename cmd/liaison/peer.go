@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/audit"
 	"liaison/federation"
 )
 
@@ -154,6 +156,10 @@ func (*peerStatusCmd) run(ctx context.Context, e *env, st *storeFlags, args []st
 		if err != nil {
 			return err
 		}
+		witnessed, witnesses, err := witnessState(ctx, ps)
+		if err != nil {
+			return err
+		}
 		found := false
 		now := time.Now()
 		for _, g := range grants {
@@ -162,6 +168,9 @@ func (*peerStatusCmd) run(ctx context.Context, e *env, st *storeFlags, args []st
 			}
 			found = true
 			fmt.Fprintf(e.stdout, "peer %s pulls from here, serving %s (granted %s)\n", g.Name, strings.Join(g.Serves, ", "), stampOr(g.Created, "-"))
+			if w, ok := witnesses[g.Name]; ok {
+				fmt.Fprintf(e.stdout, "  witnesses this office's audit log: cosigned size %d at %s (key %s)\n", w.LastSize, stampOr(w.Last, "-"), w.Key)
+			}
 		}
 		for _, p := range pulls {
 			if len(args) == 1 && p.Name != args[0] {
@@ -188,6 +197,7 @@ func (*peerStatusCmd) run(ctx context.Context, e *env, st *storeFlags, args []st
 				k := cur[c.Remote]
 				fmt.Fprintf(e.stdout, "  collection %s -> %s: cursor %s, %d received\n", c.Remote, c.Local, stampOr(k.After, "start"), k.Received)
 			}
+			printWitnessed(e, witnessed[p.Name])
 			if len(p.Rejects) > 0 {
 				fmt.Fprintf(e.stdout, "  rejected objects (latest %d):\n", len(p.Rejects))
 				for _, r := range p.Rejects {
@@ -209,7 +219,11 @@ func (*peerSyncCmd) run(ctx context.Context, e *env, st *storeFlags, args []stri
 		return usagef("want the peer's NAME")
 	}
 	return withPeers(ctx, e, st, func(ps liaison.PeerService) error {
-		p := &federation.Puller{Store: ps, Log: e.log}
+		w, err := commandWitness(ps, st)
+		if err != nil {
+			return err
+		}
+		p := &federation.Puller{Store: ps, Log: e.log, Witness: w}
 		start := time.Now()
 		rep, err := p.Sync(ctx, args[0])
 		if err != nil {
@@ -217,6 +231,12 @@ func (*peerSyncCmd) run(ctx context.Context, e *env, st *storeFlags, args []stri
 		}
 		fmt.Fprintf(e.stdout, "synced %s in %s: %d page(s), %d written, %d present already, %d rejected, %d change(s) applied\n",
 			args[0], time.Since(start).Round(time.Millisecond), rep.Pages, rep.Written, rep.Present, rep.Rejected, rep.Changes)
+		if rep.Witness != nil {
+			if errors.Is(rep.Witness, audit.ErrAlarm) {
+				return failure{"ALARM " + rep.Witness.Error()}
+			}
+			fmt.Fprintf(e.stdout, "witnessing %s failed: %s\n", args[0], oneLine(rep.Witness.Error(), ""))
+		}
 		return nil
 	})
 }

@@ -84,14 +84,22 @@ func newHandler(s liaison.Store, peers liaison.PeerService, office liaison.Organ
 		MaxContentLength: maxBody,
 		Logger:           log,
 	})
-	pages, err := web.NewServer(web.Services{Store: s, Consultations: s, Decisions: s, Peers: peers}, authn, web.Config{Office: office, TAXIIPath: taxiiDiscovery, APIRoot: taxiiAPIRoot, Logger: log, Decay: d, MaxUpload: maxBody - 1<<20})
+	svc := web.Services{Store: s, Consultations: s, Decisions: s, Peers: peers}
+	if aud != nil {
+		svc.Audit = aud.db
+	}
+	pages, err := web.NewServer(svc, authn, web.Config{Office: office, TAXIIPath: taxiiDiscovery, APIRoot: taxiiAPIRoot, Logger: log, Decay: d, MaxUpload: maxBody - 1<<20})
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/taxii2/", route.Note(tx))
 	if peers != nil {
-		mux.Handle(taxiiAPIRoot+federation.PeerPath, route.Note(federation.NewServer(peers, taxiiAPIRoot+federation.PeerPath, log)))
+		ps := federation.NewServer(peers, taxiiAPIRoot+federation.PeerPath, log)
+		if aud != nil && aud.key != nil {
+			ps.Audit = aud.peerLog()
+		}
+		mux.Handle(taxiiAPIRoot+federation.PeerPath, route.Note(ps))
 	}
 	mux.Handle("/", route.Note(pages))
 	var h http.Handler = mux
@@ -174,7 +182,7 @@ func serve(ctx context.Context, e *env, o serveFlags, s liaison.Store, keyDir st
 		pulled := make(chan struct{})
 		go func() {
 			defer close(pulled)
-			(&federation.Puller{Store: peers, Log: e.log}).Run(pctx, o.peerInterval)
+			(&federation.Puller{Store: peers, Log: e.log, Witness: aud.witness()}).Run(pctx, o.peerInterval)
 		}()
 		defer func() { stopPulls(); <-pulled }()
 	}
