@@ -1,0 +1,86 @@
+package liaison
+
+import (
+	"time"
+	"unicode/utf8"
+)
+
+// DirectoryChange is one change to the directory, proposed and not yet
+// made: the effect preview weighs it (DirectoryService.PreviewDirectory).
+// Exactly one field is set.
+type DirectoryChange struct {
+	// Organisation adds an organisation, or, when its code is on the hub
+	// already, replaces that organisation's name and time zone.
+	Organisation *Organisation
+	// Community adds an operator community, or, when it exists, replaces
+	// its members.
+	Community *Community
+	// Agreement adds an agreement (ID 0), or replaces the one with its ID
+	// (for example to end it).
+	Agreement *Agreement
+}
+
+// OrgEffect is what one organisation would gain and lose under a change:
+// how many stored object versions it may read now (Before), how many it
+// would read after the change (After), and how many of those it would
+// gain or lose. A version is counted once per collection that holds it.
+type OrgEffect struct {
+	Org                       string
+	Before, After, Gain, Lose int64
+}
+
+// DirectoryEffect is the effect preview of a DirectoryChange: for every
+// organisation on the hub before or after it, sorted by code, what it
+// would gain and lose; and how many stored versions were weighed.
+type DirectoryEffect struct {
+	Versions int64
+	Orgs     []OrgEffect
+}
+
+// Changed reports whether any organisation would gain or lose anything.
+func (e DirectoryEffect) Changed() bool {
+	for _, o := range e.Orgs {
+		if o.Gain != 0 || o.Lose != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// ObjectiveProgress is one record of progress on an objective of a
+// programme (Agreement.Objectives[Objective]): how far along it is, in
+// percent, with a note, by whom and when. The latest record of an
+// objective is its standing.
+type ObjectiveProgress struct {
+	ID        int64
+	Agreement int64
+	Objective int // index into the programme's Objectives
+	Percent   int // 0 to 100
+	Note      string
+	By        string // the user who recorded it
+	At        time.Time
+}
+
+// MaxProgressNote is the longest note of a progress record, in characters.
+const MaxProgressNote = 2000
+
+// Validate checks the record's own fields; whether the programme and its
+// objective exist is the store's check.
+func (p ObjectiveProgress) Validate() error {
+	if p.Agreement <= 0 {
+		return Errorf(EINVALID, "agreement: want the id of a programme, such as 3")
+	}
+	if p.Objective < 0 {
+		return Errorf(EINVALID, "objective: want the number of one of the programme's objectives, from 1")
+	}
+	if p.Percent < 0 || p.Percent > 100 {
+		return Errorf(EINVALID, "percent: want a whole number from 0 to 100, not %d", p.Percent)
+	}
+	if n := utf8.RuneCountInString(p.Note); n > MaxProgressNote {
+		return Errorf(EINVALID, "note: want at most %d characters, not %d", MaxProgressNote, n)
+	}
+	if !utf8.ValidString(p.Note) {
+		return Errorf(EINVALID, "note: want text (UTF-8)")
+	}
+	return nil
+}
