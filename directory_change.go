@@ -1,23 +1,76 @@
 package liaison
 
 import (
+	"context"
 	"time"
 	"unicode/utf8"
 )
 
+// ChangeKind says which directory change a DirectoryChange is.
+type ChangeKind string
+
+// The directory changes, each one method of DirectoryService.
+const (
+	AddOrganisation     ChangeKind = "add-organisation"      // CreateOrganisation
+	UpdateOrganisation  ChangeKind = "update-organisation"   // UpdateOrganisation: name and time zone
+	AddCommunity        ChangeKind = "add-community"         // CreateCommunity
+	SetCommunityMembers ChangeKind = "set-community-members" // SetCommunityMembers
+	AddAgreement        ChangeKind = "add-agreement"         // CreateAgreement
+	UpdateAgreement     ChangeKind = "update-agreement"      // UpdateAgreement, for example to end it
+)
+
 // DirectoryChange is one change to the directory, proposed and not yet
-// made: the effect preview weighs it (DirectoryService.PreviewDirectory).
-// Exactly one field is set.
+// made: the effect preview weighs it (DirectoryService.PreviewDirectory)
+// and Make makes it, so what is previewed is what is made. Kind says which
+// change it is; the field it needs is set (Organisation for the
+// organisation kinds, Community for the community kinds, Agreement for
+// the agreement kinds).
 type DirectoryChange struct {
-	// Organisation adds an organisation, or, when its code is on the hub
-	// already, replaces that organisation's name and time zone.
+	Kind         ChangeKind
 	Organisation *Organisation
-	// Community adds an operator community, or, when it exists, replaces
-	// its members.
-	Community *Community
-	// Agreement adds an agreement (ID 0), or replaces the one with its ID
-	// (for example to end it).
-	Agreement *Agreement
+	Community    *Community
+	Agreement    *Agreement
+}
+
+// Check reports EINVALID unless the kind is known and its field is set.
+func (c DirectoryChange) Check() error {
+	var field string
+	var set bool
+	switch c.Kind {
+	case AddOrganisation, UpdateOrganisation:
+		field, set = "organisation", c.Organisation != nil
+	case AddCommunity, SetCommunityMembers:
+		field, set = "community", c.Community != nil
+	case AddAgreement, UpdateAgreement:
+		field, set = "agreement", c.Agreement != nil
+	default:
+		return Errorf(EINVALID, "change: kind %q is unknown: want add-organisation, update-organisation, add-community, set-community-members, add-agreement or update-agreement", c.Kind)
+	}
+	if !set {
+		return Errorf(EINVALID, "change: %s needs its %s", c.Kind, field)
+	}
+	return nil
+}
+
+// Make makes the change through s, with the method its kind names.
+func (c DirectoryChange) Make(ctx context.Context, s DirectoryService) error {
+	if err := c.Check(); err != nil {
+		return err
+	}
+	switch c.Kind {
+	case AddOrganisation:
+		return s.CreateOrganisation(ctx, *c.Organisation)
+	case UpdateOrganisation:
+		return s.UpdateOrganisation(ctx, *c.Organisation)
+	case AddCommunity:
+		return s.CreateCommunity(ctx, *c.Community)
+	case SetCommunityMembers:
+		return s.SetCommunityMembers(ctx, c.Community.Name, c.Community.Members)
+	case AddAgreement:
+		return s.CreateAgreement(ctx, c.Agreement)
+	default:
+		return s.UpdateAgreement(ctx, *c.Agreement)
+	}
 }
 
 // OrgEffect is what one organisation would gain and lose under a change:

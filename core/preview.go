@@ -51,55 +51,66 @@ func checkOrgUpdate(d *liaison.Directory, org liaison.Organisation) error {
 // changed returns the directory tables of snap with c applied, refusing
 // c as the change itself would be refused.
 func changed(snap *DirSnapshot, d *liaison.Directory, c liaison.DirectoryChange) (*DirSnapshot, error) {
-	n := 0
-	for _, set := range []bool{c.Organisation != nil, c.Community != nil, c.Agreement != nil} {
-		if set {
-			n++
-		}
-	}
-	if n != 1 {
-		return nil, liaison.Errorf(liaison.EINVALID, "change: want exactly one of an organisation, a community or an agreement, not %d", n)
+	if err := c.Check(); err != nil {
+		return nil, err
 	}
 	out := &DirSnapshot{Version: snap.Version + 1, Orgs: slices.Clone(snap.Orgs), Communities: slices.Clone(snap.Communities), Agreements: slices.Clone(snap.Agreements)}
-	switch {
-	case c.Organisation != nil:
+	switch c.Kind {
+	case liaison.AddOrganisation, liaison.UpdateOrganisation:
 		org := *c.Organisation
 		if err := org.Validate(); err != nil {
 			return nil, err
 		}
-		if i := slices.IndexFunc(out.Orgs, func(x liaison.Organisation) bool { return x.Code == org.Code }); i >= 0 {
+		if c.Kind == liaison.UpdateOrganisation {
 			if err := checkOrgUpdate(d, org); err != nil {
 				return nil, err
 			}
+			i := slices.IndexFunc(out.Orgs, func(x liaison.Organisation) bool { return x.Code == org.Code })
 			out.Orgs[i] = org
 			break
+		}
+		if _, ok := d.Organisation(org.Code); ok {
+			return nil, liaison.Errorf(liaison.ECONFLICT, "organisation %s exists already", org.Code)
 		}
 		if d.HasCommunity(org.Code) {
 			return nil, liaison.Errorf(liaison.ECONFLICT, "%s is already the name of a community", org.Code)
 		}
 		out.Orgs = append(out.Orgs, org)
-	case c.Community != nil:
+	case liaison.AddCommunity, liaison.SetCommunityMembers:
 		cm := *c.Community
+		if c.Kind == liaison.SetCommunityMembers && liaison.IsBuiltinCommunity(cm.Name) {
+			return nil, liaison.Errorf(liaison.EINVALID, "community %s is built in and follows membership by itself", cm.Name)
+		}
 		if err := cm.Validate(); err != nil {
 			return nil, err
 		}
-		if err := checkMembers(d, cm); err != nil {
-			return nil, err
-		}
-		if i := slices.IndexFunc(out.Communities, func(x liaison.Community) bool { return x.Name == cm.Name }); i >= 0 {
+		i := slices.IndexFunc(out.Communities, func(x liaison.Community) bool { return x.Name == cm.Name })
+		if c.Kind == liaison.SetCommunityMembers {
+			if i < 0 {
+				return nil, liaison.NotFound("community", cm.Name)
+			}
+			if err := checkMembers(d, cm); err != nil {
+				return nil, err
+			}
 			out.Communities[i] = cm
 			break
+		}
+		if d.HasCommunity(cm.Name) {
+			return nil, liaison.Errorf(liaison.ECONFLICT, "community %s exists already", cm.Name)
 		}
 		if _, ok := d.Organisation(cm.Name); ok {
 			return nil, liaison.Errorf(liaison.ECONFLICT, "%s is already the code of an organisation", cm.Name)
 		}
+		if err := checkMembers(d, cm); err != nil {
+			return nil, err
+		}
 		out.Communities = append(out.Communities, cm)
-	case c.Agreement != nil:
+	case liaison.AddAgreement, liaison.UpdateAgreement:
 		a := *c.Agreement
 		if err := checkAgreement(d, a); err != nil {
 			return nil, err
 		}
-		if a.ID == 0 {
+		if c.Kind == liaison.AddAgreement {
 			a.ID = -1 // not stored: no id of its own yet
 			out.Agreements = append(out.Agreements, a)
 			break

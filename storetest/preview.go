@@ -105,18 +105,18 @@ func testPreviewDirectory(t *testing.T, open Opener) {
 		}
 	}
 	kor := liaison.Agreement{Partner: "KOR", Kind: liaison.SecurityAgreement, Name: "NATO-Korea", MaxClassification: liaison.NATORestricted}
-	check("agreement for KOR", liaison.DirectoryChange{Agreement: &kor}, func() { w.must(w.s.CreateAgreement(ctx, &kor)) })
+	check("agreement for KOR", liaison.DirectoryChange{Kind: liaison.AddAgreement, Agreement: &kor}, func() { w.must(w.s.CreateAgreement(ctx, &kor)) })
 	ended := kor
 	ended.Until = start
-	check("KOR's agreement ended", liaison.DirectoryChange{Agreement: &ended}, func() { w.must(w.s.UpdateAgreement(ctx, ended)) })
+	check("KOR's agreement ended", liaison.DirectoryChange{Kind: liaison.UpdateAgreement, Agreement: &ended}, func() { w.must(w.s.UpdateAgreement(ctx, ended)) })
 	members := liaison.Community{Name: "QUAD", Members: []string{"USA", "AUS", "KOR"}}
-	check("QUAD's members", liaison.DirectoryChange{Community: &members}, func() { w.must(w.s.SetCommunityMembers(ctx, "QUAD", members.Members)) })
+	check("QUAD's members", liaison.DirectoryChange{Kind: liaison.SetCommunityMembers, Community: &members}, func() { w.must(w.s.SetCommunityMembers(ctx, "QUAD", members.Members)) })
 	wide := liaison.Community{Name: "WIDE", Members: []string{"QUAD", "FRA"}}
-	check("a new community", liaison.DirectoryChange{Community: &wide}, func() { w.must(w.s.CreateCommunity(ctx, wide)) })
+	check("a new community", liaison.DirectoryChange{Kind: liaison.AddCommunity, Community: &wide}, func() { w.must(w.s.CreateCommunity(ctx, wide)) })
 	deu := liaison.Organisation{Code: "DEU", Name: "Germany", Kind: liaison.Ally, TimeZone: "Europe/Berlin"}
-	check("a new ally", liaison.DirectoryChange{Organisation: &deu}, func() { w.must(w.s.CreateOrganisation(ctx, deu)) })
+	check("a new ally", liaison.DirectoryChange{Kind: liaison.AddOrganisation, Organisation: &deu}, func() { w.must(w.s.CreateOrganisation(ctx, deu)) })
 	renamed := liaison.Organisation{Code: "FRA", Name: "French Republic", Kind: liaison.Ally, TimeZone: "Europe/Paris"}
-	check("a new name", liaison.DirectoryChange{Organisation: &renamed}, func() { w.must(w.s.UpdateOrganisation(ctx, renamed)) })
+	check("a new name", liaison.DirectoryChange{Kind: liaison.UpdateOrganisation, Organisation: &renamed}, func() { w.must(w.s.UpdateOrganisation(ctx, renamed)) })
 
 	for _, tc := range []struct {
 		name   string
@@ -124,15 +124,19 @@ func testPreviewDirectory(t *testing.T, open Opener) {
 		change liaison.DirectoryChange
 		code   string
 	}{
-		{"an analyst", w.user["USA"], liaison.DirectoryChange{Agreement: &kor}, liaison.EFORBIDDEN},
-		{"an officer", liaison.Principal{Name: "o", Org: "NATO-IS", Roles: []liaison.Role{liaison.RoleOfficer}}, liaison.DirectoryChange{Agreement: &kor}, liaison.EFORBIDDEN},
+		{"an analyst", w.user["USA"], liaison.DirectoryChange{Kind: liaison.AddAgreement, Agreement: &kor}, liaison.EFORBIDDEN},
+		{"an officer", liaison.Principal{Name: "o", Org: "NATO-IS", Roles: []liaison.Role{liaison.RoleOfficer}}, liaison.DirectoryChange{Kind: liaison.AddAgreement, Agreement: &kor}, liaison.EFORBIDDEN},
 		{"an analyst, nothing to weigh", w.user["JPN"], liaison.DirectoryChange{}, liaison.EFORBIDDEN},
 		{"no change", admin, liaison.DirectoryChange{}, liaison.EINVALID},
-		{"two changes", admin, liaison.DirectoryChange{Agreement: &kor, Community: &wide}, liaison.EINVALID},
-		{"no such agreement", admin, liaison.DirectoryChange{Agreement: &liaison.Agreement{ID: 999, Partner: "KOR", Kind: liaison.SecurityAgreement, MaxClassification: liaison.NATOSecret}}, liaison.ENOTFOUND},
-		{"an ally's agreement", admin, liaison.DirectoryChange{Agreement: &liaison.Agreement{Partner: "FRA", Kind: liaison.SecurityAgreement, MaxClassification: liaison.NATOSecret}}, liaison.EINVALID},
-		{"a kind changed", admin, liaison.DirectoryChange{Organisation: &liaison.Organisation{Code: "JPN", Name: "Japan", Kind: liaison.Ally}}, liaison.EINVALID},
-		{"an unknown member", admin, liaison.DirectoryChange{Community: &liaison.Community{Name: "QUAD", Members: []string{"XYZ"}}}, liaison.EINVALID},
+		{"no field", admin, liaison.DirectoryChange{Kind: liaison.AddCommunity, Agreement: &kor}, liaison.EINVALID},
+		{"an organisation taken", admin, liaison.DirectoryChange{Kind: liaison.AddOrganisation, Organisation: &renamed}, liaison.ECONFLICT},
+		{"no such organisation", admin, liaison.DirectoryChange{Kind: liaison.UpdateOrganisation, Organisation: &liaison.Organisation{Code: "XYZ", Name: "x", Kind: liaison.Ally}}, liaison.ENOTFOUND},
+		{"no such community", admin, liaison.DirectoryChange{Kind: liaison.SetCommunityMembers, Community: &liaison.Community{Name: "NONE", Members: []string{"USA"}}}, liaison.ENOTFOUND},
+		{"a community taken", admin, liaison.DirectoryChange{Kind: liaison.AddCommunity, Community: &members}, liaison.ECONFLICT},
+		{"no such agreement", admin, liaison.DirectoryChange{Kind: liaison.UpdateAgreement, Agreement: &liaison.Agreement{ID: 999, Partner: "KOR", Kind: liaison.SecurityAgreement, MaxClassification: liaison.NATOSecret}}, liaison.ENOTFOUND},
+		{"an ally's agreement", admin, liaison.DirectoryChange{Kind: liaison.AddAgreement, Agreement: &liaison.Agreement{Partner: "FRA", Kind: liaison.SecurityAgreement, MaxClassification: liaison.NATOSecret}}, liaison.EINVALID},
+		{"a kind changed", admin, liaison.DirectoryChange{Kind: liaison.UpdateOrganisation, Organisation: &liaison.Organisation{Code: "JPN", Name: "Japan", Kind: liaison.Ally}}, liaison.EINVALID},
+		{"an unknown member", admin, liaison.DirectoryChange{Kind: liaison.SetCommunityMembers, Community: &liaison.Community{Name: "QUAD", Members: []string{"XYZ"}}}, liaison.EINVALID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := w.s.PreviewDirectory(ctx, tc.reader, tc.change)
@@ -142,8 +146,8 @@ func testPreviewDirectory(t *testing.T, open Opener) {
 }
 
 func orgOf(c liaison.DirectoryChange) string {
-	if c.Organisation != nil && c.Organisation.Code == "DEU" {
-		return "DEU"
+	if c.Kind == liaison.AddOrganisation {
+		return c.Organisation.Code
 	}
 	return ""
 }
