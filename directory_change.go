@@ -76,7 +76,9 @@ func (c DirectoryChange) Make(ctx context.Context, s DirectoryService) error {
 // OrgEffect is what one organisation would gain and lose under a change:
 // how many stored object versions it may read now (Before), how many it
 // would read after the change (After), and how many of those it would
-// gain or lose. A version is counted once per collection that holds it.
+// gain or lose. A version is counted once per collection that holds it,
+// however many instances of it the collection holds (a reader reads it
+// when they may read any).
 type OrgEffect struct {
 	Org                       string
 	Before, After, Gain, Lose int64

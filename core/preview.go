@@ -132,9 +132,9 @@ type side struct {
 	labels map[int64]liaison.Audience
 }
 
-// label returns the audience of the stored label id under the side's
+// label returns the audience of the stored label under the side's
 // directory.
-func (s *side) label(tx Tx, l storedLabel) (liaison.Audience, error) {
+func (s *side) label(l storedLabel) (liaison.Audience, error) {
 	if a, ok := s.labels[l.id]; ok {
 		return a, nil
 	}
@@ -181,24 +181,30 @@ func (c counter) of(org string) *liaison.OrgEffect {
 }
 
 // PreviewDirectory weighs a directory change without making it: for each
-// organisation, how many stored versions it may read under the directory
-// now and how many it would read after the change (each collection's
-// read list, then the label's audience by Directory.AudienceOf, then rule
-// 9 for relationships and sightings against their ends' readers). Both
-// sides are computed the same way, so the difference is the change's
-// alone. Admins only.
+// organisation, how many stored versions it reads now and how many it
+// would read after the change. "Now" is what the store enforces: each
+// version's stored audience within its collection's read list, with the
+// shadow rule, exactly as the read filter applies them. "After" is
+// computed as a recompute would: the read list under the changed
+// directory, then the label's audience by Directory.AudienceOf, then rule
+// 9 for relationships and sightings against their ends' readers. Admins
+// only.
 //
-// Memory stays bounded whatever the store holds: versions other than
-// relationships are counted by one GROUP BY on (collection, label), and
-// relationships are read in batches of previewBatch with the versions of
-// their ends. Rule 9 is applied one link deep: an end that is itself a
-// relationship counts with its own label's audience (an upper bound), so
-// for chains of links the preview may count a little more than the
-// recompute will settle.
+// Memory stays bounded whatever the store holds: plain versions are
+// counted by one GROUP BY on (collection, label, audience), and
+// relationships and shadow instances are read in batches of previewBatch
+// with the versions of their ends; only links that are themselves ends
+// of links (chains, which are few) are remembered for the whole run. A
+// cycle of links is cut where it closes, at the label's audience: there
+// the preview may count a gain that the recompute's fixpoint narrows.
 func (o *Office) PreviewDirectory(ctx context.Context, reader liaison.Principal, c liaison.DirectoryChange) (liaison.DirectoryEffect, error) {
 	var eff liaison.DirectoryEffect
 	if !reader.HasRole(liaison.RoleAdmin) {
 		return eff, liaison.Errorf(liaison.EFORBIDDEN, "the effect preview is for the office's admins")
+	}
+	// "Now" is the stored audiences: right for this instant first.
+	if err := o.Freshen(ctx); err != nil {
+		return eff, err
 	}
 	err := o.inRead(ctx, "PreviewDirectory", func(tx Tx) error {
 		now := o.Clock()
@@ -215,7 +221,7 @@ func (o *Office) PreviewDirectory(ctx context.Context, reader liaison.Principal,
 		if err != nil {
 			return err
 		}
-		p := &preview{tx: tx, ctx: ctx, count: counter{}, labels: map[int64]storedLabel{},
+		p := &preview{tx: tx, ctx: ctx, o: o, count: counter{}, labels: map[int64]storedLabel{}, linkMemo: map[string]liaison.Audience{}, busy: map[string]bool{},
 			before: &side{w: o.newWrite(ctx, tx, now, before), labels: map[int64]liaison.Audience{}},
 			after:  &side{w: o.newWrite(ctx, tx, now, afterSnap.Directory(now)), labels: map[int64]liaison.Audience{}}}
 		if err := p.run(); err != nil {
@@ -242,10 +248,23 @@ func (o *Office) PreviewDirectory(ctx context.Context, reader liaison.Principal,
 type preview struct {
 	tx            Tx
 	ctx           context.Context
+	o             *Office
 	before, after *side
 	labels        map[int64]storedLabel
 	count         counter
 	versions      int64
+	linkMemo      map[string]liaison.Audience // readers after the change of links that are ends
+	busy          map[string]bool             // links whose readers are being computed
+}
+
+// prow is one stored version as the preview weighs it.
+type prow struct {
+	vid            int64
+	coll, id       string
+	version, added int64
+	label, aud     int64
+	ends           []string
+	shadow         bool
 }
 
 func (p *preview) run() error {
@@ -260,151 +279,278 @@ func (p *preview) run() error {
 	if err != nil {
 		return fmt.Errorf("preview: labels: %w", err)
 	}
-	// Versions other than links: their label's audience, counted per
-	// collection and label.
+	// Plain versions (not links, not shadow instances): counted per
+	// collection, label and stored audience.
 	type group struct {
-		coll  string
-		label int64
-		n     int64
+		coll       string
+		label, aud int64
+		n          int64
 	}
 	var groups []group
 	err = eachRow(p.tx, func(rows Rows) error {
 		var g group
-		if err := rows.Scan(&g.coll, &g.label, &g.n); err != nil {
+		if err := rows.Scan(&g.coll, &g.label, &g.aud, &g.n); err != nil {
 			return err
 		}
 		groups = append(groups, g)
 		return nil
-	}, `SELECT collection, label_id, count(*) FROM versions WHERE ends = '' GROUP BY collection, label_id`)
+	}, `SELECT collection, label_id, audience_id, count(*) FROM versions WHERE ends = '' AND shadow = 0 GROUP BY collection, label_id, audience_id`)
 	if err != nil {
 		return fmt.Errorf("preview: versions: %w", err)
 	}
 	for _, g := range groups {
-		b, a, err := p.audiences(g.coll, g.label)
+		b, err := p.now(g.coll, g.aud)
+		if err != nil {
+			return err
+		}
+		a, err := p.computed(g.coll, g.label)
 		if err != nil {
 			return err
 		}
 		p.count.add(b, a, g.n)
 		p.versions += g.n
 	}
-	// Links, a batch at a time.
-	for after := int64(0); ; {
-		if err := p.ctx.Err(); err != nil {
-			return err
+	// Links, then versions with several instances, a batch at a time.
+	for _, step := range []func(int64) (int64, int, error){p.links, p.shadows} {
+		for after := int64(0); ; {
+			if err := p.ctx.Err(); err != nil {
+				return err
+			}
+			last, n, err := step(after)
+			if err != nil {
+				return fmt.Errorf("preview: %w", err)
+			}
+			if n == 0 {
+				break
+			}
+			after = last
 		}
-		last, n, err := p.links(after)
-		if err != nil {
-			return fmt.Errorf("preview: relationships: %w", err)
-		}
-		if n == 0 {
-			return nil
-		}
-		after = last
 	}
+	return nil
 }
 
-// audiences returns who may read a version of label in coll before and
-// after the change, before rule 9: the collection's readers ∩ the
-// label's audience.
-func (p *preview) audiences(coll string, label int64) (liaison.Audience, liaison.Audience, error) {
+// now returns who reads a version with the stored audience aud in coll
+// now: the collection's readers ∩ the audience.
+func (p *preview) now(coll string, aud int64) (liaison.Audience, error) {
+	a, err := p.o.Audience(p.tx, aud)
+	if err != nil {
+		return nil, err
+	}
+	rd, err := p.before.w.readers(coll)
+	if err != nil {
+		return nil, err
+	}
+	return rd.Intersect(a), nil
+}
+
+// computed returns who would read a version of label in coll after the
+// change, before rule 9: the collection's readers ∩ the label's audience.
+func (p *preview) computed(coll string, label int64) (liaison.Audience, error) {
 	l, ok := p.labels[label]
 	if !ok {
-		return nil, nil, fmt.Errorf("preview: label %d is missing", label)
+		return nil, fmt.Errorf("preview: label %d is missing", label)
 	}
-	var out [2]liaison.Audience
-	for i, s := range []*side{p.before, p.after} {
-		la, err := s.label(p.tx, l)
-		if err != nil {
-			return nil, nil, err
-		}
-		rd, err := s.w.readers(coll)
-		if err != nil {
-			return nil, nil, err
-		}
-		out[i] = rd.Intersect(la)
+	la, err := p.after.label(l)
+	if err != nil {
+		return nil, err
 	}
-	return out[0], out[1], nil
+	rd, err := p.after.w.readers(coll)
+	if err != nil {
+		return nil, err
+	}
+	return rd.Intersect(la), nil
 }
 
-// links counts one batch of relationship versions after vid, and returns
-// the last vid and how many it counted.
-func (p *preview) links(after int64) (int64, int, error) {
-	type link struct {
-		vid   int64
-		coll  string
-		label int64
-		ends  []string
+// after is computed with rule 9 against the ends' readers after the
+// change (readers, which must hold every stored end of r).
+func (p *preview) afterAudience(r prow, readers map[string]liaison.Audience) (liaison.Audience, error) {
+	a, err := p.computed(r.coll, r.label)
+	if err != nil {
+		return nil, err
 	}
-	var batch []link
-	err := eachRow(p.tx, func(rows Rows) error {
-		var l link
-		var ends string
-		if err := rows.Scan(&l.vid, &l.coll, &l.label, &ends); err != nil {
-			return err
+	for _, e := range r.ends {
+		if rd, ok := readers[e]; ok {
+			a = a.Intersect(rd)
 		}
-		l.ends = strings.Split(ends, ",")
-		batch = append(batch, l)
-		return nil
-	}, `SELECT vid, collection, label_id, ends FROM versions WHERE ends != '' AND vid > ? ORDER BY vid LIMIT ?`, after, previewBatch)
-	if err != nil || len(batch) == 0 {
-		return after, 0, err
 	}
+	return a, nil
+}
+
+const prowCols = `vid, collection, id, version_us, date_added_us, label_id, audience_id, ends, shadow`
+
+func scanProw(rows Rows) (prow, error) {
+	var r prow
+	var ends string
+	var shadow int64
+	if err := rows.Scan(&r.vid, &r.coll, &r.id, &r.version, &r.added, &r.label, &r.aud, &ends, &shadow); err != nil {
+		return r, err
+	}
+	if ends != "" {
+		r.ends = strings.Split(ends, ",")
+	}
+	r.shadow = shadow != 0
+	return r, nil
+}
+
+// pair is who reads a stored version now and who would after.
+func (p *preview) pair(r prow, readers map[string]liaison.Audience) (liaison.Audience, liaison.Audience, error) {
+	b, err := p.now(r.coll, r.aud)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := p.afterAudience(r, readers)
+	return b, a, err
+}
+
+// readersOf returns the readers after the change of every end of rows.
+func (p *preview) readersOf(rows []prow) (map[string]liaison.Audience, error) {
 	var ids []string
-	for _, l := range batch {
-		ids = append(ids, l.ends...)
+	for _, r := range rows {
+		ids = append(ids, r.ends...)
 	}
 	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	readers, err := p.endReaders(ids)
+	return p.endReaders(slices.Compact(ids))
+}
+
+// links counts one batch of the first instances of links after vid, and
+// returns the last vid and how many it read.
+func (p *preview) links(after int64) (int64, int, error) {
+	var rows []prow
+	err := eachRow(p.tx, func(rs Rows) error {
+		r, err := scanProw(rs)
+		rows = append(rows, r)
+		return err
+	}, `SELECT `+prowCols+` FROM versions WHERE ends != '' AND shadow = 0 AND vid > ? ORDER BY vid LIMIT ?`, after, previewBatch)
+	if err != nil {
+		return after, 0, fmt.Errorf("relationships: %w", err)
+	}
+	if len(rows) == 0 {
+		return after, 0, nil
+	}
+	readers, err := p.readersOf(rows)
 	if err != nil {
 		return after, 0, err
 	}
-	for _, l := range batch {
-		b, a, err := p.audiences(l.coll, l.label)
+	for _, r := range rows {
+		b, a, err := p.pair(r, readers)
 		if err != nil {
 			return after, 0, err
-		}
-		for _, e := range l.ends {
-			if rd, ok := readers[e]; ok {
-				b, a = b.Intersect(rd[0]), a.Intersect(rd[1])
-			}
 		}
 		p.count.add(b, a, 1)
 		p.versions++
 	}
-	return batch[len(batch)-1].vid, len(batch), nil
+	return rows[len(rows)-1].vid, len(rows), nil
 }
 
-// endReaders returns, for each of ids stored here, who may read it
-// somewhere before and after the change: the union over the collections
-// holding it of the collection's readers ∩ its versions' label
-// audiences.
-func (p *preview) endReaders(ids []string) (map[string][2]liaison.Audience, error) {
-	out := map[string][2]liaison.Audience{}
-	err := forChunks(ids, func(part []string) error {
-		type row struct {
-			id, coll string
-			label    int64
+// shadows counts one batch of versions stored in several instances (see
+// "Writes over hidden versions"): a reader reads such a version when it
+// may read any of its instances, and the first instance was counted
+// already on its own, so that count is replaced by the version's.
+func (p *preview) shadows(after int64) (int64, int, error) {
+	var rows []prow
+	err := eachRow(p.tx, func(rs Rows) error {
+		r, err := scanProw(rs)
+		rows = append(rows, r)
+		return err
+	}, `SELECT `+prowCols+` FROM versions WHERE shadow != 0 AND vid > ? ORDER BY vid LIMIT ?`, after, previewBatch)
+	if err != nil {
+		return after, 0, fmt.Errorf("instances: %w", err)
+	}
+	if len(rows) == 0 {
+		return after, 0, nil
+	}
+	for _, r := range rows {
+		var all []prow
+		err := eachRow(p.tx, func(rs Rows) error {
+			e, err := scanProw(rs)
+			all = append(all, e)
+			return err
+		}, `SELECT `+prowCols+` FROM versions WHERE id = ? AND collection = ? AND version_us = ? ORDER BY date_added_us`, r.id, r.coll, r.version)
+		if err != nil {
+			return after, 0, fmt.Errorf("instances: %w", err)
 		}
-		var rs []row
-		err := eachRow(p.tx, func(rows Rows) error {
-			var r row
-			if err := rows.Scan(&r.id, &r.coll, &r.label); err != nil {
-				return err
+		// The version is weighed once, with its earliest shadow instance.
+		if i := slices.IndexFunc(all, func(e prow) bool { return e.shadow }); i < 0 || all[i].vid != r.vid {
+			continue
+		}
+		readers, err := p.readersOf(all)
+		if err != nil {
+			return after, 0, err
+		}
+		var kb, ka liaison.Audience
+		for _, e := range all {
+			b, a, err := p.pair(e, readers)
+			if err != nil {
+				return after, 0, err
 			}
+			if !e.shadow {
+				p.count.add(b, a, -1)
+			}
+			kb, ka = union(kb, b), union(ka, a)
+		}
+		if kb == nil {
+			kb = liaison.Audience{}
+		}
+		if ka == nil {
+			ka = liaison.Audience{}
+		}
+		p.count.add(kb, ka, 1)
+	}
+	return rows[len(rows)-1].vid, len(rows), nil
+}
+
+// endReaders returns, for each of ids stored here, who would read it
+// somewhere after the change: the union over the collections holding it
+// of the collection's readers ∩ its versions' audiences (rule 9 applied
+// to those that are links themselves, through their own ends, to any
+// depth; a cycle is cut where it closes, at the label's audience, an
+// upper bound). The readers of links are remembered for the run: chains
+// are few.
+func (p *preview) endReaders(ids []string) (map[string]liaison.Audience, error) {
+	out := map[string]liaison.Audience{}
+	var todo []string
+	for _, id := range ids {
+		if a, ok := p.linkMemo[id]; ok {
+			out[id] = a
+		} else if !p.busy[id] {
+			todo = append(todo, id)
+		}
+	}
+	err := forChunks(todo, func(part []string) error {
+		var rs []prow
+		err := eachRow(p.tx, func(rows Rows) error {
+			r, err := scanProw(rows)
 			rs = append(rs, r)
-			return nil
-		}, `SELECT id, collection, label_id FROM versions WHERE id IN (SELECT value FROM json_each(?))`, Strings(part))
+			return err
+		}, `SELECT `+prowCols+` FROM versions WHERE id IN (SELECT value FROM json_each(?))`, Strings(part))
 		if err != nil {
 			return err
 		}
+		links := map[string]bool{}
 		for _, r := range rs {
-			b, a, err := p.audiences(r.coll, r.label)
+			if len(r.ends) > 0 {
+				links[r.id] = true
+				p.busy[r.id] = true
+			}
+		}
+		for _, r := range rs {
+			var a liaison.Audience
+			if len(r.ends) == 0 {
+				a, err = p.computed(r.coll, r.label)
+			} else {
+				var rd map[string]liaison.Audience
+				if rd, err = p.endReaders(r.ends); err == nil {
+					a, err = p.afterAudience(r, rd)
+				}
+			}
 			if err != nil {
 				return err
 			}
-			cur := out[r.id]
-			out[r.id] = [2]liaison.Audience{union(cur[0], b), union(cur[1], a)}
+			out[r.id] = union(out[r.id], a)
+		}
+		for id := range links {
+			delete(p.busy, id)
+			p.linkMemo[id] = out[id]
 		}
 		return nil
 	})
@@ -412,12 +558,9 @@ func (p *preview) endReaders(ids []string) (map[string][2]liaison.Audience, erro
 		return nil, err
 	}
 	for id, rd := range out {
-		for i := range rd {
-			if rd[i] == nil {
-				rd[i] = liaison.Audience{}
-			}
+		if rd == nil {
+			out[id] = liaison.Audience{}
 		}
-		out[id] = rd
 	}
 	return out, nil
 }
