@@ -194,9 +194,8 @@ func (c counter) of(org string) *liaison.OrgEffect {
 // counted by one GROUP BY on (collection, label, audience), and
 // relationships and shadow instances are read in batches of previewBatch
 // with the versions of their ends; only links that are themselves ends
-// of links (chains, which are few) are remembered for the whole run. A
-// cycle of links is cut where it closes, at the label's audience: there
-// the preview may count a gain that the recompute's fixpoint narrows.
+// of links (chains, which are few) are settled together, to rule 9's
+// greatest fixpoint as the recompute does, and remembered for the run.
 func (o *Office) PreviewDirectory(ctx context.Context, reader liaison.Principal, c liaison.DirectoryChange) (liaison.DirectoryEffect, error) {
 	var eff liaison.DirectoryEffect
 	if !reader.HasRole(liaison.RoleAdmin) {
@@ -217,11 +216,15 @@ func (o *Office) PreviewDirectory(ctx context.Context, reader liaison.Principal,
 			return err
 		}
 		before := snap.Directory(now)
+		if _, ok := before.Organisation(reader.Org); !ok {
+			// An admin of no organisation on the hub is nobody's admin.
+			return liaison.Errorf(liaison.EFORBIDDEN, "the effect preview is for the office's admins")
+		}
 		afterSnap, err := changed(snap, before, c)
 		if err != nil {
 			return err
 		}
-		p := &preview{tx: tx, ctx: ctx, o: o, count: counter{}, labels: map[int64]storedLabel{}, linkMemo: map[string]liaison.Audience{}, busy: map[string]bool{},
+		p := &preview{tx: tx, ctx: ctx, o: o, count: counter{}, labels: map[int64]storedLabel{}, linkMemo: map[string]liaison.Audience{},
 			before: &side{w: o.newWrite(ctx, tx, now, before), labels: map[int64]liaison.Audience{}},
 			after:  &side{w: o.newWrite(ctx, tx, now, afterSnap.Directory(now)), labels: map[int64]liaison.Audience{}}}
 		if err := p.run(); err != nil {
@@ -253,8 +256,7 @@ type preview struct {
 	labels        map[int64]storedLabel
 	count         counter
 	versions      int64
-	linkMemo      map[string]liaison.Audience // readers after the change of links that are ends
-	busy          map[string]bool             // links whose readers are being computed
+	linkMemo      map[string]liaison.Audience // readers after the change of links that are ends, settled
 }
 
 // prow is one stored version as the preview weighs it.
@@ -500,66 +502,111 @@ func (p *preview) shadows(after int64) (int64, int, error) {
 }
 
 // endReaders returns, for each of ids stored here, who would read it
-// somewhere after the change: the union over the collections holding it
-// of the collection's readers ∩ its versions' audiences (rule 9 applied
-// to those that are links themselves, through their own ends, to any
-// depth; a cycle is cut where it closes, at the label's audience, an
-// upper bound). The readers of links are remembered for the run: chains
-// are few.
+// somewhere after the change: the union over its versions of their
+// collection's readers ∩ their audience, with rule 9 for the versions
+// that are links themselves. Links reached through ends are settled
+// together to the greatest fixpoint, as the recompute does (each starts
+// at its label's audience and only narrows), and remembered for the run:
+// chains of links are few, so the memory that takes is too.
 func (p *preview) endReaders(ids []string) (map[string]liaison.Audience, error) {
 	out := map[string]liaison.Audience{}
-	var todo []string
+	rowsOf := map[string][]prow{}
+	var frontier []string
+	seen := map[string]bool{}
 	for _, id := range ids {
 		if a, ok := p.linkMemo[id]; ok {
 			out[id] = a
-		} else if !p.busy[id] {
-			todo = append(todo, id)
+		} else if !seen[id] {
+			seen[id] = true
+			frontier = append(frontier, id)
 		}
 	}
-	err := forChunks(todo, func(part []string) error {
-		var rs []prow
-		err := eachRow(p.tx, func(rows Rows) error {
-			r, err := scanProw(rows)
-			rs = append(rs, r)
-			return err
-		}, `SELECT `+prowCols+` FROM versions WHERE id IN (SELECT value FROM json_each(?))`, Strings(part))
-		if err != nil {
-			return err
-		}
-		links := map[string]bool{}
-		for _, r := range rs {
-			if len(r.ends) > 0 {
-				links[r.id] = true
-				p.busy[r.id] = true
-			}
-		}
-		for _, r := range rs {
-			var a liaison.Audience
-			if len(r.ends) == 0 {
-				a, err = p.computed(r.coll, r.label)
-			} else {
-				var rd map[string]liaison.Audience
-				if rd, err = p.endReaders(r.ends); err == nil {
-					a, err = p.afterAudience(r, rd)
+	for len(frontier) > 0 {
+		var next []string
+		err := forChunks(frontier, func(part []string) error {
+			var rs []prow
+			err := eachRow(p.tx, func(rows Rows) error {
+				r, err := scanProw(rows)
+				rs = append(rs, r)
+				return err
+			}, `SELECT `+prowCols+` FROM versions WHERE id IN (SELECT value FROM json_each(?))`, Strings(part))
+			for _, r := range rs {
+				rowsOf[r.id] = append(rowsOf[r.id], r)
+				for _, e := range r.ends {
+					if _, ok := p.linkMemo[e]; !ok && !seen[e] {
+						seen[e] = true
+						next = append(next, e)
+					}
 				}
 			}
-			if err != nil {
-				return err
-			}
-			out[r.id] = union(out[r.id], a)
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
-		for id := range links {
-			delete(p.busy, id)
-			p.linkMemo[id] = out[id]
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		frontier = next
 	}
-	for id, rd := range out {
-		if rd == nil {
-			out[id] = liaison.Audience{}
+	// Each version's audience: plain ones fixed, links narrowing.
+	cur := map[int64]liaison.Audience{}
+	for _, rs := range rowsOf {
+		for _, r := range rs {
+			a, err := p.computed(r.coll, r.label)
+			if err != nil {
+				return nil, err
+			}
+			cur[r.vid] = a
+		}
+	}
+	readersOf := func(id string) (liaison.Audience, bool) {
+		if a, ok := p.linkMemo[id]; ok {
+			return a, true
+		}
+		rs, ok := rowsOf[id]
+		if !ok {
+			return nil, false // stored nowhere: no narrowing
+		}
+		u := liaison.Audience{}
+		for _, r := range rs {
+			u = union(u, cur[r.vid])
+		}
+		return u, true
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, rs := range rowsOf {
+			for _, r := range rs {
+				if len(r.ends) == 0 {
+					continue
+				}
+				a, err := p.computed(r.coll, r.label)
+				if err != nil {
+					return nil, err
+				}
+				for _, e := range r.ends {
+					if rd, ok := readersOf(e); ok {
+						a = a.Intersect(rd)
+					}
+				}
+				if !slices.Equal(a, cur[r.vid]) {
+					cur[r.vid], changed = a, true
+				}
+			}
+		}
+		if err := p.ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	asked := map[string]bool{}
+	for _, id := range ids {
+		asked[id] = true
+	}
+	for id, rs := range rowsOf {
+		rd, _ := readersOf(id)
+		if slices.ContainsFunc(rs, func(r prow) bool { return len(r.ends) > 0 }) {
+			p.linkMemo[id] = rd
+		}
+		if asked[id] {
+			out[id] = rd
 		}
 	}
 	return out, nil

@@ -130,6 +130,7 @@ func testPreviewDirectory(t *testing.T, open Opener) {
 		{"an analyst", w.user["USA"], liaison.DirectoryChange{Kind: liaison.AddAgreement, Agreement: &kor}, liaison.EFORBIDDEN},
 		{"an officer", liaison.Principal{Name: "o", Org: "NATO-IS", Roles: []liaison.Role{liaison.RoleOfficer}}, liaison.DirectoryChange{Kind: liaison.AddAgreement, Agreement: &kor}, liaison.EFORBIDDEN},
 		{"an analyst, nothing to weigh", w.user["JPN"], liaison.DirectoryChange{}, liaison.EFORBIDDEN},
+		{"an admin of no organisation here", liaison.Principal{Name: "ghost", Org: "XKX", Roles: []liaison.Role{liaison.RoleAdmin}}, liaison.DirectoryChange{Kind: liaison.AddAgreement, Agreement: &kor}, liaison.EFORBIDDEN},
 		{"no change", admin, liaison.DirectoryChange{}, liaison.EINVALID},
 		{"no field", admin, liaison.DirectoryChange{Kind: liaison.AddCommunity, Agreement: &kor}, liaison.EINVALID},
 		{"an organisation taken", admin, liaison.DirectoryChange{Kind: liaison.AddOrganisation, Organisation: &renamed}, liaison.ECONFLICT},
