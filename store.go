@@ -35,6 +35,27 @@ type DirectoryService interface {
 	// Agreements returns every agreement, ordered by id.
 	Agreements(ctx context.Context) ([]Agreement, error)
 
+	// UpdateOrganisation replaces an organisation's name and time zone
+	// (its code and kind never change). ENOTFOUND if there is none with
+	// o.Code; EINVALID if a field is malformed or the kind differs.
+	UpdateOrganisation(ctx context.Context, o Organisation) error
+
+	// PreviewDirectory computes, without writing anything, how many
+	// stored object versions each organisation would gain or lose if the
+	// change were made, with the audience function that enforcement
+	// uses. It is for admins only: EFORBIDDEN for anyone else, whatever
+	// the store holds. EINVALID (or ENOTFOUND) as the change itself would
+	// be refused.
+	PreviewDirectory(ctx context.Context, reader Principal, c DirectoryChange) (DirectoryEffect, error)
+
+	// RecordObjectiveProgress records progress on an objective of a
+	// programme and sets p.ID and p.At. EINVALID if the agreement is not
+	// a programme or has no such objective.
+	RecordObjectiveProgress(ctx context.Context, p *ObjectiveProgress) error
+	// ObjectiveProgress returns the progress records of a programme,
+	// oldest first. ENOTFOUND if there is no such agreement.
+	ObjectiveProgress(ctx context.Context, agreement int64) ([]ObjectiveProgress, error)
+
 	// Directory returns the directory as it stands at the store's clock.
 	Directory(ctx context.Context) (*Directory, error)
 	// RecomputeAudiences recomputes every stored audience in one

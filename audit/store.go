@@ -173,6 +173,32 @@ func (s *store) Agreements(ctx context.Context) ([]liaison.Agreement, error) {
 	return s.next.Agreements(ctx)
 }
 
+func (s *store) UpdateOrganisation(ctx context.Context, o liaison.Organisation) error {
+	err := s.next.UpdateOrganisation(ctx, o)
+	s.change(ctx, ActionDirectory, "UpdateOrganisation", err, "organisation "+o.Code+": name "+o.Name+", time zone "+o.TimeZone)
+	return err
+}
+
+func (s *store) PreviewDirectory(ctx context.Context, reader liaison.Principal, c liaison.DirectoryChange) (liaison.DirectoryEffect, error) {
+	eff, err := s.next.PreviewDirectory(ctx, reader, c)
+	if err == nil {
+		e := entry(ctx, reader, ActionRead, "PreviewDirectory", nil)
+		e.Detail = "effect preview: counts per organisation of " + strconv.FormatInt(eff.Versions, 10) + " versions"
+		s.log.Record(e)
+	}
+	return eff, err
+}
+
+func (s *store) RecordObjectiveProgress(ctx context.Context, p *liaison.ObjectiveProgress) error {
+	err := s.next.RecordObjectiveProgress(ctx, p)
+	s.change(ctx, ActionDirectory, "RecordObjectiveProgress", err, "programme "+strconv.FormatInt(p.Agreement, 10)+", objective "+strconv.Itoa(p.Objective+1)+": "+strconv.Itoa(p.Percent)+"%")
+	return err
+}
+
+func (s *store) ObjectiveProgress(ctx context.Context, agreement int64) ([]liaison.ObjectiveProgress, error) {
+	return s.next.ObjectiveProgress(ctx, agreement)
+}
+
 func (s *store) Directory(ctx context.Context) (*liaison.Directory, error) {
 	return s.next.Directory(ctx)
 }

@@ -77,7 +77,7 @@ func TestEveryMethodIsTimed(t *testing.T) {
 	if got := labelValues(family(t, m, StoreOperationDuration), "operation"); !slices.Equal(got, want) {
 		t.Errorf("timed operations:\n got %v\nwant %v", got, want)
 	}
-	want = []string{"CreateAgreement", "CreateCommunity", "CreateOrganisation", "RecomputeAudiences", "SetCommunityMembers", "UpdateAgreement"}
+	want = []string{"CreateAgreement", "CreateCommunity", "CreateOrganisation", "RecomputeAudiences", "SetCommunityMembers", "UpdateAgreement", "UpdateOrganisation"}
 	if got := labelValues(family(t, m, AudienceRecompute), "operation"); !slices.Equal(got, want) {
 		t.Errorf("recompute operations %v, want %v", got, want)
 	}

@@ -123,6 +123,26 @@ func (s *store) Agreements(ctx context.Context) (_ []liaison.Agreement, err erro
 	return s.next.Agreements(ctx)
 }
 
+func (s *store) UpdateOrganisation(ctx context.Context, o liaison.Organisation) (err error) {
+	defer s.recompute("UpdateOrganisation", time.Now(), &err)
+	return s.next.UpdateOrganisation(ctx, o)
+}
+
+func (s *store) PreviewDirectory(ctx context.Context, reader liaison.Principal, c liaison.DirectoryChange) (_ liaison.DirectoryEffect, err error) {
+	defer s.observe("PreviewDirectory", time.Now(), &err)
+	return s.next.PreviewDirectory(ctx, reader, c)
+}
+
+func (s *store) RecordObjectiveProgress(ctx context.Context, p *liaison.ObjectiveProgress) (err error) {
+	defer s.observe("RecordObjectiveProgress", time.Now(), &err)
+	return s.next.RecordObjectiveProgress(ctx, p)
+}
+
+func (s *store) ObjectiveProgress(ctx context.Context, agreement int64) (_ []liaison.ObjectiveProgress, err error) {
+	defer s.observe("ObjectiveProgress", time.Now(), &err)
+	return s.next.ObjectiveProgress(ctx, agreement)
+}
+
 func (s *store) Directory(ctx context.Context) (_ *liaison.Directory, err error) {
 	defer s.observe("Directory", time.Now(), &err)
 	return s.next.Directory(ctx)

@@ -212,6 +212,25 @@ func TestBrowserAccessibility(t *testing.T) {
 			}
 		}
 	}
+	addDirectoryWorld(t, l)
+	admin := []check{
+		{"organisations", "/office/organisations", []string{"a[/office/communities]", "input#on-AUS", "input#oz-AUS"}, nil},
+		{"communities", "/office/communities", []string{"input#ca-name"}, nil},
+		{"agreements and programmes", "/office/agreements", []string{"input#ae-1", "select#sa-partner", "select#sa-level", "select#pg-o-2"}, nil},
+		{"effect preview", "", []string{"button"}, func() {
+			b.open("/office/agreements")
+			b.do("pick", chromedp.SetValue(chromedp.ID("sa-partner"), "KOR"), chromedp.SetValue(chromedp.ID("sa-level"), "NATO RESTRICTED"))
+			b.click("#security-add button[type=submit]")
+		}},
+		{"a finished job", "", []string{"a#job-back"}, func() {
+			b.click("#confirm button[value=confirm]")
+			for deadline := time.Now().Add(20 * time.Second); !eval[bool](b, `!!document.getElementById("job-back")`); time.Sleep(50 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the job did not finish in 20 s")
+				}
+			}
+		}},
+	}
 	run(signedOut)
 	b.signIn("kor", "kor-password")
 	run(signedIn)
@@ -226,5 +245,8 @@ func TestBrowserAccessibility(t *testing.T) {
 	run(officer)
 	b.open("/audit")
 	b.shot("audit", 1400)
-	t.Logf("%d pages checked with axe-core %s in %s", len(signedOut)+len(signedIn)+len(officer), axeVersion, time.Since(start).Round(time.Millisecond))
+	b.signOut()
+	b.signIn("admin", "admin-password")
+	run(admin)
+	t.Logf("%d pages checked with axe-core %s in %s", len(signedOut)+len(signedIn)+len(officer)+len(admin), axeVersion, time.Since(start).Round(time.Millisecond))
 }

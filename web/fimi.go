@@ -118,10 +118,7 @@ func (s *Server) renderFIMI(p *page, status int, v fimiView, pk markingPick, col
 // maxFIMILines of at most maxFIMIText bytes. EINVALID names the field.
 func lines(field, words, s string) ([]string, error) {
 	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l == "" {
-			continue
-		}
+	for _, l := range splitLines(s) {
 		if len(l) > maxFIMIText {
 			return nil, liaison.Errorf(liaison.EINVALID, "field %s: %q is longer than %d bytes", words, truncate(l, 40), maxFIMIText)
 		}

@@ -70,6 +70,7 @@ type Server struct {
 	cfg      Config
 	pages    map[string]*template.Template // by file name, each with the layout
 	sessions *sessions
+	jobs     *jobs // the directory changes and recomputes started from pages
 	mux      *http.ServeMux
 	handler  http.Handler // mux behind the checks every request passes, and the draining of refused bodies
 	// patterns lists every pattern registered on mux, in order, so that
@@ -108,7 +109,7 @@ func NewServer(svc Services, authn *auth.Authenticator, cfg Config) (*Server, er
 	s := &Server{
 		store: svc.Store, consult: svc.Consultations, decide: svc.Decisions, peers: svc.Peers, audit: svc.Audit, auth: authn, cfg: cfg, log: cfg.Logger,
 		pages: pages, sessions: newSessions(cfg.SessionIdle, cfg.SessionLifetime, cfg.Now),
-		mux: http.NewServeMux(),
+		mux: http.NewServeMux(), jobs: newJobs(),
 	}
 	s.routes()
 	s.handler = httpguard.DrainUnread(securityHeaders(s.guard(s.mux)), httpguard.DrainBytes, httpguard.DrainWait)
@@ -138,6 +139,7 @@ func (s *Server) routes() {
 	s.decisionRoutes()
 	s.consultationRoutes()
 	s.plannerRoutes()
+	s.officeRoutes()
 	if s.peers != nil {
 		s.handle("GET /peers", s.signedIn(s.peersPage))
 	}
