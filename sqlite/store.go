@@ -54,15 +54,15 @@ type Options struct {
 
 // Page cache sizes, in KiB. The writer keeps a large cache because
 // ingest updates indexes keyed by random object ids (versions_key, ends)
-// all over the file: at 1M objects they hold some 90 MB, and a cache that
-// holds them spares the writer a read of the operating system's copy for
-// most inserts. 192 MiB keeps a 1M-object office's peak RSS under the
-// 400 MB target (see README, Performance). Readers keep a small
+// all over the file. 192 MiB was tried and raised raw inserts at 1M by
+// some 8% per CPU-second, but the benchmark's peak RSS at only 100k
+// objects went from 183 to 491 MB, past the 400 MB target for 1M (see
+// README, Performance), so it stays at 64 MiB. Readers keep a small
 // one each: a page read touches the few index and table pages of one
 // date_added range, and a miss is served from the operating system's file
 // cache, which all connections share, rather than from disk.
 const (
-	WriterCacheKiB        = 192 << 10
+	WriterCacheKiB        = 64 << 10
 	DefaultReaderCacheKiB = 8 << 10
 )
 
