@@ -165,7 +165,7 @@ func (r *sqliteRaw) Insert(ctx context.Context, rows []Row) error {
 	}
 	defer tx.Rollback()
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO versions (collection, id, version_us, date_added_us, type, spec_version, originator, default_marking, label_id, audience_id, ends, granular_refs, raw)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id, collection, version_us, originator) DO NOTHING`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("bench: raw insert: %w", err)
 	}

@@ -478,8 +478,7 @@ func (w *Write) stored(collection string, writer liaison.Principal, canRead bool
 				found = append(found, r)
 			}
 			return nil
-		}, `SELECT v.id, v.version_us, v.collection, v.default_marking, v.vid, v.originator, v.date_added_us, `+readableCol+`,
-			CASE WHEN v.collection = ? THEN v.raw END FROM versions v WHERE v.id IN (SELECT value FROM json_each(?))`, org, collection, Strings(part))
+		}, storedQuery, org, collection, Strings(part))
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("find stored versions: %w", err)
@@ -545,14 +544,14 @@ func (w *Write) identical(collection, org string, ps []pending) (map[string]int6
 			var id string
 			var raw []byte
 			var ver int64
-			if err := rows.Scan(&id, &raw, &ver); err != nil {
+			if err := rows.Scan(&id, &ver, &raw); err != nil {
 				return err
 			}
-			if k := id + "\x00" + string(raw); rawWant[k] {
+			if k := id + "\x00" + string(raw); raw != nil && rawWant[k] {
 				haveRaw[k] = ver
 			}
 			return nil
-		}, `SELECT v.id, v.raw, v.version_us FROM versions v WHERE v.id IN (SELECT value FROM json_each(?)) AND v.collection = ? AND `+readableCol, Strings(part), collection, org)
+		}, identicalQuery, collection, org, Strings(part))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("find identical versions: %w", err)

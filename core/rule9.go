@@ -37,7 +37,7 @@ func (w *Write) endReaders(ids []string) (map[string]liaison.Audience, error) {
 			}
 			unions[k] = union(unions[k], a)
 			return nil
-		}, `SELECT id, collection, audience_id FROM versions WHERE id IN (SELECT value FROM json_each(?))`, Strings(part))
+		}, endReadersQuery, Strings(part))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("end readers: %w", err)
@@ -165,7 +165,7 @@ func (w *Write) settle(vids []int64, changed []string, progress func(n int)) err
 					rels = append(rels, r)
 				}
 				return err
-			}, `SELECT `+relCols+` WHERE v.id IN (SELECT value FROM json_each(?)) AND v.ends != ''`, Strings(part))
+			}, relsByIDQuery, Strings(part))
 		})
 		if err != nil {
 			return fmt.Errorf("settle: load: %w", err)

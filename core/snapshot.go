@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"liaison"
 )
@@ -258,8 +259,13 @@ type AfterImport interface {
 
 // importer writes the parts of an export through one writer transaction.
 type importer struct {
-	w     *Write
-	keys  map[[3]string]bool // versions imported so far: collection, id, version
+	w    *Write
+	keys map[[3]string]bool // versions imported so far: collection, id, version
+	// insts are the instances imported so far: collection, id, version,
+	// originator. The stores' versions_key need not be unique (SQLite's is
+	// the id alone), so a snapshot that names one instance twice is
+	// refused here.
+	insts map[[4]string]bool
 	users map[string]int64
 	orgs  []liaison.Organisation
 	comms []liaison.Community
@@ -339,11 +345,17 @@ func (im *importer) part(p liaison.SnapshotPart) error {
 	rows := make([]VersionRow, 0, len(p.Versions))
 	if im.keys == nil {
 		im.keys = map[[3]string]bool{}
+		im.insts = map[[4]string]bool{}
 	}
 	for _, v := range p.Versions {
 		// Exports come in date_added order within a collection: the first
 		// instance of a version comes first, the later are shadows.
 		key := [3]string{v.Collection, v.ID, fmt.Sprint(Micros(v.Modified))}
+		inst := [4]string{key[0], key[1], key[2], v.Originator}
+		if im.insts[inst] {
+			return liaison.Errorf(liaison.EINVALID, "import: version %s of %s from %s is in collection %s twice", v.Modified.Format(time.RFC3339Nano), v.ID, v.Originator, v.Collection)
+		}
+		im.insts[inst] = true
 		shadow := im.keys[key]
 		im.keys[key] = true
 		carried := localLabel

@@ -22,13 +22,17 @@ import (
 const (
 	// writerAutoCheckpointPages is the writer's own threshold (pages of
 	// the log), reached only if background checkpoints fall behind.
-	writerAutoCheckpointPages = 16384 // 64 MiB of 4 KiB pages
+	writerAutoCheckpointPages = 65536 // 256 MiB of 4 KiB pages
 	// journalSizeLimit truncates the log file back to this size after it
 	// is reset, so one burst does not keep a large file on disk.
 	journalSizeLimit = 64 << 20
 	// checkpointEvery is the longest the log grows before a background
-	// checkpoint, while writes keep coming.
-	checkpointEvery = 200 * time.Millisecond
+	// checkpoint, while writes keep coming. A checkpoint copies each page
+	// once however many commits wrote it since the last one, and a bulk
+	// ingest rewrites the same index pages at every commit: a second
+	// between checkpoints lets several commits share one copy of them
+	// (it was 200 ms, about one checkpoint a commit at 1M objects).
+	checkpointEvery = time.Second
 )
 
 // checkpointer runs passive checkpoints on its own connection after

@@ -36,7 +36,7 @@ func Pragmas(t *testing.T, s *Store) map[string]string {
 		role string
 		q    *sql.DB
 	}{{"writer", s.writer}, {"reader", s.reader}} {
-		for _, p := range []string{"journal_mode", "foreign_keys", "busy_timeout", "query_only", "page_size", "wal_autocheckpoint", "journal_size_limit"} {
+		for _, p := range []string{"journal_mode", "foreign_keys", "busy_timeout", "query_only", "page_size", "wal_autocheckpoint", "journal_size_limit", "cache_size"} {
 			var v string
 			if err := c.q.QueryRowContext(ctx, "PRAGMA "+p).Scan(&v); err != nil {
 				t.Fatal(err)

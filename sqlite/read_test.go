@@ -114,7 +114,8 @@ func TestObjectsByIDs(t *testing.T) {
 }
 
 // TestObjectsByIDsPlan checks that a read by ids starts from the ids and
-// looks each up by (id, collection), rather than walking the collection.
+// looks each up by id, rather than walking the collection, and that its
+// probes of the id's other versions seek them by id and version.
 func TestObjectsByIDsPlan(t *testing.T) {
 	s := open(t, t.TempDir(), time.Now)
 	for _, q := range []liaison.ObjectQuery{
@@ -128,8 +129,13 @@ func TestObjectsByIDsPlan(t *testing.T) {
 			if strings.HasPrefix(step, "SEARCH v ") || strings.HasPrefix(step, "SCAN v") {
 				v = step
 			}
+			// The probes for an earlier instance (p) or another version
+			// (n) seek the id's versions, never walk the collection.
+			if (strings.HasPrefix(step, "SEARCH p ") || strings.HasPrefix(step, "SEARCH n ")) && !strings.Contains(step, "versions_key (id=? AND version_us") {
+				t.Errorf("query %+v probes other versions along %q:\n%s", q, step, strings.Join(plan, "\n"))
+			}
 		}
-		if !strings.Contains(v, "SEARCH v USING") || !strings.Contains(v, "(id=? AND collection=?") {
+		if !strings.Contains(v, "SEARCH v USING INDEX versions_key (id=?") {
 			t.Errorf("query %+v does not look versions up by id:\n%s", q, strings.Join(plan, "\n"))
 		}
 	}

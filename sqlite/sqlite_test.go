@@ -97,9 +97,10 @@ func TestPragmas(t *testing.T) {
 	for k, want := range map[string]string{
 		"writer journal_mode": "wal", "writer foreign_keys": "1", "writer busy_timeout": "10000",
 		"reader journal_mode": "wal", "reader foreign_keys": "1", "reader query_only": "1",
-		// A new store gets 16 KiB pages; the writer checkpoints only as a
-		// backstop to the background checkpointer.
-		"writer page_size": "16384", "writer wal_autocheckpoint": "16384", "writer journal_size_limit": "67108864",
+		// A new store gets 4 KiB pages; the writer checkpoints only as a
+		// backstop to the background checkpointer; its cache is 64 MiB.
+		"writer page_size": "4096", "writer wal_autocheckpoint": "65536", "writer journal_size_limit": "67108864",
+		"writer cache_size": "-65536",
 	} {
 		if got := p[k]; !strings.EqualFold(got, want) {
 			t.Errorf("%s = %q, want %q", k, got, want)

@@ -53,7 +53,11 @@ type Options struct {
 }
 
 // Page cache sizes, in KiB. The writer keeps a large cache because
-// ingest updates several indexes all over the file. Readers keep a small
+// ingest updates indexes keyed by random object ids (versions_key, ends)
+// all over the file. 192 MiB was tried and raised raw inserts at 1M by
+// some 8% per CPU-second, but the benchmark's peak RSS at only 100k
+// objects went from 183 to 491 MB, past the 400 MB target for 1M (see
+// README, Performance), so it stays at 64 MiB. Readers keep a small
 // one each: a page read touches the few index and table pages of one
 // date_added range, and a miss is served from the operating system's file
 // cache, which all connections share, rather than from disk.
@@ -155,12 +159,17 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// pageSize is the page size of a new database, in bytes. Objects average
-// about 1.3 KB; with 16 KiB pages rather than SQLite's 4 KiB a commit
-// writes fewer, fuller pages to the log, and raw inserts of 100k benchmark
-// objects went from 21.5k to 27.9k rows/s. A database made with another
-// page size keeps it (in WAL mode SQLite cannot change it in place).
-const pageSize = 16384
+// pageSize is the page size of a new database, in bytes: SQLite's
+// default, 4 KiB. A commit writes to the log every page it dirtied, and
+// an index keyed by random object ids gets about one dirty page per object
+// written wherever it lands, so the log written per object grows with the
+// page size once such an index outgrows a commit's objects: at 1M objects,
+// 16 KiB pages (chosen earlier, when raw inserts of 100k objects were
+// faster with them) wrote some 40 KB of log per object stored, 4 KiB pages
+// with the narrower versions_key about 19 KB (see README, Performance). A
+// database made with another page size keeps it (in WAL mode SQLite
+// cannot change it in place).
+const pageSize = 4096
 
 // createFile makes a new database file at path with pageSize pages, in
 // WAL mode. The page size must be set before anything is written, and

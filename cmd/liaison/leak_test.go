@@ -43,7 +43,7 @@ type exportKey struct {
 
 func exportedVersions(e *leaktest.Env, r *leaktest.User, colls []string) (map[exportKey][]byte, error) {
 	var buf bytes.Buffer
-	if _, err := exportBundle(e.Ctx(), e.Store, r.Principal, colls, liaison.ObjectQuery{}, &buf); err != nil {
+	if _, err := exportBundle(e.Ctx(), e.Store, r.Principal, colls, liaison.ObjectQuery{}, &buf, nil); err != nil {
 		return nil, err
 	}
 	var b struct {

@@ -19,18 +19,21 @@ const firstReasons = 10
 
 type importCmd struct {
 	as, collection string
+	progress       bool
 	misp           mispFlags // --format misp and its mappings (misp.go)
 }
 
 func (o *importCmd) declare(fs *flag.FlagSet) {
 	fs.StringVar(&o.as, "as", "", "the user importing: the originator is their organisation (required)")
 	fs.StringVar(&o.collection, "collection", "", "the collection id; default the only collection the user may write")
+	fs.BoolVar(&o.progress, "progress", false, "show progress on stderr even when it is not a terminal (a line a second)")
 	o.misp.declare(fs)
 }
 
 type exportCmd struct {
 	as, collection, addedAfter, output string
 	types                              listFlag
+	progress                           bool
 }
 
 func (o *exportCmd) declare(fs *flag.FlagSet) {
@@ -39,6 +42,7 @@ func (o *exportCmd) declare(fs *flag.FlagSet) {
 	fs.Var(&o.types, "type", "only objects of this STIX type (repeatable)")
 	fs.StringVar(&o.addedAfter, "added-after", "", "only versions added after this RFC 3339 timestamp")
 	fs.StringVar(&o.output, "output", "", "write to this file instead of stdout")
+	fs.BoolVar(&o.progress, "progress", false, "show progress on stderr even when it is not a terminal (a line a second)")
 }
 
 // importSummary counts what an import did.
@@ -76,37 +80,31 @@ func (o *importCmd) run(ctx context.Context, e *env, st *storeFlags, args []stri
 		total := importSummary{}
 		for _, name := range args {
 			var r io.Reader
+			var size int64 // 0: unknown
 			if name == "-" {
 				r = e.stdin
+				if f, ok := e.stdin.(*os.File); ok {
+					size = fileSize(f) // stdin redirected from a file
+				}
 			} else {
 				f, err := os.Open(name)
 				if err != nil {
 					return usagef("cannot open %s: %v", name, err)
 				}
 				defer f.Close()
-				r = f
+				r, size = f, fileSize(f)
 			}
-			var bar *progressBar
-			if e.stderrIsTTY {
-				bar = newProgressBar(e.stderr, "importing "+name, "objects")
-			}
+			bar := newTransferProgress(e, o.progress, "importing "+name, size)
 			cr := &countingReader{r: r}
 			start := time.Now()
-			progress := func(objects int64) {
-				if bar != nil {
-					bar.update(objects, 0, cr.n, false)
-				}
-			}
+			progress := func(objects int64) { bar.update(objects, cr.n, false) }
 			var sum importSummary
 			if mopt != nil {
 				sum, err = importMISP(ctx, s, p, coll, *mopt, cr, progress)
 			} else {
 				sum, err = importBundle(ctx, s, p, coll, cr, progress)
 			}
-			if bar != nil {
-				bar.update(int64(sum.added+sum.present+len(sum.conflicts)+len(sum.rejected)), 0, cr.n, true)
-				bar.finish()
-			}
+			bar.finish(int64(sum.added+sum.present+len(sum.conflicts)+len(sum.rejected)), cr.n)
 			if err != nil {
 				return fmt.Errorf("import %s: %w", name, err)
 			}
@@ -229,7 +227,11 @@ func (o *exportCmd) run(ctx context.Context, e *env, st *storeFlags, args []stri
 			defer f.Close()
 			w = f
 		}
-		n, err := exportBundle(ctx, s, p, colls, liaison.ObjectQuery{AddedAfter: after, Types: o.types}, w)
+		bar := newTransferProgress(e, o.progress, "exporting", 0)
+		cw := &countingWriter{w: w}
+		n, err := exportBundle(ctx, s, p, colls, liaison.ObjectQuery{AddedAfter: after, Types: o.types}, cw,
+			func(objects int) { bar.update(int64(objects), cw.n, false) })
+		bar.finish(int64(n), cw.n)
 		if err != nil {
 			return err
 		}
@@ -273,7 +275,7 @@ func exportCollections(ctx context.Context, s liaison.Store, p liaison.Principal
 // exportBundle writes every version the principal may read in the
 // collections as one bundle, paging through the store's reader-filtered
 // query. A version stored in several collections is written once.
-func exportBundle(ctx context.Context, s liaison.Store, p liaison.Principal, colls []string, q liaison.ObjectQuery, w io.Writer) (int, error) {
+func exportBundle(ctx context.Context, s liaison.Store, p liaison.Principal, colls []string, q liaison.ObjectQuery, w io.Writer, progress func(objects int)) (int, error) {
 	bw := stix.NewBundleWriter(w)
 	q.Versions = []string{liaison.VersionAll}
 	q.Limit = 1000
@@ -298,6 +300,9 @@ func exportBundle(ctx context.Context, s liaison.Store, p liaison.Principal, col
 					return n, fmt.Errorf("export: write: %w", err)
 				}
 				n++
+			}
+			if progress != nil {
+				progress(n)
 			}
 			if !page.More {
 				break

@@ -1,0 +1,35 @@
+package sqlite_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"liaison/core"
+	"liaison/sqlite"
+)
+
+// TestIDLookupsSeekTheID checks that each of the write path's lookups by
+// object id seeks the ids in versions_key and never walks a collection's
+// dates or audiences: such a walk costs the collection's size per write,
+// which made ingest quadratic when versions_key lost the collection.
+func TestIDLookupsSeekTheID(t *testing.T) {
+	s := open(t, t.TempDir(), time.Now)
+	for name, q := range core.IDQueries {
+		t.Run(name, func(t *testing.T) {
+			plan := sqlite.Plan(t, s, q.Query, q.Args("USA", "c", core.Strings{"indicator--00000000-0000-4000-8000-000000000000"})...)
+			seeks := false
+			for _, step := range plan {
+				if strings.Contains(step, "versions_added") || strings.Contains(step, "versions_audience_added") || strings.HasPrefix(step, "SCAN v") || step == "SCAN versions" {
+					t.Errorf("walks versions: %q\n%s", step, strings.Join(plan, "\n"))
+				}
+				if strings.Contains(step, "USING INDEX versions_key (id=?") {
+					seeks = true
+				}
+			}
+			if !seeks {
+				t.Errorf("does not seek versions_key by id:\n%s", strings.Join(plan, "\n"))
+			}
+		})
+	}
+}
