@@ -131,6 +131,8 @@ func (s *Server) routes() {
 	s.decisionRoutes()
 	s.consultationRoutes()
 	s.plannerRoutes()
+	s.accountRoutes()
+	s.collectionRoutes()
 	if s.peers != nil {
 		s.handle("GET /peers", s.signedIn(s.peersPage))
 	}
