@@ -8,12 +8,12 @@ import (
 	"liaison"
 )
 
-// The collections pages. Every signed-in reader sees the collections they
-// may read or write, through the store's reader-filtered Collections and
-// Collection: any other collection is the same 404 as a missing one.
-// Admins run the office, so they see every collection (its title and
-// lists, never its objects, which stay filtered for them as for anyone),
-// create collections and edit them.
+// The collections pages. Every signed-in reader, admins too, sees only the
+// collections their organisation may read or write, through the store's
+// reader-filtered Collections and Collection: any other collection is the
+// same 404 as a missing one. Admins create collections and edit those
+// they see; a collection their own organisation may neither read nor
+// write is set up with the command line (liaison collection).
 
 // collectionRoutes lists the collections pages.
 func (s *Server) collectionRoutes() {
@@ -42,6 +42,7 @@ type collectionForm struct {
 }
 
 type collectionsView struct {
+	Gone    string // a collection just saved that the admin's organisation may no longer see
 	Rows    []collectionRow
 	IsAdmin bool
 	Form    collectionForm
@@ -94,64 +95,23 @@ func rowOf(a liaison.CollectionAccess) collectionRow {
 		Default: markingName(a.DefaultMarking), CanRead: a.CanRead, CanWrite: a.CanWrite}
 }
 
-// visibleCollections are the collections the page may show: for an admin
-// every one, with the admin's own access; for anyone else those the store
-// returns for them.
-func (s *Server) visibleCollections(p *page) ([]liaison.CollectionAccess, error) {
-	ctx := p.r.Context()
-	if !p.p.HasRole(liaison.RoleAdmin) {
-		return s.store.Collections(ctx, *p.p)
-	}
-	all, err := s.store.AllCollections(ctx)
-	if err != nil {
-		return nil, err
-	}
-	d, err := s.store.Directory(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]liaison.CollectionAccess, 0, len(all))
-	for _, c := range all {
-		out = append(out, d.Access(*p.p, c))
-	}
-	return out, nil
-}
-
 // collectionsPage lists the collections, with the form that creates one
 // for admins.
 func (s *Server) collectionsPage(p *page) error {
-	cs, err := s.visibleCollections(p)
+	cs, err := s.store.Collections(p.r.Context(), *p.p)
 	if err != nil {
 		return err
 	}
-	v := collectionsView{IsAdmin: p.p.HasRole(liaison.RoleAdmin), Form: newCollectionForm(liaison.Collection{Topic: liaison.TopicCyber})}
+	v := collectionsView{IsAdmin: p.p.HasRole(liaison.RoleAdmin), Form: newCollectionForm(liaison.Collection{Topic: liaison.TopicCyber}), Gone: p.r.URL.Query().Get("gone")}
 	for _, c := range cs {
 		v.Rows = append(v.Rows, rowOf(c))
 	}
 	return p.render(http.StatusOK, "collections.html", "Collections", "collections", v)
 }
 
-// oneCollection returns the collection the page names, as the reader may
-// see it: NotFound when it is missing or hidden from them.
-func (s *Server) oneCollection(p *page, id string) (liaison.CollectionAccess, error) {
-	if !p.p.HasRole(liaison.RoleAdmin) {
-		return s.store.Collection(p.r.Context(), *p.p, id)
-	}
-	cs, err := s.visibleCollections(p)
-	if err != nil {
-		return liaison.CollectionAccess{}, err
-	}
-	for _, c := range cs {
-		if c.ID == id {
-			return c, nil
-		}
-	}
-	return liaison.CollectionAccess{}, liaison.NotFound("collection", id)
-}
-
 // collectionPage shows one collection, with the edit form for admins.
 func (s *Server) collectionPage(p *page) error {
-	c, err := s.oneCollection(p, p.r.PathValue("cid"))
+	c, err := s.store.Collection(p.r.Context(), *p.p, p.r.PathValue("cid"))
 	if err != nil {
 		return err
 	}
@@ -204,7 +164,7 @@ func (s *Server) createCollection(p *page) error {
 		return err
 	}
 	s.log.Info("collection created", "by", p.p.Name, "collection", c.ID, "title", c.Title)
-	http.Redirect(p.w, p.r, "/collections/"+url.PathEscape(c.ID), http.StatusSeeOther)
+	s.afterSave(p, c, "")
 	return nil
 }
 
@@ -225,6 +185,17 @@ func (s *Server) updateCollection(p *page) error {
 		return err
 	}
 	s.log.Info("collection edited", "by", p.p.Name, "collection", c.ID, "read", c.Read, "write", c.Write)
-	http.Redirect(p.w, p.r, "/collections/"+url.PathEscape(c.ID)+"?saved", http.StatusSeeOther)
+	s.afterSave(p, c, "?saved")
 	return nil
+}
+
+// afterSave sends the admin to the collection's page, or, when their own
+// organisation may now neither read nor write it, to the list with a
+// word that it is saved but no longer shown to them.
+func (s *Server) afterSave(p *page, c liaison.Collection, query string) {
+	if _, err := s.store.Collection(p.r.Context(), *p.p, c.ID); err != nil {
+		http.Redirect(p.w, p.r, "/collections?gone="+url.QueryEscape(c.Title), http.StatusSeeOther)
+		return
+	}
+	http.Redirect(p.w, p.r, "/collections/"+url.PathEscape(c.ID)+query, http.StatusSeeOther)
 }

@@ -70,9 +70,9 @@ func TestCollectionsPages(t *testing.T) {
 	if strings.Contains(hidden, secretColl.Title) {
 		t.Error("the 404 page names the hidden collection")
 	}
-	// The admin sees every collection and edits it.
+	// The admin (of NATO-IS) sees what NATO-IS may read or write, and edits it.
 	if _, _, body := admin.get("/collections"); !strings.Contains(body, secretColl.Title) || !strings.Contains(body, "Create a collection") {
-		t.Error("the admin does not see every collection")
+		t.Error("the admin does not see the allies' collection or the form")
 	}
 	code, _, _ = admin.postForm(path, path, url.Values{"title": {"Indo-Pacific cyber (allies and Japan)"}, "topic": {"cyber"}, "read": {"NATO JPN"}, "write": {"NATO-IS"}, "default_marking": {liaison.TLPAmberID}})
 	if code != http.StatusSeeOther {
@@ -91,6 +91,18 @@ func TestCollectionsPages(t *testing.T) {
 	}
 	if code, _, body := admin.postForm(path, path, url.Values{"title": {"X"}, "topic": {"cyber"}, "read": {""}}); code != 400 || !strings.Contains(body, "field read is empty") {
 		t.Errorf("an edit without a read list: %d", code)
+	}
+	// An admin who saves a collection their organisation may not see is
+	// told so, and is not shown it.
+	code, h, _ = admin.postForm("/collections", "/collections", url.Values{"title": {"Tokyo only"}, "topic": {"cyber"}, "read": {"JPN"}})
+	if code != http.StatusSeeOther || h.Get("Location") != "/collections?gone=Tokyo+only" {
+		t.Fatalf("create a JPN-only collection: %d %s", code, h.Get("Location"))
+	}
+	if _, _, body := admin.get("/collections?gone=Tokyo+only"); !strings.Contains(body, "not listed here") || strings.Contains(body, `">Tokyo only</a>`) {
+		t.Error("the admin is not told, or is shown, the collection NATO-IS may not see")
+	}
+	if _, _, body := jpn.get("/collections"); !strings.Contains(body, "Tokyo only") {
+		t.Error("JPN does not see its new collection")
 	}
 	// Nobody else may create or edit, and a forged form is refused.
 	_, _, page := jpn.get("/collections")
