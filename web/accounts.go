@@ -106,7 +106,8 @@ func (s *Server) renderAccount(p *page, status int, v accountView) error {
 }
 
 // changeOwnPassword replaces the reader's password after checking the
-// current one, which is counted against the address as a sign-in is.
+// current one, which is counted against the address as a sign-in is, and
+// ends the reader's other sessions.
 func (s *Server) changeOwnPassword(p *page) error {
 	if err := p.checkForm(); err != nil {
 		return err
@@ -133,7 +134,8 @@ func (s *Server) changeOwnPassword(p *page) error {
 	if err := s.store.SetPassword(p.r.Context(), p.p.Name, next); err != nil {
 		return err
 	}
-	s.log.Info("password changed", "user", p.p.Name)
+	ended := s.sessions.endOthers(p.p.ID, cookieValue(p.r, s.sessionCookieName(p.r)))
+	s.log.Info("password changed", "user", p.p.Name, "other_sessions_ended", ended)
 	http.Redirect(p.w, p.r, "/account?changed", http.StatusSeeOther)
 	return nil
 }

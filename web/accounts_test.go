@@ -204,12 +204,17 @@ func TestAccountPage(t *testing.T) {
 			}
 		})
 	}
+	other := o.browser(t)
+	other.mustSignIn("jpn", "jpn-password")
 	code, h, _ := b.postForm("/account", "/account/password", url.Values{"current": {"jpn-password"}, "password": {"battery staple"}, "confirm": {"battery staple"}})
 	if code != http.StatusSeeOther || h.Get("Location") != "/account?changed" {
 		t.Fatalf("change the password: %d %s", code, h.Get("Location"))
 	}
 	if _, _, body := b.get("/account?changed"); !strings.Contains(body, "Your password has been changed") {
 		t.Error("no word that the password changed")
+	}
+	if who := other.whoIs(); who != "" {
+		t.Errorf("another session signed in with the old password goes on as %q", who)
 	}
 	if code, _, _ := o.browser(t).signIn("jpn", "jpn-password"); code != 401 {
 		t.Errorf("the old password: %d", code)
