@@ -120,8 +120,24 @@ func TestUsersPages(t *testing.T) {
 	kenji.mustSignIn("kenji", "correct horse")
 	_, _, body = admin.postForm("/users/kenji", "/users/kenji/tokens", url.Values{})
 	secret = secretRE.FindStringSubmatch(body)[1]
+	basic := func() int {
+		req, _ := http.NewRequest("GET", o.srv.URL+"/api/v1/whoami", nil)
+		req.SetBasicAuth("kenji", "correct horse")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if st := basic(); st != 200 { // and now the checked password is cached
+		t.Fatalf("kenji's password over Basic: %d", st)
+	}
 	if code, _, _ := admin.postForm("/users/kenji", "/users/kenji/disabled", url.Values{"disabled": {"true"}}); code != http.StatusSeeOther {
 		t.Fatalf("disable: %d", code)
+	}
+	if st := basic(); st != 401 {
+		t.Errorf("a disabled user's cached Basic password: %d", st)
 	}
 	if who := kenji.whoIs(); who != "" {
 		t.Errorf("a disabled user's session goes on as %q", who)
