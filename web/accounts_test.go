@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -254,8 +255,11 @@ func TestAccountPage(t *testing.T) {
 	if st := o.bearer(t, o.tokens["kor"]); st != 200 {
 		t.Error("another user's token was revoked")
 	}
-	last := mine[len(mine)-1]
-	if code, _, _ := b.postForm("/account", "/account/tokens/"+last.ID+"/revoke", url.Values{}); code != http.StatusSeeOther {
+	newID := strings.SplitN(strings.TrimPrefix(m[1], "lia_"), "_", 2)[0]
+	if !slices.ContainsFunc(mine, func(t liaison.Token) bool { return t.ID == newID }) {
+		t.Fatalf("the new token %s is not among %+v", newID, mine)
+	}
+	if code, _, _ := b.postForm("/account", "/account/tokens/"+newID+"/revoke", url.Values{}); code != http.StatusSeeOther {
 		t.Errorf("revoke own token: %d", code)
 	}
 	if st := o.bearer(t, m[1]); st != 401 {
