@@ -29,6 +29,11 @@ type Principal struct {
 	Name  string
 	Org   string
 	Roles []Role
+	// Disabled is set on users read back from a UserService (User,
+	// Users) whose account an admin has disabled: such a user cannot
+	// sign in, their tokens do not work and their sessions end. An
+	// authenticated principal never has it.
+	Disabled bool
 }
 
 // HasRole reports whether the principal holds r. Admin holds every role;

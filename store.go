@@ -79,8 +79,15 @@ type UserService interface {
 	// SetPassword replaces a user's password (empty: token-only).
 	// ENOTFOUND if there is no such user.
 	SetPassword(ctx context.Context, name, password string) error
+	// SetRoles replaces a user's roles. ENOTFOUND if there is no such
+	// user, EINVALID for an empty list or an unknown role.
+	SetRoles(ctx context.Context, name string, roles []Role) error
+	// SetDisabled disables or enables a user. A disabled user cannot
+	// authenticate, with a password or a token, until enabled again.
+	// ENOTFOUND if there is no such user.
+	SetDisabled(ctx context.Context, name string, disabled bool) error
 	// CredentialStamp returns an opaque value that changes whenever the
-	// user's password, organisation or roles change, so that a cache of
+	// user's password, organisation, roles or disabled state change, so that a cache of
 	// verified credentials can tell, cheaply, that an entry went stale.
 	// ENOTFOUND if there is no such user.
 	CredentialStamp(ctx context.Context, name string) (string, error)
@@ -117,6 +124,12 @@ type CollectionService interface {
 	// Collection returns one collection as the reader sees it. ENOTFOUND
 	// if it does not exist or the reader may neither read nor write it.
 	Collection(ctx context.Context, reader Principal, id string) (CollectionAccess, error)
+	// UpdateCollection replaces the title, description, topic, read and
+	// write lists and default marking of the collection c.ID, for
+	// operators and admins; every later read uses the new lists.
+	// ENOTFOUND if there is no such collection, EINVALID as for
+	// CreateCollection.
+	UpdateCollection(ctx context.Context, c *Collection) error
 }
 
 // ObjectService stores STIX object versions and reads them back, always

@@ -35,8 +35,8 @@ const (
 	ActionDelete       = "delete"         // object versions deleted
 	ActionDirectory    = "directory"      // organisations, communities, agreements changed (each recomputes audiences)
 	ActionRecompute    = "recompute"      // every audience recomputed on request
-	ActionUser         = "user"           // a user created or a password changed
-	ActionCollection   = "collection"     // a collection created
+	ActionUser         = "user"           // a user created, disabled or enabled, or their password or roles changed
+	ActionCollection   = "collection"     // a collection created or edited
 	ActionTokenCreate  = "token-create"   // an API token made
 	ActionTokenRevoke  = "token-revoke"   // an API token revoked
 	ActionSignIn       = "sign-in"        // a password or token accepted

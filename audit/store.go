@@ -249,6 +249,26 @@ func (s *store) SetPassword(ctx context.Context, name, password string) error {
 	return err
 }
 
+func (s *store) SetRoles(ctx context.Context, name string, roles []liaison.Role) error {
+	err := s.next.SetRoles(ctx, name, roles)
+	rs := make([]string, len(roles))
+	for i, r := range roles {
+		rs[i] = string(r)
+	}
+	s.change(ctx, ActionUser, "SetRoles", err, "roles of "+name+" set to "+strings.Join(rs, ", "))
+	return err
+}
+
+func (s *store) SetDisabled(ctx context.Context, name string, disabled bool) error {
+	err := s.next.SetDisabled(ctx, name, disabled)
+	what := "enabled"
+	if disabled {
+		what = "disabled"
+	}
+	s.change(ctx, ActionUser, "SetDisabled", err, "user "+name+" "+what)
+	return err
+}
+
 func (s *store) CredentialStamp(ctx context.Context, name string) (string, error) {
 	return s.next.CredentialStamp(ctx, name)
 }
@@ -310,6 +330,12 @@ func tokenID(secret string) string {
 func (s *store) CreateCollection(ctx context.Context, c *liaison.Collection) error {
 	err := s.next.CreateCollection(ctx, c)
 	s.change(ctx, ActionCollection, "CreateCollection", err, "collection "+c.ID+" "+c.Title)
+	return err
+}
+
+func (s *store) UpdateCollection(ctx context.Context, c *liaison.Collection) error {
+	err := s.next.UpdateCollection(ctx, c)
+	s.change(ctx, ActionCollection, "UpdateCollection", err, "collection "+c.ID+" "+c.Title+": read "+strings.Join(c.Read, ",")+"; write "+strings.Join(c.Write, ",")+"; default marking "+c.DefaultMarking)
 	return err
 }
 

@@ -79,32 +79,10 @@ func (o *Office) CreateCollection(ctx context.Context, c *liaison.Collection) er
 	nc.Created = o.Clock()
 	nc.Read, nc.Write = nonNil(nc.Read), nonNil(nc.Write)
 	err := o.inWrite(ctx, "CreateCollection", func(tx Tx) error {
-		d, _, err := o.ReadDirectory(tx, nc.Created)
-		if err != nil {
+		if err := o.checkCollectionNames(tx, nc); err != nil {
 			return err
 		}
-		for _, l := range []struct {
-			name  string
-			names []string
-		}{{"read", nc.Read}, {"write", nc.Write}} {
-			for i, n := range l.names {
-				if _, ok := d.Organisation(n); !ok && !d.HasCommunity(n) {
-					return liaison.Errorf(liaison.EINVALID, "collection %q: %s list entry %d (%q) is neither an organisation nor a community on the hub", nc.Title, l.name, i, n)
-				}
-			}
-		}
-		if nc.DefaultMarking != "" {
-			if _, ok := liaison.TLPByID[nc.DefaultMarking]; !ok {
-				var n int
-				if err := tx.QueryRow(`SELECT count(*) FROM markings WHERE id = ?`, nc.DefaultMarking).Scan(&n); err != nil {
-					return err
-				}
-				if n == 0 {
-					return liaison.Errorf(liaison.EINVALID, "collection %q: default marking %s is not known to this hub", nc.Title, nc.DefaultMarking)
-				}
-			}
-		}
-		_, err = tx.Exec(`INSERT INTO collections (`+CollectionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := tx.Exec(`INSERT INTO collections (`+CollectionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			nc.ID, nc.Title, nc.Description, nc.Topic, Strings(nc.Read), Strings(nc.Write), nc.DefaultMarking, nc.Created.UnixMicro())
 		return o.conflict(err, "collection %s exists already", nc.ID)
 	})
@@ -188,4 +166,76 @@ func AccessTo(c liaison.Collection, d *liaison.Directory, p liaison.Principal, i
 		return liaison.CollectionAccess{}, liaison.NotFound("collection", id)
 	}
 	return a, nil
+}
+
+// checkCollectionNames checks that every read and write entry names an
+// organisation or a community on the hub, and that the default marking is
+// known.
+func (o *Office) checkCollectionNames(tx Tx, c liaison.Collection) error {
+	d, _, err := o.ReadDirectory(tx, o.Clock())
+	if err != nil {
+		return err
+	}
+	for _, l := range []struct {
+		name  string
+		names []string
+	}{{"read", c.Read}, {"write", c.Write}} {
+		for i, n := range l.names {
+			if _, ok := d.Organisation(n); !ok && !d.HasCommunity(n) {
+				return liaison.Errorf(liaison.EINVALID, "collection %q: %s list entry %d (%q) is neither an organisation nor a community on the hub", c.Title, l.name, i, n)
+			}
+		}
+	}
+	if c.DefaultMarking != "" {
+		if _, ok := liaison.TLPByID[c.DefaultMarking]; !ok {
+			var n int
+			if err := tx.QueryRow(`SELECT count(*) FROM markings WHERE id = ?`, c.DefaultMarking).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return liaison.Errorf(liaison.EINVALID, "collection %q: default marking %s is not known to this hub", c.Title, c.DefaultMarking)
+			}
+		}
+	}
+	return nil
+}
+
+// UpdateCollection replaces the title, description, topic, read and write
+// lists and default marking of collection c.ID; c.Created is set to the
+// stored one. Every read takes a collection's lists from its row in the
+// read's own transaction, so a narrowed read list holds for the next read
+// of anyone. A new default marking applies to unmarked objects written
+// from now on: stored versions keep the default they were written with
+// (rule 8). ENOTFOUND if there is no such collection; EINVALID as for
+// CreateCollection.
+func (o *Office) UpdateCollection(ctx context.Context, c *liaison.Collection) error {
+	if c == nil {
+		return liaison.Errorf(liaison.EINVALID, "collection is missing")
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	nc := *c
+	nc.Read, nc.Write = nonNil(nc.Read), nonNil(nc.Write)
+	err := o.inWrite(ctx, "UpdateCollection", func(tx Tx) error {
+		old, err := loadCollection(tx, nc.ID)
+		if errors.Is(err, ErrNoRows) {
+			return liaison.NotFound("collection", nc.ID)
+		}
+		if err != nil {
+			return err
+		}
+		if err := o.checkCollectionNames(tx, nc); err != nil {
+			return err
+		}
+		nc.Created = old.Created
+		_, err = tx.Exec(`UPDATE collections SET title = ?, description = ?, topic = ?, read_list = ?, write_list = ?, default_marking = ? WHERE id = ?`,
+			nc.Title, nc.Description, nc.Topic, Strings(nc.Read), Strings(nc.Write), nc.DefaultMarking, nc.ID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	*c = nc
+	return nil
 }

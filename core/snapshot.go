@@ -49,11 +49,11 @@ func (o *Office) Export(ctx context.Context, emit func(liaison.SnapshotPart) err
 			return err
 		}
 		var p liaison.SnapshotPart
-		if err := each(tx, `SELECT id, name, org, roles, password, created_us FROM users ORDER BY id`, func(r Rows) error {
+		if err := each(tx, `SELECT id, name, org, roles, password, created_us, disabled FROM users ORDER BY id`, func(r Rows) error {
 			var u liaison.UserRecord
 			var roles string
 			var created int64
-			if err := r.Scan(&u.ID, &u.Name, &u.Org, &roles, &u.PasswordHash, &created); err != nil {
+			if err := r.Scan(&u.ID, &u.Name, &u.Org, &roles, &u.PasswordHash, &created, &u.Disabled); err != nil {
 				return err
 			}
 			u.Roles, u.Created = splitRoles(roles), FromMicros(created)
@@ -316,7 +316,7 @@ func (im *importer) part(p liaison.SnapshotPart) error {
 		}
 	}
 	for _, u := range p.Users {
-		if err := im.exec("user", `INSERT INTO users (id, name, org, roles, password, created_us) VALUES (?, ?, ?, ?, ?, ?)`, u.ID, u.Name, u.Org, joinRoles(u.Roles), u.PasswordHash, Micros(u.Created)); err != nil {
+		if err := im.exec("user", `INSERT INTO users (id, name, org, roles, password, created_us, disabled) VALUES (?, ?, ?, ?, ?, ?, ?)`, u.ID, u.Name, u.Org, joinRoles(u.Roles), u.PasswordHash, Micros(u.Created), u.Disabled); err != nil {
 			return err
 		}
 		im.users[u.Name] = u.ID

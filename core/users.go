@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"liaison"
@@ -72,12 +73,12 @@ func (o *Office) CreateUser(ctx context.Context, p *liaison.Principal, password 
 	return err
 }
 
-const userCols = `id, name, org, roles`
+const userCols = `id, name, org, roles, disabled`
 
 func scanUser(row Row, extra ...any) (liaison.Principal, error) {
 	var p liaison.Principal
 	var roles string
-	err := row.Scan(append([]any{&p.ID, &p.Name, &p.Org, &roles}, extra...)...)
+	err := row.Scan(append([]any{&p.ID, &p.Name, &p.Org, &roles, &p.Disabled}, extra...)...)
 	p.Roles = splitRoles(roles)
 	return p, err
 }
@@ -142,7 +143,9 @@ func (o *Office) Authenticate(ctx context.Context, name, password string) (liais
 		pw.Check(o.dummy(), password)
 		return liaison.Principal{}, bad
 	}
-	if !pw.Check(hash, password) {
+	// A disabled user's password is still checked, so that the answer
+	// takes as long, and says the same, as for a wrong one.
+	if !pw.Check(hash, password) || p.Disabled {
 		return liaison.Principal{}, bad
 	}
 	return p, nil
@@ -249,7 +252,7 @@ func (o *Office) PrincipalByToken(ctx context.Context, secret string) (liaison.P
 	var p liaison.Principal
 	err := o.inRead(ctx, "PrincipalByToken", func(tx Tx) error {
 		var err error
-		p, err = scanUser(tx.QueryRow(`SELECT u.id, u.name, u.org, u.roles FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ? AND t.revoked = ?`, tokenHash(secret), false))
+		p, err = scanUser(tx.QueryRow(`SELECT u.id, u.name, u.org, u.roles, u.disabled FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ? AND t.revoked = ? AND u.disabled = ?`, tokenHash(secret), false, false))
 		if errors.Is(err, ErrNoRows) {
 			return bad
 		}
@@ -280,24 +283,63 @@ func (o *Office) SetPassword(ctx context.Context, name, password string) error {
 	})
 }
 
-// CredentialStamp returns a digest of the user's id, organisation, roles
-// and password hash: it changes whenever any of them does. ENOTFOUND if
-// there is no such user.
+// CredentialStamp returns a digest of the user's id, organisation, roles,
+// password hash and disabled state: it changes whenever any of them does.
+// ENOTFOUND if there is no such user.
 func (o *Office) CredentialStamp(ctx context.Context, name string) (string, error) {
 	var stamp string
 	err := o.inRead(ctx, "CredentialStamp", func(tx Tx) error {
 		var id int64
 		var org, roles, hash string
-		err := tx.QueryRow(`SELECT id, org, roles, password FROM users WHERE name = ?`, name).Scan(&id, &org, &roles, &hash)
+		var disabled bool
+		err := tx.QueryRow(`SELECT id, org, roles, password, disabled FROM users WHERE name = ?`, name).Scan(&id, &org, &roles, &hash, &disabled)
 		if errors.Is(err, ErrNoRows) {
 			return liaison.NotFound("user", name)
 		}
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256([]byte(fmt.Sprintf("%d\x00%s\x00%s\x00%s", id, org, roles, hash)))
+		sum := sha256.Sum256([]byte(fmt.Sprintf("%d\x00%s\x00%s\x00%s\x00%t", id, org, roles, hash, disabled)))
 		stamp = base64.RawURLEncoding.EncodeToString(sum[:])
 		return nil
 	})
 	return stamp, err
+}
+
+// SetRoles replaces a user's roles. ENOTFOUND if there is no such user;
+// EINVALID for no role or an unknown one.
+func (o *Office) SetRoles(ctx context.Context, name string, roles []liaison.Role) error {
+	if len(roles) == 0 {
+		return liaison.Errorf(liaison.EINVALID, "roles: user %s needs at least one role (reader, analyst, officer or admin)", name)
+	}
+	var uniq []liaison.Role
+	for _, r := range roles {
+		if !r.Valid() {
+			return liaison.Errorf(liaison.EINVALID, "roles: role %q is unknown: want reader, analyst, officer or admin", r)
+		}
+		if !slices.Contains(uniq, r) {
+			uniq = append(uniq, r)
+		}
+	}
+	return o.inWrite(ctx, "SetRoles", func(tx Tx) error {
+		n, err := tx.Exec(`UPDATE users SET roles = ? WHERE name = ?`, joinRoles(uniq), name)
+		if err == nil && n == 0 {
+			err = liaison.NotFound("user", name)
+		}
+		return err
+	})
+}
+
+// SetDisabled disables or enables a user. A disabled user fails
+// Authenticate and PrincipalByToken, and their credential stamp changes,
+// so that cached credentials and sessions end. ENOTFOUND if there is no
+// such user.
+func (o *Office) SetDisabled(ctx context.Context, name string, disabled bool) error {
+	return o.inWrite(ctx, "SetDisabled", func(tx Tx) error {
+		n, err := tx.Exec(`UPDATE users SET disabled = ? WHERE name = ?`, disabled, name)
+		if err == nil && n == 0 {
+			err = liaison.NotFound("user", name)
+		}
+		return err
+	})
 }

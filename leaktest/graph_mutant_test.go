@@ -12,8 +12,8 @@ import (
 	"liaison/leaktest"
 )
 
-// TestGraphAndActivityMutantsAreCaught proves that the graph's and the
-// timeline's checks can fail: each mutant is the SQLite store with one
+// TestGraphAndActivityMutantsAreCaught proves that the graph's, the
+// timeline's and the collections pages' checks can fail: each mutant is the SQLite store with one
 // fault that would leak through that page, and the leak test, run on it
 // in a child process, must fail and say LEAK on that page's path.
 func TestGraphAndActivityMutantsAreCaught(t *testing.T) {
@@ -29,6 +29,9 @@ func TestGraphAndActivityMutantsAreCaught(t *testing.T) {
 		{"graph-ends", "web/graph"},
 		// The timeline counts for JPN as for USA: unfiltered for JPN.
 		{"activity-unfiltered", "web/activity"},
+		// The collections pages for JPN list, and open, the collections
+		// USA may read or write as well as JPN's own.
+		{"collections-unfiltered", "web/collections"},
 	} {
 		t.Run(m.name, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestPageMutant$", "-test.v", "-leak.seed=7")
@@ -54,9 +57,9 @@ func TestPageMutant(t *testing.T) {
 	open := func(t *testing.T, now func() time.Time) liaison.Store {
 		return pageMutant{Store: openSQLite(t, now), mode: mode}
 	}
-	need := map[string]string{"graph-ends": "web/graph", "activity-unfiltered": "web/activity"}[mode]
+	need := map[string]string{"graph-ends": "web/graph", "activity-unfiltered": "web/activity", "collections-unfiltered": "web/collections"}[mode]
 	var paths []leaktest.ReadPath
-	for _, p := range append(leaktest.WebPaths(), leaktest.CountPaths()...) {
+	for _, p := range append(append(leaktest.WebPaths(), leaktest.CountPaths()...), leaktest.WebCollectionPaths()...) {
 		if p.Name() == need {
 			paths = append(paths, p)
 		}
@@ -132,7 +135,7 @@ func (m pageMutant) Objects(ctx context.Context, p liaison.Principal, coll strin
 // and NATO-IS may read: where the graph looks for the ends it draws.
 func (m pageMutant) Collections(ctx context.Context, p liaison.Principal) ([]liaison.CollectionAccess, error) {
 	cs, err := m.Store.Collections(ctx, p)
-	if m.mode != "graph-ends" || err != nil || p.Org != "JPN" {
+	if m.mode != "graph-ends" && m.mode != "collections-unfiltered" || err != nil || p.Org != "JPN" {
 		return cs, err
 	}
 	seen := map[string]bool{}
@@ -161,4 +164,13 @@ func (m pageMutant) Activity(ctx context.Context, p liaison.Principal, q liaison
 		p = asUSA(p)
 	}
 	return m.Store.Activity(ctx, p, q)
+}
+
+// Collection opens for JPN a collection USA may see, as if JPN may.
+func (m pageMutant) Collection(ctx context.Context, p liaison.Principal, id string) (liaison.CollectionAccess, error) {
+	c, err := m.Store.Collection(ctx, p, id)
+	if m.mode == "collections-unfiltered" && p.Org == "JPN" && liaison.ErrorCode(err) == liaison.ENOTFOUND {
+		return m.Store.Collection(ctx, asUSA(p), id)
+	}
+	return c, err
 }

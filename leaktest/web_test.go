@@ -18,7 +18,8 @@ import (
 func TestSQLiteWebInvariant(t *testing.T) {
 	// The import paths go last: the upload writes over hidden versions
 	// in the last phase.
-	leaktest.Run(t, openSQLite, append(append(append(leaktest.WebPaths(), leaktest.CountPaths()...), leaktest.MatrixPaths()...), leaktest.WebImportPaths()...)...)
+	paths := append(append(append(leaktest.WebPaths(), leaktest.CountPaths()...), leaktest.MatrixPaths()...), leaktest.WebCollectionPaths()...)
+	leaktest.Run(t, openSQLite, append(paths, leaktest.WebImportPaths()...)...)
 }
 
 // TestWebMutantIsCaught proves that the pages' checks can fail: the

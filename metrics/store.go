@@ -180,6 +180,16 @@ func (s *store) SetPassword(ctx context.Context, name, password string) (err err
 	return s.next.SetPassword(ctx, name, password)
 }
 
+func (s *store) SetRoles(ctx context.Context, name string, roles []liaison.Role) (err error) {
+	defer s.observe("SetRoles", time.Now(), &err)
+	return s.next.SetRoles(ctx, name, roles)
+}
+
+func (s *store) SetDisabled(ctx context.Context, name string, disabled bool) (err error) {
+	defer s.observe("SetDisabled", time.Now(), &err)
+	return s.next.SetDisabled(ctx, name, disabled)
+}
+
 func (s *store) CredentialStamp(ctx context.Context, name string) (_ string, err error) {
 	defer s.observe("CredentialStamp", time.Now(), &err)
 	return s.next.CredentialStamp(ctx, name)
@@ -210,6 +220,11 @@ func (s *store) PrincipalByToken(ctx context.Context, secret string) (_ liaison.
 func (s *store) CreateCollection(ctx context.Context, c *liaison.Collection) (err error) {
 	defer s.observe("CreateCollection", time.Now(), &err)
 	return s.next.CreateCollection(ctx, c)
+}
+
+func (s *store) UpdateCollection(ctx context.Context, c *liaison.Collection) (err error) {
+	defer s.observe("UpdateCollection", time.Now(), &err)
+	return s.next.UpdateCollection(ctx, c)
 }
 
 func (s *store) AllCollections(ctx context.Context) (_ []liaison.Collection, err error) {

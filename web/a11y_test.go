@@ -187,6 +187,17 @@ func TestBrowserAccessibility(t *testing.T) {
 			}
 		}},
 		{"not found, signed in", "/collections/" + l.cyber.ID + "/objects/" + l.malM, nil, nil},
+		{"your account", "/account", []string{"input#pw-current", "input#pw-new", "input#pw-confirm", "button#make-token"}, nil},
+		{"collections", "/collections", []string{"a[/collections/" + l.cyber.ID + "]"}, nil},
+		{"a collection", "/collections/" + l.cyber.ID, nil, nil},
+		{"planner with holidays", "/planner?participants=NATO-IS,USA,JPN,AUS&duration=60&from=2026-03-02&to=2026-03-07&holidays=JPN+2026-03-03", []string{"textarea#pl-hol"}, nil},
+	}
+	// What only admins see: users and collections, then the office.
+	accountsAdmin := []check{
+		{"users", "/users", []string{"input#u-name", "select#u-org", "input#role-reader", "input#u-pw"}, nil},
+		{"a user", "/users/kor", []string{"input#role-admin", "button#toggle-disabled", "button#make-token"}, nil},
+		{"collections, for an admin", "/collections", []string{"input#c-title", "input#c-read", "select#c-default"}, nil},
+		{"a collection, for an admin", "/collections/" + l.cyber.ID, []string{"input#c-title", "input#c-other"}, nil},
 	}
 	run := func(cs []check) {
 		for _, c := range cs {
@@ -247,6 +258,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	b.shot("audit", 1400)
 	b.signOut()
 	b.signIn("admin", "admin-password")
+	run(accountsAdmin)
 	run(admin)
-	t.Logf("%d pages checked with axe-core %s in %s", len(signedOut)+len(signedIn)+len(officer)+len(admin), axeVersion, time.Since(start).Round(time.Millisecond))
+	t.Logf("%d pages checked with axe-core %s in %s", len(signedOut)+len(signedIn)+len(officer)+len(accountsAdmin)+len(admin), axeVersion, time.Since(start).Round(time.Millisecond))
 }

@@ -39,6 +39,7 @@ func TestBrowserDecision(t *testing.T) {
 	if s := b.text("[data-status]"); s != "circulating" {
 		t.Fatalf("after circulating the status is %q", s)
 	}
+	b.shot("decision-circulating", 1400)
 	b.signOut()
 
 	b.signIn("jpn", "jpn-password")
@@ -51,6 +52,7 @@ func TestBrowserDecision(t *testing.T) {
 	if rec := b.text("#record"); !strings.Contains(rec, "Japan welcomes the proposal.") {
 		t.Fatalf("the record lacks the comment: %q", rec)
 	}
+	b.shot("decision-partner", 1400)
 	forged := eval[int](b, `(function () {
 		var x = new XMLHttpRequest();
 		x.open("POST", location.pathname + "/break-silence", false);
@@ -94,6 +96,7 @@ func TestBrowserDecision(t *testing.T) {
 	if rounds := b.text("#rounds"); !strings.Contains(rounds, "FRA") || !strings.Contains(rounds, "adopted") {
 		t.Errorf("the rounds say %q", rounds)
 	}
+	b.shot("decision-adopted", 1400)
 	t.Logf("took %s", time.Since(start).Round(time.Millisecond))
 }
 
@@ -133,6 +136,7 @@ func TestBrowserConsultation(t *testing.T) {
 	b.do("contribute", chromedp.SetValue(chromedp.ID("k-item"), "1"),
 		chromedp.SendKeys(chromedp.ID("k-text"), "Korea saw the same C2 domain."),
 		chromedp.Click(chromedp.CSS(`input[name=refs][value="`+l.indA+`"]`)))
+	b.shot("consultation-contribute", 1400)
 	b.click(`form[action$="/contribute"] button[type=submit]`)
 	if s := b.text("#contributions"); !strings.Contains(s, "Korea saw the same C2 domain.") || !strings.Contains(s, l.indA) {
 		t.Fatalf("after contributing: %q", s)

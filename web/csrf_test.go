@@ -86,6 +86,9 @@ func (w *writeWorld) writeRoutes(t *testing.T) []writeRoute {
 			path, user = strings.Replace(path, "{id}", w.proposal, 1), "fra"
 		}
 		path = strings.Replace(path, "{i}", "0", 1)
+		// The accounts and collections forms: the refusal comes before
+		// any of these is looked up.
+		path = strings.NewReplacer("{name}", "kor", "{tid}", "0123456789abcdef", "{cid}", "00000000-0000-4000-8000-000000000001").Replace(path)
 		if page, ok := pageActions[strings.SplitN(path, "/", 3)[1]]; ok && strings.Contains(path, "{action}") {
 			for _, a := range page {
 				out = append(out, writeRoute{method, strings.Replace(path, "{action}", a, 1), user})

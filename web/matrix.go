@@ -358,8 +358,8 @@ func techniqueHref(id, matrix string) string {
 	return "/techniques/" + id + "?matrix=" + url.QueryEscape(matrix)
 }
 
-// userRow is one object the technique page lists as using it.
-type userRow struct {
+// techniqueUser is one object the technique page lists as using it.
+type techniqueUser struct {
 	ID, Type, Title, Href, LinkHref string
 }
 
@@ -368,7 +368,7 @@ type techniqueView struct {
 	ID, Name, ExtID, ExtHref, Description, ObjectHref string
 	Phases                                            []string
 	Matrix                                            *matrixRow // the matrix the reader came from, if they may read it
-	Users                                             []userRow
+	Users                                             []techniqueUser
 	LinksMore                                         bool
 }
 
@@ -422,7 +422,7 @@ func (s *Server) techniquePage(p *page) error {
 		m := catalogueOf(mv.Raw)
 		tv.Matrix = &matrixRow{ID: from, Name: cmp.Or(m.Name, from), Href: "/matrices/" + from}
 	}
-	users, more, err := s.users(p, id)
+	users, more, err := s.techniqueUsers(p, id)
 	if err != nil {
 		return err
 	}
@@ -433,7 +433,7 @@ func (s *Server) techniquePage(p *page) error {
 // users returns the objects of liaison.UserTypes the reader may read that
 // use the technique id through a relationship the reader may read, the
 // same ones CountUses counts, sorted by type and title.
-func (s *Server) users(p *page, id string) ([]userRow, bool, error) {
+func (s *Server) techniqueUsers(p *page, id string) ([]techniqueUser, bool, error) {
 	links, more, err := s.store.Related(p.r.Context(), *p.p, id, liaison.MaxRelated)
 	if err != nil {
 		return nil, false, err
@@ -455,7 +455,7 @@ func (s *Server) users(p *page, id string) ([]userRow, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	var out []userRow
+	var out []techniqueUser
 	for _, src := range srcs {
 		uv, ok := readable[src]
 		if !ok || fieldsOf(uv.Raw).Revoked {
@@ -468,9 +468,9 @@ func (s *Server) users(p *page, id string) ([]userRow, bool, error) {
 		if _, err := p.label(l); err != nil {
 			return nil, false, err
 		}
-		out = append(out, userRow{ID: src, Type: uv.Type, Title: fieldsOf(uv.Raw).title(uv.Type), Href: objectHref(uv.Collection, src, time.Time{}), LinkHref: objectHref(l.Collection, l.ID, time.Time{})})
+		out = append(out, techniqueUser{ID: src, Type: uv.Type, Title: fieldsOf(uv.Raw).title(uv.Type), Href: objectHref(uv.Collection, src, time.Time{}), LinkHref: objectHref(l.Collection, l.ID, time.Time{})})
 	}
-	slices.SortFunc(out, func(a, b userRow) int {
+	slices.SortFunc(out, func(a, b techniqueUser) int {
 		return cmp.Or(cmp.Compare(a.Type, b.Type), cmp.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title)), cmp.Compare(a.ID, b.ID))
 	})
 	return out, more, nil

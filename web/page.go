@@ -81,15 +81,15 @@ func (s *Server) pageWith(h pageHandler, needSignIn bool) http.Handler {
 // pagePrincipal returns who a page request comes from: the principal of
 // its session cookie; without a live session, the one its Authorization
 // header names (scripts and curl may read pages as they read the API);
-// else nobody. A session whose user is gone or has changed organisation
-// ends here.
+// else nobody. A session whose user is gone, disabled or has changed
+// organisation ends here.
 func (s *Server) pagePrincipal(w http.ResponseWriter, r *http.Request) (*liaison.Principal, *session, error) {
 	name := s.sessionCookieName(r)
 	if id := cookieValue(r, name); id != "" {
 		if sess, ok := s.sessions.get(id); ok {
 			cur, err := s.store.User(r.Context(), sess.principal.Name)
 			switch {
-			case err == nil && cur.ID == sess.principal.ID && cur.Org == sess.principal.Org:
+			case err == nil && cur.ID == sess.principal.ID && cur.Org == sess.principal.Org && !cur.Disabled:
 				if !sameRoles(cur.Roles, sess.principal.Roles) {
 					s.sessions.update(id, cur)
 				}

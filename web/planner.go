@@ -23,6 +23,7 @@ func (s *Server) plannerRoutes() {
 
 type plannerForm struct {
 	Participants string
+	Holidays     string
 	Duration     int
 	From, To     string
 	Weeks        int
@@ -74,7 +75,7 @@ func (s *Server) plannerPage(p *page) error {
 	ctx := p.r.Context()
 	q := p.r.URL.Query()
 	f := plannerForm{Participants: q.Get("participants"), Duration: 60, Weeks: 0,
-		From: q.Get("from"), To: q.Get("to")}
+		From: q.Get("from"), To: q.Get("to"), Holidays: strings.TrimSpace(q.Get("holidays"))}
 	v := plannerView{Form: f, Hours: "08:00–18:00 local, Monday to Friday"}
 	if d := strings.TrimSpace(q.Get("duration")); d != "" {
 		n, err := strconv.Atoi(d)
@@ -140,7 +141,11 @@ func (s *Server) plannerPage(p *page) error {
 	if err != nil {
 		return err
 	}
-	req := liaison.SlotRequest{Participants: participants, Duration: time.Duration(v.Form.Duration) * time.Minute, From: from, To: to, Limit: 8}
+	holidays, err := parseHolidays(v.Form.Holidays, d)
+	if err != nil {
+		return err
+	}
+	req := liaison.SlotRequest{Participants: participants, Duration: time.Duration(v.Form.Duration) * time.Minute, From: from, To: to, Limit: 8, Holidays: holidays}
 	slots, err := consult.ProposeSlots(req, d)
 	if err != nil {
 		return err
@@ -163,6 +168,9 @@ func (s *Server) plannerPage(p *page) error {
 	if v.Form.Weeks > 0 {
 		base.Set("weeks", strconv.Itoa(v.Form.Weeks))
 	}
+	if v.Form.Holidays != "" {
+		base.Set("holidays", v.Form.Holidays)
+	}
 	for i, sl := range slots {
 		hv := cloneValues(base)
 		hv.Set("slot", strconv.Itoa(i+1))
@@ -170,14 +178,14 @@ func (s *Server) plannerPage(p *page) error {
 			Selected: i+1 == pick, Href: withValues("/planner", hv) + "#bands",
 			ICS: withValues("/planner/slot.ics", url.Values{"start": {sl.Start.Format(time.RFC3339)}, "duration": {strconv.Itoa(v.Form.Duration)}, "title": {v.Title}, "participants": {v.Form.Participants}})}
 		if row.Selected {
-			row.Bands = zoneBands(sl, zones, liaison.DefaultWorkingHours())
+			row.Bands = zoneBands(sl, zones, liaison.DefaultWorkingHours(), holidays)
 			row.Description = bandText(sl)
 			v.Shown = &row
 		}
 		v.Slots = append(v.Slots, row)
 	}
 	if v.Form.Weeks > 0 {
-		series, err := consult.ProposeSeries(liaison.SlotRequest{Participants: participants, Duration: req.Duration, From: from, To: to}, v.Form.Weeks, d)
+		series, err := consult.ProposeSeries(liaison.SlotRequest{Participants: participants, Duration: req.Duration, From: from, To: to, Holidays: holidays}, v.Form.Weeks, d)
 		if err != nil {
 			return err
 		}
@@ -239,7 +247,7 @@ const (
 // local time, centred on the slot: working hours light, off hours white,
 // night (00:00–06:00) dark, a day off hatched, the slot one stripe
 // across every row. Hours are labelled in local time on each row.
-func zoneBands(sl liaison.Slot, zones map[string]*time.Location, h liaison.WorkingHours) template.HTML {
+func zoneBands(sl liaison.Slot, zones map[string]*time.Location, h liaison.WorkingHours, holidays map[string][]string) template.HTML {
 	mid := sl.Start.Add(sl.End.Sub(sl.Start) / 2)
 	start := mid.Add(-12 * time.Hour).Truncate(time.Hour)
 	rows := len(sl.Local)
@@ -266,7 +274,7 @@ func zoneBands(sl liaison.Slot, zones map[string]*time.Location, h liaison.Worki
 		for i := range 24 {
 			t := start.Add(time.Duration(i) * time.Hour).In(loc)
 			c := t.Hour()*60 + t.Minute()
-			off := !slices.Contains(h.Days, t.Weekday())
+			off := !slices.Contains(h.Days, t.Weekday()) || slices.Contains(holidays[l.Org], t.Format(time.DateOnly))
 			fill := "#ffffff"
 			switch {
 			case off:
@@ -388,4 +396,66 @@ func icsFold(l string) string {
 		n += size
 	}
 	return b.String()
+}
+
+// Holiday limits: a line's range, and the lines a form may carry.
+const (
+	maxHolidayDays  = 62
+	maxHolidayLines = 200
+)
+
+// parseHolidays reads the planner's public holidays: one line each, the
+// organisations or communities (separated by commas) then a local date or
+// a range of dates, such as "JPN 2026-03-20" or "FRA,BEL 2026-04-06..2026-04-07".
+// Communities are expanded. EINVALID naming the line otherwise.
+func parseHolidays(text string, d *liaison.Directory) (map[string][]string, error) {
+	out := map[string][]string{}
+	if strings.TrimSpace(text) == "" {
+		return out, nil
+	}
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	seen := map[string]bool{}
+	if len(lines) > maxHolidayLines {
+		return nil, liaison.Errorf(liaison.EINVALID, "holidays: at most %d lines, not %d", maxHolidayLines, len(lines))
+	}
+	for i, line := range lines {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		where := fmt.Sprintf("holidays line %d (%q)", i+1, truncate(line, 60))
+		fields := strings.Fields(line)
+		if len(fields) != 2 {
+			return nil, liaison.Errorf(liaison.EINVALID, "%s: want organisations then a date, such as JPN 2026-03-20 or FRA,BEL 2026-04-06..2026-04-07", where)
+		}
+		codes := strings.Split(strings.ToUpper(fields[0]), ",")
+		for _, c := range codes {
+			if _, ok := d.Organisation(c); !ok && !d.HasCommunity(c) {
+				return nil, liaison.Errorf(liaison.EINVALID, "%s: %q is neither an organisation nor a community on the hub", where, truncate(c, 30))
+			}
+		}
+		a, b, isRange := strings.Cut(fields[1], "..")
+		first, err1 := time.Parse(time.DateOnly, a)
+		last := first
+		var err2 error
+		if isRange {
+			last, err2 = time.Parse(time.DateOnly, b)
+		}
+		if err1 != nil || err2 != nil {
+			return nil, liaison.Errorf(liaison.EINVALID, "%s: want a date such as 2026-03-20, or a range such as 2026-04-06..2026-04-07", where)
+		}
+		if last.Before(first) || last.Sub(first) > maxHolidayDays*24*time.Hour {
+			return nil, liaison.Errorf(liaison.EINVALID, "%s: a range runs forward, over at most %d days", where, maxHolidayDays)
+		}
+		for _, org := range d.Expand(codes...) {
+			for day := first; !day.After(last); day = day.AddDate(0, 0, 1) {
+				ds := day.Format(time.DateOnly)
+				if !seen[org+" "+ds] {
+					seen[org+" "+ds] = true
+					out[org] = append(out[org], ds)
+				}
+			}
+		}
+	}
+	return out, nil
 }

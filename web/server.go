@@ -140,6 +140,8 @@ func (s *Server) routes() {
 	s.consultationRoutes()
 	s.plannerRoutes()
 	s.officeRoutes()
+	s.accountRoutes()
+	s.collectionRoutes()
 	if s.peers != nil {
 		s.handle("GET /peers", s.signedIn(s.peersPage))
 	}

@@ -130,6 +130,22 @@ func (ss *sessions) update(id string, p liaison.Principal) {
 	}
 }
 
+// endOthers removes every session of the user but the one with the id
+// keep: after a password change, a browser signed in with the old
+// password must sign in again.
+func (ss *sessions) endOthers(userID int64, keep string) int {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	kh, n := hashID(keep), 0
+	for h, s := range ss.byHash {
+		if s.principal.ID == userID && h != kh {
+			delete(ss.byHash, h)
+			n++
+		}
+	}
+	return n
+}
+
 // end removes the session with the id, if any.
 func (ss *sessions) end(id string) {
 	ss.mu.Lock()

@@ -194,6 +194,15 @@ var commands = []command{
 	{name: "user list", summary: "list users",
 		example: `liaison user list`,
 		flags:   func() runner { return &userListCmd{} }},
+	{name: "user roles", args: "NAME", summary: "replace a user's roles",
+		example: `liaison user roles akiko --role officer --role analyst`,
+		flags:   func() runner { return &userRolesCmd{} }},
+	{name: "user disable", args: "NAME", summary: "disable a user: no sign-in, no tokens, sessions end",
+		example: `liaison user disable akiko`,
+		flags:   func() runner { return &userDisableCmd{disabled: true} }},
+	{name: "user enable", args: "NAME", summary: "enable a disabled user again",
+		example: `liaison user enable akiko`,
+		flags:   func() runner { return &userDisableCmd{} }},
 }
 
 // flagSet makes the command's flag set: --data and --db, which every

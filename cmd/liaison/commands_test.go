@@ -77,6 +77,9 @@ func TestUsageShowsArguments(t *testing.T) {
 		"token revoke":       "Usage: liaison token revoke [flags] TOKEN-ID",
 		"user add":           "Usage: liaison user add [flags] NAME",
 		"user list":          "Usage: liaison user list [flags]",
+		"user roles":         "Usage: liaison user roles [flags] NAME",
+		"user disable":       "Usage: liaison user disable [flags] NAME",
+		"user enable":        "Usage: liaison user enable [flags] NAME",
 	}
 	c := newCLI(t)
 	for _, cmd := range commands {

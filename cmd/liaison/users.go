@@ -66,9 +66,13 @@ func (*userListCmd) run(ctx context.Context, e *env, st *storeFlags, args []stri
 			return err
 		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tORG\tROLES")
+		fmt.Fprintln(tw, "NAME\tORG\tROLES\tSTATE")
 		for _, u := range us {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Name, u.Org, joinRoles(u.Roles))
+			state := "active"
+			if u.Disabled {
+				state = "disabled"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Org, joinRoles(u.Roles), state)
 		}
 		return tw.Flush()
 	})
