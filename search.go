@@ -25,10 +25,9 @@ type SearchQuery struct {
 	Limit      int      // 0: DefaultSearchLimit; capped at MaxSearchLimit
 	Next       string   // the cursor of the previous page
 	// Filters, applied in the store's query like the reader's own:
-	// the originating organisation, and when the version was added (from,
-	// inclusive only in the sense of strictly after AddedAfter; before
-	// AddedBefore) and its modified time (ModifiedAfter inclusive,
-	// ModifiedBefore exclusive). Zero: no bound.
+	// the originating organisation, when the version was added and its
+	// modified time: strictly after the After and strictly before the
+	// Before bound. Zero: no bound.
 	Originator                    string
 	AddedAfter, AddedBefore       time.Time
 	ModifiedAfter, ModifiedBefore time.Time

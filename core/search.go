@@ -474,7 +474,7 @@ func (o *Office) searchWindow(tx Tx, sq SearchSQL, reader liaison.Principal, ids
 		where += ` AND v.originator = ` + a.Arg(q.Originator)
 	}
 	if !q.ModifiedAfter.IsZero() {
-		where += ` AND v.version_us >= ` + a.Arg(Micros(q.ModifiedAfter))
+		where += ` AND v.version_us > ` + a.Arg(Micros(q.ModifiedAfter))
 	}
 	if !q.ModifiedBefore.IsZero() {
 		where += ` AND v.version_us < ` + a.Arg(Micros(q.ModifiedBefore))

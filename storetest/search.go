@@ -383,7 +383,7 @@ func testSearchFilters(t *testing.T, open Opener) {
 		{"originator", liaison.SearchQuery{Text: "anchor", Originator: "FRA"}, []string{oid("tool", 3)}},
 		{"added after", liaison.SearchQuery{Text: "anchor", AddedAfter: mid.Add(time.Minute)}, []string{oid("tool", 3)}},
 		{"added before", liaison.SearchQuery{Text: "anchor", AddedBefore: mid.Add(time.Minute)}, []string{oid("tool", 1), oid("tool", 2)}},
-		{"modified from", liaison.SearchQuery{Text: "anchor", ModifiedAfter: day(5)}, []string{oid("tool", 2), oid("tool", 3)}},
+		{"modified after", liaison.SearchQuery{Text: "anchor", ModifiedAfter: day(4)}, []string{oid("tool", 2), oid("tool", 3)}},
 		{"modified before", liaison.SearchQuery{Text: "anchor", ModifiedBefore: day(5)}, []string{oid("tool", 1)}},
 		{"none", liaison.SearchQuery{Text: "anchor", Originator: "KOR"}, nil},
 	} {
