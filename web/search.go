@@ -200,7 +200,7 @@ func (s *Server) searchPage(p *page) error {
 	sr, perr := parseSearch(p.r.URL.Query())
 	sv := searchView{Req: sr, Type: strings.Join(sr.Types, ","), First: sr.Next == "", Window: liaison.SearchWindow,
 		Filtered: len(sr.Types) > 0 || sr.Collection != "" || sr.Originator != "" || !sr.AddedAfter.IsZero() || !sr.AddedBefore.IsZero() || !sr.ModifiedAfter.IsZero() || !sr.ModifiedBefore.IsZero(),
-		Dates: map[string]string{"added_after": dateValue(sr.AddedAfter), "added_before": dateValue(sr.AddedBefore), "modified_after": dateValue(sr.ModifiedAfter), "modified_before": dateValue(sr.ModifiedBefore)}}
+		Dates:    map[string]string{"added_after": dateValue(sr.AddedAfter), "added_before": dateValue(sr.AddedBefore), "modified_after": dateValue(sr.ModifiedAfter), "modified_before": dateValue(sr.ModifiedBefore)}}
 	sv.Colls = []optionView{{Value: "", Label: "every collection", Selected: sr.Collection == ""}}
 	title := map[string]string{}
 	for _, c := range colls {
