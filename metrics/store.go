@@ -232,7 +232,7 @@ func (s *store) Marking(ctx context.Context, id string) (_ liaison.Marking, err 
 }
 
 func (s *store) RelatedAfter(ctx context.Context, reader liaison.Principal, id, after string, limit int) (_ []liaison.Version, _ string, err error) {
-	defer s.observe("Related", time.Now(), &err)
+	defer s.observe("RelatedAfter", time.Now(), &err)
 	return s.next.RelatedAfter(ctx, reader, id, after, limit)
 }
 
