@@ -136,18 +136,21 @@ const (
 // MaxActivityDays is the longest span one activity count covers.
 const MaxActivityDays = 366
 
-// ActivityQuery asks how many versions were added per day (in UTC) from
-// From, a midnight UTC, for Days days, split by collection, type or
-// originator.
+// ActivityQuery asks how many versions were added per day from From, a
+// midnight in Zone (nil: UTC), for Days days of that zone (a day it
+// changes its clocks is 23 or 25 hours long), split by collection, type
+// or originator.
 type ActivityQuery struct {
 	From  time.Time
 	Days  int
 	Split string
+	Zone  *time.Location
 }
 
 // ActivityCount is how many versions one reader may read were added to
-// one collection on one day (Day, midnight UTC) under one key of the
-// split (a type or an originator; empty when split by collection).
+// one collection on one day (Day, a midnight in the query's zone) under
+// one key of the split (a type or an originator; empty when split by
+// collection).
 type ActivityCount struct {
 	Day        time.Time
 	Collection string

@@ -1,6 +1,9 @@
 package liaison
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // SearchService finds object versions by their words.
 type SearchService interface {
@@ -21,6 +24,13 @@ type SearchQuery struct {
 	Types      []string // STIX types; none: any
 	Limit      int      // 0: DefaultSearchLimit; capped at MaxSearchLimit
 	Next       string   // the cursor of the previous page
+	// Filters, applied in the store's query like the reader's own:
+	// the originating organisation, when the version was added and its
+	// modified time: strictly after the After and strictly before the
+	// Before bound. Zero: no bound.
+	Originator                    string
+	AddedAfter, AddedBefore       time.Time
+	ModifiedAfter, ModifiedBefore time.Time
 }
 
 // Page sizes of a search.
@@ -37,9 +47,16 @@ type SearchHit struct {
 }
 
 // SearchPage is one page of a search. More says whether further versions
-// match; Next continues after this page.
+// match; Next continues after this page. Windowed says that more than
+// SearchWindow versions matched, so hits are ranked best first within
+// windows of the SearchWindow most recently stored matches, one window
+// after another, rather than across every match.
 type SearchPage struct {
-	Hits []SearchHit
-	More bool
-	Next string
+	Hits     []SearchHit
+	More     bool
+	Next     string
+	Windowed bool
 }
+
+// SearchWindow is how many matching versions one search window ranks.
+const SearchWindow = 400

@@ -157,6 +157,11 @@ type ObjectService interface {
 	// each that reader may read, oldest first, at most limit (0: 100),
 	// and whether there are more. Only what reader may read is returned.
 	Related(ctx context.Context, reader Principal, id string, limit int) ([]Version, bool, error)
+	// RelatedAfter is Related a page at a time: the links after the
+	// cursor after ("": from the start), in a stable order, at most limit
+	// (0: 100, at most MaxRelated), and the cursor of the next page (""
+	// when there is no more). EINVALID, naming after, for a bad cursor.
+	RelatedAfter(ctx context.Context, reader Principal, id, after string, limit int) ([]Version, string, error)
 	// ExplainAudience says who may read the version of id (its modified
 	// time; zero: the latest the reader may read) in a collection, and
 	// why. ENOTFOUND, the same as for a missing one, unless reader may

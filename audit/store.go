@@ -429,6 +429,16 @@ func (s *store) Related(ctx context.Context, reader liaison.Principal, id string
 	return vs, more, err
 }
 
+func (s *store) RelatedAfter(ctx context.Context, reader liaison.Principal, id, after string, limit int) ([]liaison.Version, string, error) {
+	vs, next, err := s.next.RelatedAfter(ctx, reader, id, after, limit)
+	if err == nil && len(vs) > 0 {
+		e := entry(ctx, reader, ActionRead, "Related", nil)
+		e.Detail, e.Refs = "links of "+id, versionRefs(vs)
+		s.log.Record(e)
+	}
+	return vs, next, err
+}
+
 func (s *store) ExplainAudience(ctx context.Context, reader liaison.Principal, collection, id string, version time.Time) (liaison.Explanation, error) {
 	x, err := s.next.ExplainAudience(ctx, reader, collection, id, version)
 	if err == nil {

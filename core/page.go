@@ -213,63 +213,11 @@ func (a *coreSQL) In(col string, vals any) string {
 	return col + ` IN (SELECT value FROM json_each(?))`
 }
 
-// Related returns the relationships and sightings that name id as an end
-// (source or target, sighting_of, observed data, where sighted), in
-// every collection reader may read: for each, the latest version reader
-// may read there, oldest first, at most limit of them (0: 100), and
-// whether there are more. Only what reader may read is counted or
-// returned, so an unreadable link and a missing one look the same.
+// Related returns the first page of RelatedAfter, and whether there are
+// more.
 func (o *Office) Related(ctx context.Context, reader liaison.Principal, id string, limit int) ([]liaison.Version, bool, error) {
-	if limit <= 0 {
-		limit = 100
-	}
-	limit = min(limit, liaison.MaxRelated)
-	var out []liaison.Version
-	more := false
-	err := o.inRead(ctx, "Related", func(tx Tx) error {
-		d, st, err := o.ReadDirectory(tx, o.Clock())
-		if err != nil {
-			return err
-		}
-		if st.Expired(o.Clock()) {
-			return ErrStale
-		}
-		colls, err := loadCollections(tx)
-		if err != nil {
-			return err
-		}
-		f := objquery.Filter{Last: true, Limit: limit}
-		for _, c := range colls {
-			if !d.Access(reader, c).CanRead || len(out) > limit {
-				continue
-			}
-			var a coreSQL
-			readable := func(alias string) string { a.Arg(reader.Org); return readableBy(alias) }
-			a.Arg(id)
-			where := f.Where(&a, c.ID, func() string { return readable("v") }, readable)
-			rows, err := tx.Query(`SELECT `+PageCols(false)+` FROM versions v WHERE v.vid IN (SELECT rel_vid FROM ends WHERE end_id = ?) AND `+where+
-				` ORDER BY v.date_added_us LIMIT ?`, append(a, limit+1-len(out))...)
-			if err != nil {
-				return fmt.Errorf("related: %w", err)
-			}
-			page := liaison.ObjectPage{}
-			if err := ScanPage(rows, c.ID, false, limit+1, &page); err != nil {
-				return err
-			}
-			out = append(out, page.Versions...)
-		}
-		if len(out) > limit {
-			out, more = out[:limit], true
-		}
-		return nil
-	})
-	if errors.Is(err, ErrStale) {
-		if err := o.Freshen(ctx); err != nil {
-			return nil, false, err
-		}
-		return o.Related(ctx, reader, id, limit)
-	}
-	return out, more, err
+	vs, next, err := o.RelatedAfter(ctx, reader, id, "", limit)
+	return vs, next != "", err
 }
 
 // ExplainAudience says who may read a version and why (see

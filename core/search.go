@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -14,16 +15,29 @@ import (
 	"liaison/internal/textsearch"
 )
 
-// Searcher is the engine's part of full-text search: how its index is
-// asked whether a document matches, and how a document is ranked. Both
-// are over search_docs d, and the rank must depend on d and the query
-// alone, never on other documents, so that no order reveals versions a
-// reader may not read.
+// Searcher is the engine's part of full-text search: how its index gives
+// the documents that match a query, newest first, and how a document is
+// ranked. The rank must depend on the document and the query alone, never
+// on other documents, so that no order reveals versions a reader may not
+// read.
 type Searcher interface {
-	// SearchMatch returns the test that d matches q, and the expression
-	// of d's rank (an integer, higher is better), each with its
-	// arguments in order.
-	SearchMatch(q textsearch.Query) (match string, matchArgs []any, rank string, rankArgs []any)
+	SearchMatch(q textsearch.Query) SearchSQL
+}
+
+// SearchSQL is how one engine asks its index for the documents matching a
+// query. From joins the index, versions v and search_docs d (the
+// matching document's own row); Match, with its arguments, is the test
+// that joins them and that d matches; Key is the matching version's vid
+// in an expression the index can return in descending order, so that a
+// window of the newest matches is read without reading every match; Rank
+// is d's rank, an integer, higher is better.
+type SearchSQL struct {
+	From      string
+	Match     string
+	MatchArgs []any
+	Key       string
+	Rank      string
+	RankArgs  []any
 }
 
 // SearchDoc is the searchable text of one stored version, as indexed.
@@ -156,36 +170,63 @@ func (o *Office) BackfillSearch(ctx context.Context) error {
 	}
 }
 
-// searchCursor is where a search page ends: the last hit's rank, date
-// added and collection, the order the search sorts in.
+// searchWindow is how many candidates one search window ranks: the most
+// recently stored matching versions that the reader may read, taken from
+// the index newest first, at most this many (see Office.Search).
+const searchWindow = liaison.SearchWindow
+
+// searchCursor is where a search page ends: the window it is in (the
+// version at its top, by collection and date added, and whether the
+// window starts just below that version rather than at it), and, unless
+// the next page starts a new window, the last hit's rank, date added and
+// collection, the order the window is sorted in.
 type searchCursor struct {
-	rank, added int64
-	coll        string
+	topColl  string
+	topAdded int64
+	below    bool // the window starts below top: top ended the previous one
+	keyset   bool // rank, added, coll are set
+	rank     int64
+	added    int64
+	coll     string
 }
 
-const searchCursorPrefix = "sr1:"
+const searchCursorPrefix = "sr2:"
 
 func (c searchCursor) encode() string {
-	return base64.RawURLEncoding.EncodeToString([]byte(searchCursorPrefix + strconv.FormatInt(c.rank, 10) + ":" + strconv.FormatInt(c.added, 10) + ":" + c.coll))
+	b := strconv.FormatBool(c.below) + ":" + strconv.FormatInt(c.topAdded, 10) + ":" + c.topColl
+	if c.keyset {
+		b += ":" + strconv.FormatInt(c.rank, 10) + ":" + strconv.FormatInt(c.added, 10) + ":" + c.coll
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(searchCursorPrefix + b))
 }
 
 func decodeSearchCursor(s string) (searchCursor, error) {
 	bad := liaison.Errorf(liaison.EINVALID, "field next: %q is not a cursor this server gave out; search again from the first page", clipText(s, 60))
 	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || !strings.HasPrefix(string(raw), searchCursorPrefix) {
+	if err != nil || !strings.HasPrefix(string(raw), searchCursorPrefix) || !utf8.Valid(raw) {
 		return searchCursor{}, bad
 	}
-	parts := strings.SplitN(strings.TrimPrefix(string(raw), searchCursorPrefix), ":", 3)
-	if len(parts) != 3 || parts[2] == "" || !utf8.ValidString(parts[2]) {
+	parts := strings.Split(strings.TrimPrefix(string(raw), searchCursorPrefix), ":")
+	if len(parts) != 3 && len(parts) != 6 {
 		return searchCursor{}, bad
 	}
 	var c searchCursor
-	c.coll = parts[2]
-	if c.rank, err = strconv.ParseInt(parts[0], 10, 64); err != nil {
+	if c.below, err = strconv.ParseBool(parts[0]); err != nil {
 		return searchCursor{}, bad
 	}
-	if c.added, err = strconv.ParseInt(parts[1], 10, 64); err != nil || c.added < 0 {
+	if c.topAdded, err = strconv.ParseInt(parts[1], 10, 64); err != nil || c.topAdded < 0 || parts[2] == "" {
 		return searchCursor{}, bad
+	}
+	c.topColl = parts[2]
+	if len(parts) == 6 {
+		c.keyset = true
+		if c.rank, err = strconv.ParseInt(parts[3], 10, 64); err != nil {
+			return searchCursor{}, bad
+		}
+		if c.added, err = strconv.ParseInt(parts[4], 10, 64); err != nil || c.added < 0 || parts[5] == "" {
+			return searchCursor{}, bad
+		}
+		c.coll = parts[5]
 	}
 	return c, nil
 }
@@ -202,10 +243,18 @@ func clipText(s string, n int) string {
 }
 
 // Search finds the versions whose words match q (see
-// liaison.SearchService). One query does it all: the index match, the
-// reader's audience and collections, the latest version that reader may
-// read, the rank and the page, so nothing the reader may not read is
-// ever read out of the store, counted or ranked.
+// liaison.SearchService).
+//
+// Ranking is bounded: the index gives the matching documents newest
+// first, and the reader's filter (collections, audience, the latest
+// version this reader may read, q's filters) runs in the same query, so
+// one query takes a window of at most searchWindow versions the reader
+// may read, stopping there. The window is ranked, and its versions are
+// paged best first; when a full window is used up, the next window is the
+// searchWindow readable matches stored before it. A word in a third of a
+// million objects so costs about what a rare one costs. When fewer than
+// searchWindow versions match, as for ids and phrases, the one window
+// holds them all and the ranking is exact.
 func (o *Office) Search(ctx context.Context, reader liaison.Principal, q liaison.SearchQuery) (liaison.SearchPage, error) {
 	empty := liaison.SearchPage{Hits: []liaison.SearchHit{}}
 	tq, err := textsearch.Parse(q.Text)
@@ -220,11 +269,9 @@ func (o *Office) Search(ctx context.Context, reader liaison.Principal, q liaison
 		limit = liaison.DefaultSearchLimit
 	}
 	limit = min(limit, liaison.MaxSearchLimit)
-	types := objquery.SplitList(q.Types)
-	for _, t := range types {
-		if !utf8.ValidString(t) || strings.IndexByte(t, 0) >= 0 || len(t) > 250 {
-			return empty, liaison.Errorf(liaison.EINVALID, "field type: %q is not a STIX type name", clipText(t, 60))
-		}
+	f, err := searchFilter(q)
+	if err != nil {
+		return empty, err
 	}
 	var cur *searchCursor
 	if q.Next != "" {
@@ -239,7 +286,7 @@ func (o *Office) Search(ctx context.Context, reader liaison.Principal, q liaison
 		return empty, o.Internal(o.op("Search"), errors.New("the store has no search index"))
 	}
 	for attempt := 0; ; attempt++ {
-		page, err := o.search(ctx, se, reader, q.Collection, tq, types, cur, limit)
+		page, err := o.search(ctx, se, reader, q, f, tq, cur, limit)
 		switch {
 		case err == nil:
 			return page, nil
@@ -254,7 +301,52 @@ func (o *Office) Search(ctx context.Context, reader liaison.Principal, q liaison
 	}
 }
 
-func (o *Office) search(ctx context.Context, se Searcher, reader liaison.Principal, collection string, tq textsearch.Query, types []string, cur *searchCursor, limit int) (liaison.SearchPage, error) {
+// searchFilter checks a search's filters and returns the store filter
+// they make.
+func searchFilter(q liaison.SearchQuery) (objquery.Filter, error) {
+	f := objquery.Filter{Last: true, Types: objquery.SplitList(q.Types)}
+	for _, t := range f.Types {
+		if !utf8.ValidString(t) || strings.IndexByte(t, 0) >= 0 || len(t) > 250 {
+			return f, liaison.Errorf(liaison.EINVALID, "field type: %q is not a STIX type name", clipText(t, 60))
+		}
+	}
+	if !q.AddedAfter.IsZero() {
+		f.After = q.AddedAfter.UnixMicro()
+	}
+	if !q.AddedBefore.IsZero() {
+		f.Before = max(1, q.AddedBefore.UnixMicro())
+	}
+	if f.Before != 0 && f.Before <= f.After {
+		return f, liaison.Errorf(liaison.EINVALID, "field added_before must be later than added_after")
+	}
+	if !q.ModifiedAfter.IsZero() && !q.ModifiedBefore.IsZero() && !q.ModifiedBefore.After(q.ModifiedAfter) {
+		return f, liaison.Errorf(liaison.EINVALID, "field modified_before must be later than modified_after")
+	}
+	if o := q.Originator; o != "" && (!utf8.ValidString(o) || strings.IndexByte(o, 0) >= 0 || len(o) > 64) {
+		return f, liaison.Errorf(liaison.EINVALID, "field originator: %q is not an organisation code", clipText(o, 40))
+	}
+	return f, nil
+}
+
+// windowRow is one candidate of a search window: no object bytes.
+type windowRow struct {
+	vid, added, score int64
+	coll              string
+}
+
+// before reports whether a comes before b in a window's order: best
+// first, then the latest added, then by collection.
+func (a windowRow) before(b windowRow) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	if a.added != b.added {
+		return a.added > b.added
+	}
+	return a.coll < b.coll
+}
+
+func (o *Office) search(ctx context.Context, se Searcher, reader liaison.Principal, q liaison.SearchQuery, f objquery.Filter, tq textsearch.Query, cur *searchCursor, limit int) (liaison.SearchPage, error) {
 	page := liaison.SearchPage{Hits: []liaison.SearchHit{}}
 	err := o.inRead(ctx, "Search", func(tx Tx) error {
 		d, st, err := o.ReadDirectory(tx, o.Clock())
@@ -270,59 +362,171 @@ func (o *Office) search(ctx context.Context, se Searcher, reader liaison.Princip
 		}
 		var ids []string
 		for _, c := range colls {
-			if d.Access(reader, c).CanRead && (collection == "" || c.ID == collection) {
+			if d.Access(reader, c).CanRead && (q.Collection == "" || c.ID == q.Collection) {
 				ids = append(ids, c.ID)
 			}
 		}
-		if collection != "" && len(ids) == 0 {
-			return liaison.NotFound("collection", collection)
+		if q.Collection != "" && len(ids) == 0 {
+			return liaison.NotFound("collection", q.Collection)
 		}
 		if len(ids) == 0 {
 			return nil
 		}
-		match, matchArgs, rank, rankArgs := se.SearchMatch(tq)
-		a := coreSQL(rankArgs)
-		a = append(a, matchArgs...)
-		readable := func(alias string) string { a.Arg(reader.Org); return readableBy(alias) }
-		f := objquery.Filter{Last: true, Types: types}
-		where := f.WhereIn(&a, ids, func() string { return readable("v") }, readable)
-		// The rank is computed once per matching version, in a
-		// materialised step that carries no object bytes; only the page's
-		// versions are read in full.
-		matched := `WITH s AS MATERIALIZED (SELECT v.vid, v.date_added_us, v.collection, ` + rank + ` AS score FROM search_docs d JOIN versions v ON v.vid = d.vid WHERE ` + match + ` AND ` + where + `)`
-		after := ""
+		sq := se.SearchMatch(tq)
+		// The window's top: a version this reader may read, in a
+		// collection of this search, named by the cursor. A version
+		// hidden from the reader and a missing one are the same refusal.
+		var top int64 = -1 // no bound: the newest match
+		below := false
+		var topRow windowRow
 		if cur != nil {
-			after = ` WHERE (s.score < ? OR (s.score = ? AND (s.date_added_us < ? OR (s.date_added_us = ? AND s.collection > ?))))`
-			a = append(a, cur.rank, cur.rank, cur.added, cur.added, cur.coll)
+			gone := liaison.Errorf(liaison.EINVALID, "field next: the results changed since this cursor was given (a version it continues from is no longer there for you); search again from the first page")
+			if !slices.Contains(ids, cur.topColl) {
+				return gone
+			}
+			err := tx.QueryRow(`SELECT v.vid FROM versions v WHERE v.collection = ? AND v.date_added_us = ? AND `+readableBy("v"), cur.topColl, cur.topAdded, reader.Org).Scan(&top)
+			if errors.Is(err, ErrNoRows) {
+				return gone
+			}
+			if err != nil {
+				return fmt.Errorf("search: find the cursor's window: %w", err)
+			}
+			below = cur.below
+			topRow = windowRow{vid: top, added: cur.topAdded, coll: cur.topColl}
 		}
-		a = append(a, limit+1)
-		rows, err := tx.Query(matched+` SELECT v.id, v.type, v.spec_version, v.version_us, v.date_added_us, v.originator, v.default_marking, v.raw, v.collection, s.score FROM s JOIN versions v ON v.vid = s.vid`+after+
-			` ORDER BY s.score DESC, s.date_added_us DESC, s.collection LIMIT ?`, a...)
-		if err != nil {
-			return fmt.Errorf("search: %w", err)
+		// picked are the page's hits, each with the window it is in.
+		type pick struct {
+			windowRow
+			win searchCursor
 		}
-		defer rows.Close()
-		for rows.Next() {
-			if len(page.Hits) == limit {
-				page.More = true
+		var picked []pick
+		for {
+			rows, err := o.searchWindow(tx, sq, reader, ids, f, q, top, below)
+			if err != nil {
+				return err
+			}
+			if len(rows) == 0 {
 				break
 			}
-			var h liaison.SearchHit
-			var ver, added int64
-			if err := rows.Scan(&h.ID, &h.Type, &h.SpecVersion, &ver, &added, &h.Originator, &h.DefaultMarking, &h.Raw, &h.Collection, &h.Rank); err != nil {
-				return fmt.Errorf("search: %w", err)
+			full := len(rows) == searchWindow
+			page.Windowed = page.Windowed || full
+			if top < 0 {
+				topRow = rows[0] // the first window's top, for the cursor
 			}
-			h.Modified, h.DateAdded = FromMicros(ver), FromMicros(added)
-			page.Hits = append(page.Hits, h)
+			win := searchCursor{topColl: topRow.coll, topAdded: topRow.added, below: below}
+			lowest := rows[len(rows)-1]
+			slices.SortFunc(rows, func(a, b windowRow) int {
+				if a.before(b) {
+					return -1
+				}
+				return 1
+			})
+			if cur != nil && cur.keyset {
+				at := windowRow{score: cur.rank, added: cur.added, coll: cur.coll}
+				rows = slices.DeleteFunc(rows, func(r windowRow) bool { return !at.before(r) })
+				cur.keyset = false // only in the cursor's own window
+			}
+			for _, r := range rows {
+				if len(picked) > limit {
+					break
+				}
+				picked = append(picked, pick{r, win})
+			}
+			if len(picked) > limit || !full {
+				break
+			}
+			// The window is used up: the next holds what was stored before.
+			top, below, topRow = lowest.vid, true, lowest
 		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("search: %w", err)
+		if len(picked) > limit {
+			picked = picked[:limit]
+			last := picked[limit-1]
+			c := last.win
+			c.keyset, c.rank, c.added, c.coll = true, last.score, last.added, last.coll
+			page.More, page.Next = true, c.encode()
 		}
-		if page.More {
-			last := page.Hits[len(page.Hits)-1]
-			page.Next = searchCursor{rank: last.Rank, added: Micros(last.DateAdded), coll: last.Collection}.encode()
+		vids := make([]windowRow, len(picked))
+		for i, p := range picked {
+			vids[i] = p.windowRow
 		}
-		return nil
+		return searchHits(tx, vids, &page)
 	})
 	return page, err
+}
+
+// searchWindow reads one window: the versions the reader may read that
+// match, in the search's collections and filters, newest stored first, at
+// most searchWindow, at or below the version top (below: strictly below
+// it; top < 0: from the newest), each with its rank.
+func (o *Office) searchWindow(tx Tx, sq SearchSQL, reader liaison.Principal, ids []string, f objquery.Filter, q liaison.SearchQuery, top int64, below bool) ([]windowRow, error) {
+	a := coreSQL(slices.Clone(sq.RankArgs))
+	a = append(a, sq.MatchArgs...)
+	bound := ""
+	switch {
+	case top >= 0 && below:
+		bound = ` AND ` + sq.Key + ` < ` + a.Arg(top)
+	case top >= 0:
+		bound = ` AND ` + sq.Key + ` <= ` + a.Arg(top)
+	}
+	readable := func(alias string) string { a.Arg(reader.Org); return readableBy(alias) }
+	where := f.WhereIn(&a, ids, func() string { return readable("v") }, readable)
+	if q.Originator != "" {
+		where += ` AND v.originator = ` + a.Arg(q.Originator)
+	}
+	if !q.ModifiedAfter.IsZero() {
+		where += ` AND v.version_us > ` + a.Arg(Micros(q.ModifiedAfter))
+	}
+	if !q.ModifiedBefore.IsZero() {
+		where += ` AND v.version_us < ` + a.Arg(Micros(q.ModifiedBefore))
+	}
+	a = append(a, searchWindow)
+	var out []windowRow
+	err := eachRow(tx, func(r Rows) error {
+		var w windowRow
+		if err := r.Scan(&w.vid, &w.added, &w.coll, &w.score); err != nil {
+			return err
+		}
+		out = append(out, w)
+		return nil
+	}, `SELECT v.vid, v.date_added_us, v.collection, `+sq.Rank+` FROM `+sq.From+` WHERE `+sq.Match+bound+` AND `+where+
+		` ORDER BY `+sq.Key+` DESC LIMIT ?`, a...)
+	if err != nil {
+		return nil, fmt.Errorf("search: read a window of matches: %w", err)
+	}
+	return out, nil
+}
+
+// searchHits reads the page's versions in full, in the order picked.
+func searchHits(tx Tx, picked []windowRow, page *liaison.SearchPage) error {
+	if len(picked) == 0 {
+		return nil
+	}
+	vids := make([]int64, len(picked))
+	for i, p := range picked {
+		vids[i] = p.vid
+	}
+	var a coreSQL
+	byVID := map[int64]liaison.SearchHit{}
+	err := eachRow(tx, func(r Rows) error {
+		var h liaison.SearchHit
+		var vid, ver, added int64
+		if err := r.Scan(&vid, &h.ID, &h.Type, &h.SpecVersion, &ver, &added, &h.Originator, &h.DefaultMarking, &h.Raw, &h.Collection); err != nil {
+			return err
+		}
+		h.Modified, h.DateAdded = FromMicros(ver), FromMicros(added)
+		byVID[vid] = h
+		return nil
+	}, `SELECT v.vid, `+PageCols(false)+`, v.collection FROM versions v WHERE `+a.In("v.vid", vids), a...)
+	if err != nil {
+		return fmt.Errorf("search: read the page's versions: %w", err)
+	}
+	for _, p := range picked {
+		h, ok := byVID[p.vid]
+		if !ok {
+			return fmt.Errorf("search: version %d left during the read", p.vid)
+		}
+		h.Rank = p.score
+		page.Hits = append(page.Hits, h)
+	}
+	return nil
 }

@@ -117,6 +117,17 @@ func (m pageMutant) Related(ctx context.Context, p liaison.Principal, id string,
 	return vs, more, err
 }
 
+func (m pageMutant) RelatedAfter(ctx context.Context, p liaison.Principal, id, after string, limit int) ([]liaison.Version, string, error) {
+	vs, next, err := m.Store.RelatedAfter(ctx, p, id, after, limit)
+	if m.mode == "graph-ends" && err == nil && after == "" {
+		vs = withUSA(p, vs, func(u liaison.Principal) ([]liaison.Version, error) {
+			vs, _, err := m.Store.RelatedAfter(ctx, u, id, "", limit)
+			return vs, err
+		})
+	}
+	return vs, next, err
+}
+
 func (m pageMutant) Objects(ctx context.Context, p liaison.Principal, coll string, q liaison.ObjectQuery) (liaison.ObjectPage, error) {
 	pg, err := m.Store.Objects(ctx, p, coll, q)
 	if m.mode == "graph-ends" && p.Org == "JPN" && liaison.ErrorCode(err) == liaison.ENOTFOUND {

@@ -34,6 +34,8 @@ func TestMutantsAreCaught(t *testing.T) {
 		{"more-leak", "more=true"},
 		// Related answers JPN as if it were USA.
 		{"related-swap", "Related("},
+		// RelatedAfter (the graph's paged read) answers JPN as if it were USA.
+		{"related-after-swap", "RelatedAfter("},
 		// ExplainAudience answers JPN as if it were USA.
 		{"explain-swap", "ExplainAudience"},
 		// Match tries JPN's observations against every indicator anyone reads.
@@ -77,7 +79,7 @@ func TestMutant(t *testing.T) {
 	}
 	// Only the path each mutant needs: the run is a child process and
 	// should cost little, even under the race detector.
-	need := map[string]string{"reader-swap": "store/objects", "frozen-clock": "store/objects", "telling-404": "store/collections", "more-leak": "store/paging", "related-swap": "store/related", "explain-swap": "store/explain", "match-all": "store/match", "acs-ignore-nationalities": "store/objects"}[mode]
+	need := map[string]string{"reader-swap": "store/objects", "frozen-clock": "store/objects", "telling-404": "store/collections", "more-leak": "store/paging", "related-swap": "store/related", "related-after-swap": "store/related", "explain-swap": "store/explain", "match-all": "store/match", "acs-ignore-nationalities": "store/objects"}[mode]
 	var paths []leaktest.ReadPath
 	for _, p := range append(leaktest.StorePaths(), leaktest.MatchPaths()...) {
 		if p.Name() == need {
@@ -111,6 +113,13 @@ func (m mutant) Related(ctx context.Context, p liaison.Principal, id string, lim
 		p.Org = "USA"
 	}
 	return m.Store.Related(ctx, p, id, limit)
+}
+
+func (m mutant) RelatedAfter(ctx context.Context, p liaison.Principal, id, after string, limit int) ([]liaison.Version, string, error) {
+	if m.mode == "related-after-swap" && p.Org == "JPN" {
+		p.Org = "USA"
+	}
+	return m.Store.RelatedAfter(ctx, p, id, after, limit)
 }
 
 func (m mutant) ExplainAudience(ctx context.Context, p liaison.Principal, coll, id string, v time.Time) (liaison.Explanation, error) {

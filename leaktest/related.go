@@ -64,6 +64,27 @@ func (storeRelated) Check(e *Env, r *User) {
 			continue // a page of them: compared elsewhere
 		}
 		compare(e, r, fmt.Sprintf("Related(%s)", id), got, want, false)
+		// The same a page at a time: every page after the first comes
+		// from a cursor, and none promises what does not follow.
+		var paged []liaison.Version
+		after := ""
+		for pages := 0; ; pages++ {
+			e.stats.Reads.Add(1)
+			vs, next, err := e.Store.RelatedAfter(e.Ctx(), r.Principal, id, after, 1)
+			if err != nil {
+				e.Errorf(r, "RelatedAfter(%s): %v", id, err)
+				break
+			}
+			if after != "" && len(vs) == 0 {
+				e.Errorf(r, "LEAK RelatedAfter(%s): a cursor was given but the next page is empty (a count of hidden links leaks)", id)
+			}
+			paged = append(paged, vs...)
+			if next == "" || pages > 1000 {
+				break
+			}
+			after = next
+		}
+		compare(e, r, fmt.Sprintf("RelatedAfter(%s) a link a page", id), paged, want, false)
 	}
 }
 

@@ -41,6 +41,9 @@ func TestSearchMutant(t *testing.T) {
 		t.Skip("run by TestSearchMutantIsCaught")
 	}
 	open := func(t *testing.T, now func() time.Time) liaison.Store {
+		if os.Getenv("LEAKTEST_SEARCH_MUTANT") == "filtered" {
+			return filteredSearchSwap{Store: openSQLite(t, now)}
+		}
 		return searchSwap{Store: openSQLite(t, now)}
 	}
 	// The mutant leaks to JPN: check JPN only, in the first phase, to keep
@@ -66,6 +69,38 @@ type searchSwap struct{ liaison.Store }
 
 func (m searchSwap) Search(ctx context.Context, p liaison.Principal, q liaison.SearchQuery) (liaison.SearchPage, error) {
 	if p.Org == "JPN" {
+		p.Org = "USA"
+	}
+	return m.Store.Search(ctx, p, q)
+}
+
+// TestFilteredSearchMutantIsCaught proves that the filtered searches are
+// checked on their own: the store drops the reader's filter only when a
+// search has an originator or modified filter, as a filter written
+// outside the reader's query would.
+func TestFilteredSearchMutantIsCaught(t *testing.T) {
+	skipMutantsUnderRace(t)
+	if os.Getenv("LEAKTEST_SEARCH_MUTANT") != "" {
+		t.Skip("inside a mutant run")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSearchMutant$", "-test.v", "-leak.seed=7")
+	cmd.Env = append(os.Environ(), "LEAKTEST_SEARCH_MUTANT=filtered")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("the leak test passed on a store whose filtered search leaks; it must fail:\n%s", tail(out))
+	}
+	for _, p := range leaktest.SearchPaths() {
+		if !strings.Contains(string(out), " "+p.Name()+" jpn.") || !strings.Contains(string(out), "LEAK") {
+			t.Errorf("path %s did not report the leak:\n%s", p.Name(), tail(out))
+		}
+	}
+}
+
+// filteredSearchSwap answers JPN's filtered searches as USA's.
+type filteredSearchSwap struct{ liaison.Store }
+
+func (m filteredSearchSwap) Search(ctx context.Context, p liaison.Principal, q liaison.SearchQuery) (liaison.SearchPage, error) {
+	if p.Org == "JPN" && (q.Originator != "" || !q.ModifiedAfter.IsZero()) {
 		p.Org = "USA"
 	}
 	return m.Store.Search(ctx, p, q)

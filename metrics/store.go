@@ -266,6 +266,11 @@ func (s *store) Marking(ctx context.Context, id string) (_ liaison.Marking, err 
 	return s.next.Marking(ctx, id)
 }
 
+func (s *store) RelatedAfter(ctx context.Context, reader liaison.Principal, id, after string, limit int) (_ []liaison.Version, _ string, err error) {
+	defer s.observe("RelatedAfter", time.Now(), &err)
+	return s.next.RelatedAfter(ctx, reader, id, after, limit)
+}
+
 func (s *store) Related(ctx context.Context, reader liaison.Principal, id string, limit int) (_ []liaison.Version, _ bool, err error) {
 	defer s.observe("Related", time.Now(), &err)
 	return s.next.Related(ctx, reader, id, limit)

@@ -15,14 +15,23 @@ var (
 )
 
 // SearchMatch asks the GIN index on search_docs.doc for the documents
-// matching q, ranked by ts_rank: the weights of the name (A), tags (B)
-// and body (C) in textsearch's proportions, from the document alone (no
-// statistics of other documents, which a reader may not read, enter it).
-func (pages) SearchMatch(q textsearch.Query) (string, []any, string, []any) {
+// matching q, or, for a word in many of them, lets the planner walk
+// search_docs newest first and test each (ORDER BY vid DESC LIMIT: the
+// planner picks by the word's frequency), ranked by ts_rank: the weights
+// of the name (A), tags (B) and body (C) in textsearch's proportions,
+// from the document alone (no statistics of other documents, which a
+// reader may not read, enter it).
+func (pages) SearchMatch(q textsearch.Query) core.SearchSQL {
 	w := func(n int) float64 { return float64(n) / textsearch.NameWeight }
 	weights := fmt.Sprintf("{0, %g, %g, 1}", w(textsearch.BodyWeight), w(textsearch.KeysWeight))
-	return `d.doc @@ to_tsquery('simple', ?)`, []any{q.TSQuery()},
-		`CAST(ts_rank('` + weights + `'::float4[], d.doc, to_tsquery('simple', ?)) * 1000000 AS bigint)`, []any{q.TSQuery()}
+	return core.SearchSQL{
+		From:      `search_docs d JOIN versions v ON v.vid = d.vid`,
+		Match:     `d.doc @@ to_tsquery('simple', ?)`,
+		MatchArgs: []any{q.TSQuery()},
+		Key:       `d.vid`,
+		Rank:      `CAST(ts_rank('` + weights + `'::float4[], d.doc, to_tsquery('simple', ?)) * 1000000 AS bigint)`,
+		RankArgs:  []any{q.TSQuery()},
+	}
 }
 
 // InsertSearchDocs copies new search documents in.

@@ -39,9 +39,17 @@ func init() {
 
 var _ core.Searcher = pages{}
 
-// SearchMatch asks the FTS5 index for the documents matching q and ranks
-// them with searchRank.
-func (pages) SearchMatch(q textsearch.Query) (string, []any, string, []any) {
-	return `d.vid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)`, []any{q.FTS5()},
-		searchRank + `(?, d.name, d.tags, d.body)`, []any{q.Key()}
+// SearchMatch asks the FTS5 index for the documents matching q, newest
+// first (FTS5 returns rowids in descending order without sorting, so a
+// window stops reading the index when it is full), and ranks them with
+// searchRank. CROSS JOIN keeps the index as the outer loop.
+func (pages) SearchMatch(q textsearch.Query) core.SearchSQL {
+	return core.SearchSQL{
+		From:      `search_fts CROSS JOIN versions v CROSS JOIN search_docs d`,
+		Match:     `search_fts MATCH ? AND v.vid = search_fts.rowid AND d.vid = search_fts.rowid`,
+		MatchArgs: []any{q.FTS5()},
+		Key:       `search_fts.rowid`,
+		Rank:      searchRank + `(?, d.name, d.tags, d.body)`,
+		RankArgs:  []any{q.Key()},
+	}
 }

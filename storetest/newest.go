@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -153,5 +154,50 @@ func testActivity(t *testing.T, open Opener) {
 		if _, err := w.s.Activity(w.ctx, w.user["KOR"], q); liaison.ErrorCode(err) != liaison.EINVALID {
 			t.Errorf("Activity(%+v): %v, want EINVALID", q, err)
 		}
+	}
+}
+
+// testActivityZone: days are the reader's zone's, also across a change
+// of its clocks (Paris, 29 March 2026: that day is 23 hours long).
+func testActivityZone(t *testing.T, open Opener) {
+	w := newWorld(t, open)
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Skipf("no time zone database: %v", err)
+	}
+	at := func(s string, n int) {
+		ts, _ := time.Parse(time.RFC3339, s)
+		w.clock.Advance(ts.Sub(w.clock.Now()))
+		w.add("USA", w.shared, sdo(oid("tool", 7000+n), day(0)))
+	}
+	at("2026-03-28T22:30:00Z", 1) // 23:30 on the 28th in Paris
+	at("2026-03-28T23:30:00Z", 2) // 00:30 on the 29th
+	at("2026-03-29T21:30:00Z", 3) // 23:30 on the 29th (summer time)
+	at("2026-03-29T22:30:00Z", 4) // 00:30 on the 30th
+	byDay := func(zone *time.Location, from time.Time) map[string]int {
+		cs, err := w.s.Activity(w.ctx, w.user["USA"], liaison.ActivityQuery{From: from, Days: 3, Split: liaison.SplitType, Zone: zone})
+		if err != nil {
+			t.Fatalf("Activity in %s: %v", zone, err)
+		}
+		out := map[string]int{}
+		for _, c := range cs {
+			if c.Key == "tool" {
+				out[c.Day.In(zone).Format("2006-01-02T15:04")] += c.N
+			}
+		}
+		return out
+	}
+	got := byDay(paris, time.Date(2026, 3, 28, 0, 0, 0, 0, paris))
+	want := map[string]int{"2026-03-28T00:00": 1, "2026-03-29T00:00": 2, "2026-03-30T00:00": 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Paris days: %v, want %v", got, want)
+	}
+	got = byDay(time.UTC, time.Date(2026, 3, 28, 0, 0, 0, 0, time.UTC))
+	want = map[string]int{"2026-03-28T00:00": 2, "2026-03-29T00:00": 2}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("UTC days: %v, want %v", got, want)
+	}
+	if _, err := w.s.Activity(w.ctx, w.user["USA"], liaison.ActivityQuery{From: time.Date(2026, 3, 28, 0, 0, 0, 0, time.UTC), Days: 3, Zone: paris}); liaison.ErrorCode(err) != liaison.EINVALID {
+		t.Errorf("a UTC midnight in Paris's zone: %v, want EINVALID", err)
 	}
 }

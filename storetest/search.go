@@ -23,6 +23,8 @@ var searchTests = []struct {
 	{"SearchRankIgnoresHidden", testSearchRankIgnoresHidden},
 	{"SearchDelete", testSearchDelete},
 	{"SearchBadInput", testSearchBadInput},
+	{"SearchWindows", testSearchWindows},
+	{"SearchFilters", testSearchFilters},
 }
 
 // RunSearch runs the search conformance tests alone.
@@ -283,5 +285,113 @@ func testSearchBadInput(t *testing.T, open Opener) {
 		if _, err := w.s.Search(w.ctx, w.user["USA"], liaison.SearchQuery{Text: q}); err != nil {
 			t.Errorf("Search(%q): %v", q, err)
 		}
+	}
+}
+
+// testSearchWindows: more matches than one window ranks are paged window
+// after window, each hit exactly once, hidden versions among them never
+// counted; a write between pages does not move the windows.
+func testSearchWindows(t *testing.T, open Opener) {
+	w := newWorld(t, open)
+	n := 2*liaison.SearchWindow + 37
+	var want []string
+	var batch []liaison.Candidate
+	flush := func() {
+		if len(batch) > 0 {
+			w.add("USA", w.shared, batch...)
+			batch = nil
+		}
+	}
+	for i := range n {
+		id := oid("campaign", i)
+		field := []string{`"name":"Harbour %d"`, `"name":"c%d","aliases":["harbour"]`, `"name":"c%d","description":"near the harbour"`}[i%3]
+		batch = append(batch, textObj(id, day(0), fmt.Sprintf(field, i)))
+		want = append(want, id)
+		if i%4 == 0 {
+			batch = append(batch, textObj(oid("campaign", 10_000+i), day(0), `"name":"harbour hidden"`, liaison.TLPRedID))
+		}
+		if len(batch) >= 200 {
+			flush()
+		}
+	}
+	flush()
+	q := liaison.SearchQuery{Text: "harbour", Limit: 70}
+	seen := map[string]bool{}
+	var got []string
+	for pages := 0; ; pages++ {
+		p := w.search("JPN", q)
+		if !p.Windowed {
+			t.Errorf("page %d: %d matches, but the page does not say it was ranked in windows", pages, n)
+		}
+		if len(p.Hits) > 70 || (p.More && len(p.Hits) != 70) {
+			t.Fatalf("page %d has %d hits, more %v", pages, len(p.Hits), p.More)
+		}
+		for _, h := range p.Hits {
+			if seen[h.ID] {
+				t.Fatalf("page %d repeats %s", pages, h.ID)
+			}
+			seen[h.ID] = true
+			got = append(got, h.ID)
+		}
+		if !p.More {
+			break
+		}
+		if pages == 3 {
+			w.add("USA", w.shared, textObj(oid("campaign", 99_999), day(0), `"name":"Harbour newcomer"`))
+		}
+		q.Next = p.Next
+		if pages > 100 {
+			t.Fatal("paging did not end")
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("windowed search found %d, want %d", len(got), len(want))
+	}
+	// The first page is the best of the newest window: names first.
+	p := w.search("JPN", liaison.SearchQuery{Text: "harbour", Limit: 10})
+	for _, h := range p.Hits {
+		if !strings.Contains(string(h.Raw), `"name":"Harbour `) {
+			t.Errorf("first page holds %s, not a name match", h.ID)
+		}
+	}
+	// A few matches are one window, and not said to be windowed.
+	if p := w.search("JPN", liaison.SearchQuery{Text: "newcomer"}); p.Windowed || len(p.Hits) != 1 {
+		t.Errorf("newcomer: %d hits, windowed %v; want 1, false", len(p.Hits), p.Windowed)
+	}
+}
+
+// testSearchFilters: originator, date added and modified narrow a search
+// in the store.
+func testSearchFilters(t *testing.T, open Opener) {
+	w := newWorld(t, open)
+	w.add("USA", w.shared, textObj(oid("tool", 1), day(0), `"name":"Anchor one"`), textObj(oid("tool", 2), day(5), `"name":"Anchor two"`))
+	mid := w.clock.Now()
+	w.clock.Advance(time.Hour)
+	w.add("FRA", w.shared, textObj(oid("tool", 3), day(10), `"name":"Anchor three"`))
+	ids := func(q liaison.SearchQuery) []string {
+		got := w.found("JPN", q)
+		slices.Sort(got)
+		return got
+	}
+	for _, tc := range []struct {
+		name string
+		q    liaison.SearchQuery
+		want []string
+	}{
+		{"originator", liaison.SearchQuery{Text: "anchor", Originator: "FRA"}, []string{oid("tool", 3)}},
+		{"added after", liaison.SearchQuery{Text: "anchor", AddedAfter: mid.Add(time.Minute)}, []string{oid("tool", 3)}},
+		{"added before", liaison.SearchQuery{Text: "anchor", AddedBefore: mid.Add(time.Minute)}, []string{oid("tool", 1), oid("tool", 2)}},
+		{"modified after", liaison.SearchQuery{Text: "anchor", ModifiedAfter: day(4)}, []string{oid("tool", 2), oid("tool", 3)}},
+		{"modified before", liaison.SearchQuery{Text: "anchor", ModifiedBefore: day(5)}, []string{oid("tool", 1)}},
+		{"none", liaison.SearchQuery{Text: "anchor", Originator: "KOR"}, nil},
+	} {
+		if got := ids(tc.q); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: found %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if _, err := w.s.Search(w.ctx, w.user["JPN"], liaison.SearchQuery{Text: "anchor", AddedAfter: day(3), AddedBefore: day(1)}); liaison.ErrorCode(err) != liaison.EINVALID {
+		t.Errorf("added_before before added_after: %v, want EINVALID", err)
 	}
 }

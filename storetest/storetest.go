@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) liaison.Sto
 		{"ObjectsPaging", testObjectsPaging},
 		{"ObjectsNewest", testObjectsNewest},
 		{"Activity", testActivity},
+		{"ActivityZone", testActivityZone},
 		{"PagingUnderWrites", testPagingUnderWrites},
 		{"AudienceFiltering", testAudienceFiltering},
 		{"LastPerReader", testLastPerReader},

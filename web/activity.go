@@ -17,15 +17,21 @@ import (
 const activitySeries = 8
 
 // activityQuery is the activity page's query: the split, and the days
-// it covers, ending with To (a midnight UTC).
+// it covers, ending with To (a midnight in the reader's zone).
 type activityQuery struct {
 	Split string
 	Days  int
 	To    time.Time
 }
 
-func parseActivityQuery(v url.Values, now time.Time) (activityQuery, error) {
-	q := activityQuery{Split: liaison.SplitCollection, Days: 30, To: now.UTC().Truncate(24 * time.Hour)}
+// midnight is the start of t's day in zone.
+func midnight(t time.Time, zone *time.Location) time.Time {
+	y, m, d := t.In(zone).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, zone)
+}
+
+func parseActivityQuery(v url.Values, now time.Time, zone *time.Location) (activityQuery, error) {
+	q := activityQuery{Split: liaison.SplitCollection, Days: 30, To: midnight(now, zone)}
 	for k := range v {
 		if k != "split" && k != "days" && k != "to" {
 			return q, liaison.Errorf(liaison.EINVALID, "field %s is unknown: the activity page takes split, days and to", truncate(k, 40))
@@ -46,7 +52,7 @@ func parseActivityQuery(v url.Values, now time.Time) (activityQuery, error) {
 		q.Days = n
 	}
 	if t := v.Get("to"); t != "" {
-		d, err := time.Parse("2006-01-02", t)
+		d, err := time.ParseInLocation("2006-01-02", t, zone)
 		if err != nil || d.Year() < 1971 || d.Year() > 9998 {
 			return q, liaison.Errorf(liaison.EINVALID, "field to: %q is not a date such as 2024-03-31", truncate(t, 40))
 		}
@@ -92,11 +98,11 @@ type dayView struct {
 // day, split by collection, type or originator: counts the store makes
 // in its query, under the reader's filter.
 func (s *Server) activity(p *page) error {
-	q, err := parseActivityQuery(p.r.URL.Query(), s.cfg.Now())
+	q, err := parseActivityQuery(p.r.URL.Query(), s.cfg.Now(), p.zone)
 	if err != nil {
 		return err
 	}
-	counts, err := s.store.Activity(p.r.Context(), *p.p, liaison.ActivityQuery{From: q.from(), Days: q.Days, Split: q.Split})
+	counts, err := s.store.Activity(p.r.Context(), *p.p, liaison.ActivityQuery{From: q.from(), Days: q.Days, Split: q.Split, Zone: p.zone})
 	if err != nil {
 		return err
 	}
@@ -155,9 +161,13 @@ func (s *Server) activity(p *page) error {
 	// Per day, per series.
 	from := q.from()
 	grid := make([][]int, q.Days)
+	dayIndex := map[string]int{}
+	for d := range q.Days {
+		dayIndex[from.AddDate(0, 0, d).Format("2006-01-02")] = d
+	}
 	for _, c := range counts {
-		d := int(c.Day.Sub(from) / (24 * time.Hour))
-		if d < 0 || d >= q.Days {
+		d, ok := dayIndex[c.Day.In(p.zone).Format("2006-01-02")]
+		if !ok {
 			continue
 		}
 		if grid[d] == nil {
@@ -177,7 +187,7 @@ func (s *Server) activity(p *page) error {
 	}
 	earlier := url.Values{"split": {q.Split}, "days": {strconv.Itoa(q.Days)}, "to": {from.AddDate(0, 0, -1).Format("2006-01-02")}}
 	av.EarlierH = withValues("/activity", earlier)
-	if today := s.cfg.Now().UTC().Truncate(24 * time.Hour); q.To.Before(today) {
+	if today := midnight(s.cfg.Now(), p.zone); q.To.Before(today) {
 		later := q.To.AddDate(0, 0, q.Days)
 		if later.After(today) {
 			later = today

@@ -23,6 +23,9 @@ const (
 	graphPageSize = 40 // nodes of one type on a page of that type
 	graphHop2From = 16 // first-hop nodes whose own neighbours a two-hop graph draws
 	graphHop2Each = 4  // second-hop nodes drawn around each of them
+	// graphMaxLinks bounds the links one graph reads, a store page of
+	// liaison.MaxRelated at a time: far above any ATT&CK object's.
+	graphMaxLinks = 20 * liaison.MaxRelated
 )
 
 // graphNode is one object the graph draws: a neighbour, the centre or a
@@ -59,7 +62,7 @@ type graphView struct {
 	SVG        template.HTML
 	Neighbours int  // readable neighbours in all
 	Links      int  // readable relationships and sightings naming the centre
-	LinksMore  bool // more than liaison.MaxRelated: only the first are drawn
+	LinksMore  bool // more than graphMaxLinks: only the first are drawn
 	Unheld     int  // ends of those links held in no collection the reader may read
 	Hops       int
 	Group      string
@@ -109,13 +112,27 @@ func endsOf(raw []byte) (kind string, ends []string) {
 	return "sighting", append(append([]string{e.SightingOfRef}, e.ObservedDataRefs...), e.WhereSightedRefs...)
 }
 
-// neighbours reads the links naming id (Related, as the reader) and the
+// neighbours reads the links naming id (RelatedAfter, as the reader, page
+// after page up to limit links) and the
 // objects at their other ends (Objects, as the reader, by id). Only what
 // both reads return is drawn: the store decides what the reader sees.
 func (s *Server) neighbours(p *page, id string, limit int) (*neighbourhood, error) {
-	links, more, err := s.store.Related(p.r.Context(), *p.p, id, limit)
-	if err != nil {
-		return nil, err
+	var links []liaison.Version
+	more := false
+	for after := ""; ; {
+		page, next, err := s.store.RelatedAfter(p.r.Context(), *p.p, id, after, min(limit-len(links), liaison.MaxRelated))
+		if err != nil {
+			return nil, err
+		}
+		links = append(links, page...)
+		if next == "" {
+			break
+		}
+		if len(links) >= limit {
+			more = true
+			break
+		}
+		after = next
 	}
 	nb := &neighbourhood{links: links, more: more, byEnd: map[string][]edge{}}
 	for _, l := range links {
@@ -132,10 +149,11 @@ func (s *Server) neighbours(p *page, id string, limit int) (*neighbourhood, erro
 			nb.byEnd[e] = append(nb.byEnd[e], edge{link: l, kind: kind})
 		}
 	}
-	nb.nodes, err = s.latestOf(p, nb.ends)
+	nodes, err := s.latestOf(p, nb.ends)
 	if err != nil {
 		return nil, err
 	}
+	nb.nodes = nodes
 	nb.unheld = len(nb.ends) - len(nb.nodes)
 	return nb, nil
 }
@@ -273,7 +291,7 @@ func (s *Server) graphPage(p *page) error {
 // nodes link to their own graphs (the graph page) or to their object
 // pages (the object page).
 func (s *Server) graph(p *page, c liaison.CollectionAccess, v liaison.Version, q graphQuery, onGraph bool) (graphView, error) {
-	nb, err := s.neighbours(p, v.ID, liaison.MaxRelated)
+	nb, err := s.neighbours(p, v.ID, graphMaxLinks)
 	if err != nil {
 		return graphView{}, err
 	}

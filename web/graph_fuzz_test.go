@@ -16,6 +16,7 @@ func FuzzGraphAndActivityQueries(f *testing.F) {
 		f.Add(s)
 	}
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	tokyo := time.FixedZone("JST", 9*3600)
 	f.Fuzz(func(t *testing.T, raw string) {
 		v, err := url.ParseQuery(raw)
 		if err != nil {
@@ -28,11 +29,11 @@ func FuzzGraphAndActivityQueries(f *testing.F) {
 		} else if q.Hops < 1 || q.Hops > 2 || q.Page < 1 || q.Page > 1000 || (q.Page > 1 && q.Group == "") {
 			t.Fatalf("graph %q: %+v", raw, q)
 		}
-		if q, err := parseActivityQuery(v, now); err != nil {
+		if q, err := parseActivityQuery(v, now, tokyo); err != nil {
 			if liaison.ErrorCode(err) != liaison.EINVALID {
 				t.Fatalf("activity %q: %v", raw, err)
 			}
-		} else if q.Days < 1 || q.Days > liaison.MaxActivityDays || !q.To.Equal(q.To.Truncate(24*time.Hour)) {
+		} else if q.Days < 1 || q.Days > liaison.MaxActivityDays || !q.To.Equal(midnight(q.To, tokyo)) {
 			t.Fatalf("activity %q: %+v", raw, q)
 		}
 	})

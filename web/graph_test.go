@@ -275,3 +275,45 @@ func TestGraphOfABusyTechnique(t *testing.T) {
 		})
 	}
 }
+
+// TestGraphPastOneStorePage: an object named by more links than one
+// store read returns (liaison.MaxRelated) is drawn with all of them,
+// counted in its groups, none dropped.
+func TestGraphPastOneStorePage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 2,400 objects; skipped in -short mode")
+	}
+	l := newLibrary(t, 0)
+	center := "malware--9a000000-0000-4000-8000-000000000000"
+	n := liaison.MaxRelated + 150
+	objs := []string{`{"type":"malware","spec_version":"2.1","id":"` + center + `","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"Hub","is_family":true}`}
+	for i := range n {
+		typ := []string{"indicator", "tool"}[i%2]
+		end := fmt.Sprintf("%s--9b%06x-0000-4000-8000-000000000000", typ, i)
+		if typ == "indicator" {
+			objs = append(objs, `{"type":"indicator","spec_version":"2.1","id":"`+end+`","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"I`+strconv.Itoa(i)+`","pattern":"[file:name = 'x']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}`)
+		} else {
+			objs = append(objs, `{"type":"tool","spec_version":"2.1","id":"`+end+`","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"T`+strconv.Itoa(i)+`"}`)
+		}
+		objs = append(objs, fmt.Sprintf(`{"type":"relationship","spec_version":"2.1","id":"relationship--9c%06x-0000-4000-8000-000000000000","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","relationship_type":"related-to","source_ref":"%s","target_ref":"%s"}`, i, end, center))
+	}
+	for lo := 0; lo < len(objs); lo += 500 {
+		l.add(t, "usa", l.cyber.ID, objs[lo:min(len(objs), lo+500)])
+	}
+	b := l.signedIn(t, "usa")
+	status, _, body := b.get("/objects/" + center + "/graph")
+	if status != 200 {
+		t.Fatalf("%d\n%s", status, body)
+	}
+	total := 0
+	for _, m := range graphGrpRE.FindAllStringSubmatch(body, -1) {
+		c, _ := strconv.Atoi(m[2])
+		total += c
+	}
+	if total != n {
+		t.Errorf("the groups count %d neighbours, want all %d", total, n)
+	}
+	if strings.Contains(body, "the graph groups the first") {
+		t.Error("the page says links were left out")
+	}
+}

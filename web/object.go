@@ -277,7 +277,7 @@ func (s *Server) explain(p *page, c liaison.CollectionAccess, shown liaison.Vers
 		return err
 	}
 	ov.Who = groupAudience(d, ex.Audience, ex.Steps)
-	nb, err := s.neighbours(p, shown.ID, liaison.MaxRelated)
+	nb, err := s.neighbours(p, shown.ID, graphMaxLinks)
 	if err != nil {
 		return err
 	}

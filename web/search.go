@@ -14,7 +14,7 @@ import (
 )
 
 // searchFields are the query parameters of a search, page and API alike.
-var searchFields = []string{"q", "type", "collection", "limit", "next"}
+var searchFields = []string{"q", "type", "collection", "originator", "added_after", "added_before", "modified_after", "modified_before", "limit", "next"}
 
 // searchRequest is a search as its URL spells it.
 type searchRequest struct {
@@ -25,6 +25,21 @@ type searchRequest struct {
 	Limit      int
 	Next       string
 	Query      textsearch.Query // parsed Q, for highlighting
+	// Filters the store applies in its query.
+	Originator                    string
+	AddedAfter, AddedBefore       time.Time
+	ModifiedAfter, ModifiedBefore time.Time
+}
+
+// dateValue writes a filter's time as the form shows it back.
+func dateValue(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if t.Equal(t.Truncate(24 * time.Hour)) {
+		return t.Format("2006-01-02")
+	}
+	return t.Format(time.RFC3339Nano)
 }
 
 // parseSearch reads a search's URL query. A bad value is EINVALID naming
@@ -56,14 +71,35 @@ func parseSearch(v url.Values) (searchRequest, error) {
 		}
 		sr.Limit = n
 	}
-	sr.Next = v.Get("next")
+	if o := v.Get("originator"); o != "" {
+		if !orgRE.MatchString(o) {
+			return sr, liaison.Errorf(liaison.EINVALID, "field originator: %q is not an organisation code such as JPN or NATO-IS", truncate(o, 40))
+		}
+		sr.Originator = o
+	}
 	var err error
+	for _, d := range []struct {
+		field string
+		to    *time.Time
+	}{{"added_after", &sr.AddedAfter}, {"added_before", &sr.AddedBefore}, {"modified_after", &sr.ModifiedAfter}, {"modified_before", &sr.ModifiedBefore}} {
+		if *d.to, err = parseWhen(d.field, v.Get(d.field)); err != nil {
+			return sr, err
+		}
+	}
+	if !sr.AddedAfter.IsZero() && !sr.AddedBefore.IsZero() && !sr.AddedBefore.After(sr.AddedAfter) {
+		return sr, liaison.Errorf(liaison.EINVALID, "field added_before must be later than added_after")
+	}
+	if !sr.ModifiedAfter.IsZero() && !sr.ModifiedBefore.IsZero() && !sr.ModifiedBefore.After(sr.ModifiedAfter) {
+		return sr, liaison.Errorf(liaison.EINVALID, "field modified_before must be later than modified_after")
+	}
+	sr.Next = v.Get("next")
 	sr.Query, err = textsearch.Parse(sr.Q)
 	return sr, err
 }
 
 func (sr searchRequest) store() liaison.SearchQuery {
-	return liaison.SearchQuery{Text: sr.Q, Collection: sr.Collection, Types: sr.Types, Limit: sr.Limit, Next: sr.Next}
+	return liaison.SearchQuery{Text: sr.Q, Collection: sr.Collection, Types: sr.Types, Limit: sr.Limit, Next: sr.Next,
+		Originator: sr.Originator, AddedAfter: sr.AddedAfter, AddedBefore: sr.AddedBefore, ModifiedAfter: sr.ModifiedAfter, ModifiedBefore: sr.ModifiedBefore}
 }
 
 // values returns the search as URL values, without the cursor.
@@ -74,6 +110,17 @@ func (sr searchRequest) values() url.Values {
 	}
 	if sr.Collection != "" {
 		v.Set("collection", sr.Collection)
+	}
+	if sr.Originator != "" {
+		v.Set("originator", sr.Originator)
+	}
+	for _, d := range []struct {
+		field string
+		t     time.Time
+	}{{"added_after", sr.AddedAfter}, {"added_before", sr.AddedBefore}, {"modified_after", sr.ModifiedAfter}, {"modified_before", sr.ModifiedBefore}} {
+		if !d.t.IsZero() {
+			v.Set(d.field, d.t.Format(time.RFC3339Nano))
+		}
 	}
 	if sr.Limit != liaison.DefaultSearchLimit {
 		v.Set("limit", strconv.Itoa(sr.Limit))
@@ -124,6 +171,10 @@ type searchView struct {
 	Limits   []optionView
 	Hits     []hitView
 	Searched bool
+	Windowed bool // more than liaison.SearchWindow matched: ranked window by window
+	Window   int
+	Filtered bool
+	Dates    map[string]string // the date filters as the form shows them
 	First    bool
 	More     bool
 	NextURL  string
@@ -147,7 +198,9 @@ func (s *Server) searchPage(p *page) error {
 		return err
 	}
 	sr, perr := parseSearch(p.r.URL.Query())
-	sv := searchView{Req: sr, Type: strings.Join(sr.Types, ","), First: sr.Next == ""}
+	sv := searchView{Req: sr, Type: strings.Join(sr.Types, ","), First: sr.Next == "", Window: liaison.SearchWindow,
+		Filtered: len(sr.Types) > 0 || sr.Collection != "" || sr.Originator != "" || !sr.AddedAfter.IsZero() || !sr.AddedBefore.IsZero() || !sr.ModifiedAfter.IsZero() || !sr.ModifiedBefore.IsZero(),
+		Dates:    map[string]string{"added_after": dateValue(sr.AddedAfter), "added_before": dateValue(sr.AddedBefore), "modified_after": dateValue(sr.ModifiedAfter), "modified_before": dateValue(sr.ModifiedBefore)}}
 	sv.Colls = []optionView{{Value: "", Label: "every collection", Selected: sr.Collection == ""}}
 	title := map[string]string{}
 	for _, c := range colls {
@@ -192,7 +245,7 @@ func (s *Server) searchHits(p *page, sr searchRequest, title map[string]string, 
 			Originator: h.Originator, Added: p.when(h.DateAdded), Version: p.when(h.Modified), Badges: badges(l),
 		})
 	}
-	sv.More = page.More
+	sv.More, sv.Windowed = page.More, page.Windowed
 	sv.FirstURL = withValues("/search", sr.values())
 	if page.More {
 		next := sr.values()
@@ -256,7 +309,7 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request, p liaison.Pri
 			Object:     json.RawMessage(h.Raw),
 		})
 	}
-	body := map[string]any{"hits": out, "more": page.More}
+	body := map[string]any{"hits": out, "more": page.More, "windowed": page.Windowed}
 	if page.More {
 		body["next"] = page.Next
 	}

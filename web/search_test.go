@@ -141,6 +141,11 @@ func TestSearchBadInput(t *testing.T) {
 		{"q=x&type=Not+A+Type", "field type"},
 		{"q=x&collection=nope", "field collection"},
 		{"q=x&colour=red", "field colour is unknown"},
+		{"q=x&originator=japan", "field originator"},
+		{"q=x&added_after=yesterday", "field added_after"},
+		{"q=x&modified_before=2024-13-01", "field modified_before"},
+		{"q=x&added_after=2024-03-02&added_before=2024-03-01", "field added_before"},
+		{"q=x&modified_after=2024-03-02&modified_before=2024-03-01", "field modified_before"},
 	} {
 		status, _, body := b.get("/search?" + tc.query)
 		if status != 400 || !strings.Contains(html.UnescapeString(body), tc.field) || !strings.Contains(body, `id="s-q"`) {
@@ -208,6 +213,40 @@ func TestSearchAPI(t *testing.T) {
 	for _, h := range jpn["hits"].([]any) {
 		if h.(map[string]any)["id"] == l.malM {
 			t.Errorf("jpn finds %s over the API", l.malM)
+		}
+	}
+}
+
+// TestSearchFilters: the originator and date filters narrow the results
+// in the store, and the page keeps them in its form and its links.
+func TestSearchFilters(t *testing.T) {
+	l := newLibrary(t, 3)
+	b := l.signedIn(t, "usa")
+	_, _, all := b.get("/search?q=lanternloader")
+	if len(hitKeys(all)) == 0 {
+		t.Fatal("lanternloader finds nothing for usa")
+	}
+	for _, tc := range []struct {
+		query string
+		none  bool
+	}{
+		{"originator=USA", false},
+		{"originator=KOR", true},
+		{"added_after=2999-01-01", true},
+		{"added_before=2999-01-01", false},
+		{"modified_before=1990-01-01", true},
+		{"modified_after=1990-01-01", false},
+	} {
+		status, _, body := b.get("/search?q=lanternloader&" + tc.query)
+		if status != 200 {
+			t.Fatalf("%s: %d", tc.query, status)
+		}
+		if got := len(hitKeys(body)); (got == 0) != tc.none {
+			t.Errorf("%s: %d hits, want none: %v", tc.query, got, tc.none)
+		}
+		field, _, _ := strings.Cut(tc.query, "=")
+		if !strings.Contains(body, `name="`+field+`" value="`) || strings.Contains(body, `name="`+field+`" value=""`) {
+			t.Errorf("%s: the form does not show the filter back", tc.query)
 		}
 	}
 }
