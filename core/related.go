@@ -85,12 +85,8 @@ func (o *Office) RelatedAfter(ctx context.Context, reader liaison.Principal, id,
 			if c.ID == fromColl {
 				f.After = fromAdded
 			}
-			var a coreSQL
-			readable := func(alias string) string { a.Arg(reader.Org); return readableBy(alias) }
-			a.Arg(id)
-			where := f.Where(&a, c.ID, func() string { return readable("v") }, readable)
-			rows, err := tx.Query(`SELECT `+PageCols(false)+` FROM versions v WHERE v.vid IN (SELECT rel_vid FROM ends WHERE end_id = ?) AND `+where+
-				` ORDER BY v.date_added_us LIMIT ?`, append(a, limit+1-len(out))...)
+			query, args := relatedQuery(reader.Org, c.ID, id, f, limit+1-len(out))
+			rows, err := tx.Query(query, args...)
 			if err != nil {
 				return fmt.Errorf("related: %w", err)
 			}
@@ -114,4 +110,26 @@ func (o *Office) RelatedAfter(ctx context.Context, reader liaison.Principal, id,
 		return o.RelatedAfter(ctx, reader, id, after, limit)
 	}
 	return out, next, err
+}
+
+// relatedQuery reads, in one collection, the versions of the links that
+// name id as an end, as org may read them, oldest added first. It starts
+// from the id's ends and joins their versions (CROSS JOIN fixes that order
+// in SQLite): an object has few links, but a collection may hold a
+// million versions, and walking the collection's dates in the order asked
+// for, testing each for being a link of id, costs the whole collection
+// for an object with fewer links than the limit.
+func relatedQuery(org, collection, id string, f objquery.Filter, limit int) (string, []any) {
+	var a coreSQL
+	readable := func(alias string) string { a.Arg(org); return readableBy(alias) }
+	a.Arg(id)
+	where := f.Where(&a, collection, func() string { return readable("v") }, readable)
+	return `SELECT ` + PageCols(false) + ` FROM (SELECT DISTINCT rel_vid FROM ends WHERE end_id = ?) e CROSS JOIN versions v WHERE v.vid = e.rel_vid AND ` + where +
+		` ORDER BY v.date_added_us LIMIT ?`, append(a, limit)
+}
+
+// RelatedQuery is the query RelatedAfter reads one collection with, for
+// the stores' plan tests.
+func RelatedQuery(org, collection, id string) (string, []any) {
+	return relatedQuery(org, collection, id, objquery.Filter{Last: true, Limit: 100}, 101)
 }

@@ -33,3 +33,22 @@ func TestIDLookupsSeekTheID(t *testing.T) {
 		})
 	}
 }
+
+// TestRelatedStartsFromTheEnds checks that the links of an object are read
+// from the object's ends, each version looked up by its row, and never by
+// walking the collection's dates: at 1M objects such a walk made the
+// object and graph pages take a second.
+func TestRelatedStartsFromTheEnds(t *testing.T) {
+	s := open(t, t.TempDir(), time.Now)
+	query, args := core.RelatedQuery("USA", "c", "attack-pattern--00000000-0000-4000-8000-000000000000")
+	plan := sqlite.Plan(t, s, query, args...)
+	if len(plan) == 0 || !strings.Contains(strings.Join(plan, "\n"), "ends") {
+		t.Fatalf("no read of ends in the plan:\n%s", strings.Join(plan, "\n"))
+	}
+	for _, step := range plan {
+		if strings.Contains(step, "versions_added") || strings.Contains(step, "versions_audience_added") || strings.HasPrefix(step, "SCAN v") {
+			t.Errorf("walks the collection: %q\n%s", step, strings.Join(plan, "\n"))
+		}
+	}
+	t.Log(strings.Join(plan, "\n"))
+}
