@@ -190,6 +190,8 @@ func TestBrowserAccessibility(t *testing.T) {
 				}
 			}
 		}},
+		{"EDT areas", "/edt", []string{"a[/edt/ai]"}, nil},
+		{"an EDT area", "/edt/quantum", []string{"a[/edt]"}, nil},
 		{"MISP import result with a refused event", "", []string{"a.button"}, func() {
 			b.open("/import")
 			b.do("choose MISP", chromedp.Click(chromedp.ID("i-format-misp")))

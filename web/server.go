@@ -128,6 +128,8 @@ func (s *Server) routes() {
 	s.handle("POST /import", s.pageFor(s.importUpload))
 	s.handle("POST /import/preview", s.pageFor(s.importPreview))
 	s.handle("GET /markings", s.pageFor(s.markingsHelp))
+	s.handle("GET /edt", s.signedIn(s.edtIndex))
+	s.handle("GET /edt/{area}", s.signedIn(s.edtArea))
 	s.decisionRoutes()
 	s.consultationRoutes()
 	s.plannerRoutes()
