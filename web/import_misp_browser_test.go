@@ -41,6 +41,8 @@ func TestBrowserImportMISP(t *testing.T) {
 	if eval[bool](b, `!document.getElementById("misp-fields").hidden`) {
 		t.Errorf("the MISP mappings show while a STIX bundle is chosen")
 	}
+	b.do("choose MISP", chromedp.Click(chromedp.ID("i-format-misp")))
+	b.fits(390, "the import form with MISP events chosen")
 	wait := func(what, js string) {
 		t.Helper()
 		for deadline := time.Now().Add(30 * time.Second); !eval[bool](b, js); time.Sleep(50 * time.Millisecond) {
