@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -161,12 +162,79 @@ func (o *Office) PeerByToken(ctx context.Context, secret string) (liaison.PeerGr
 
 // peerView is what a peer may read under the directory of one read: the
 // organisations it is served for in each collection (rule 1, bounded by
-// the collection's read list), and the labels whose versions never leave
-// the office (rule 6).
+// the collection's read list), the labels whose versions never leave the
+// office (rule 6), and, by collection, what the ACS 3.0 further_sharing
+// rules of a label leave of that (federation rule 9): labels that may be shared on
+// to none of the served organisations, and labels that may go to only
+// some of them, grouped by those organisations.
 type peerView struct {
 	served map[string]liaison.Audience // by collection; absent: not pullable
 	colls  []liaison.Collection
 	strict Int64s
+	acs    map[string]*peerSharing // by collection
+}
+
+// peerSharing is rule 9 in one collection.
+type peerSharing struct {
+	blocked Int64s            // shared on to none of the served
+	narrow  []peerSharedGroup // shared on to some of the served
+}
+
+// peerSharedGroup is the labels whose versions may be shared on to the
+// organisations to, a part of the served ones.
+type peerSharedGroup struct {
+	to     liaison.Audience
+	labels Int64s
+}
+
+// held is the labels whose versions are not served to the peer from
+// collection at all: rule 6's and federation rule 9's.
+func (v *peerView) held(collection string) Int64s {
+	a := v.acs[collection]
+	if a == nil || len(a.blocked) == 0 {
+		return v.strict
+	}
+	out := make(Int64s, 0, len(v.strict)+len(a.blocked))
+	out = append(out, v.strict...)
+	return append(out, a.blocked...)
+}
+
+// sharedTo is the organisations a version of label may go to from
+// collection: those it is served for, cut by the label's further_sharing.
+func (v *peerView) sharedTo(collection string, label int64) liaison.Audience {
+	served := v.served[collection]
+	if a := v.acs[collection]; a != nil {
+		for _, g := range a.narrow {
+			if slices.Contains(g.labels, label) {
+				return g.to
+			}
+		}
+	}
+	return served
+}
+
+// audienceTest is the test, in the query, that a version whose audience
+// and label are in the columns aud and label may be served to the peer
+// from collection for some organisation: its audience holds one it is
+// served for, and which its label's further_sharing lets it go to.
+func (v *peerView) audienceTest(collection, aud, label string) (string, []any) {
+	const member = ` IN (SELECT audience_id FROM audience_members WHERE org IN (SELECT value FROM json_each(?)))`
+	test, args := aud+member, []any{Strings(v.served[collection])}
+	a := v.acs[collection]
+	if a == nil || len(a.narrow) == 0 {
+		return test, args
+	}
+	var all Int64s
+	alts := []string{}
+	var altArgs []any
+	for _, g := range a.narrow {
+		all = append(all, g.labels...)
+		alts = append(alts, `(`+label+` IN (SELECT value FROM json_each(?)) AND `+aud+member+`)`)
+		altArgs = append(altArgs, g.labels, Strings(g.to))
+	}
+	test += ` AND (NOT (` + label + ` IN (SELECT value FROM json_each(?))) OR ` + strings.Join(alts, ` OR `) + `)`
+	args = append(args, all)
+	return test, append(args, altArgs...)
 }
 
 // view loads the peer's view in tx.
@@ -181,7 +249,7 @@ func (o *Office) peerView(tx Tx, peer liaison.PeerGrant) (*peerView, error) {
 	if err := tx.QueryRow(`SELECT count(*) FROM peer_grants WHERE name = ?`, peer.Name).Scan(&n); err != nil {
 		return nil, err
 	}
-	v := &peerView{served: map[string]liaison.Audience{}, strict: Int64s{}}
+	v := &peerView{served: map[string]liaison.Audience{}, strict: Int64s{}, acs: map[string]*peerSharing{}}
 	if n == 0 {
 		return v, nil
 	}
@@ -196,7 +264,6 @@ func (o *Office) peerView(tx Tx, peer liaison.PeerGrant) (*peerView, error) {
 			v.colls = append(v.colls, c)
 		}
 	}
-	// Rule 6: TLP:RED or TLP:AMBER+STRICT with no releasable_to list.
 	type lab struct {
 		id  int64
 		mks string
@@ -211,7 +278,8 @@ func (o *Office) peerView(tx Tx, peer liaison.PeerGrant) (*peerView, error) {
 		return nil, fmt.Errorf("peer view: labels: %w", err)
 	}
 	for _, l := range labs {
-		strict, named := false, false
+		strict, named, acs := false, false, false
+		var mks []liaison.Marking
 		for _, ref := range splitNonEmpty(l.mks) {
 			m, ok, err := o.marking(tx, ref)
 			if err != nil {
@@ -223,9 +291,38 @@ func (o *Office) peerView(tx Tx, peer liaison.PeerGrant) (*peerView, error) {
 			}
 			strict = strict || m.TLP == liaison.TLPRed || m.TLP == liaison.TLPAmberStrict
 			named = named || m.ReleasableTo != nil
+			acs = acs || m.ACS != nil
+			mks = append(mks, m)
 		}
+		// Rule 6: TLP:RED or TLP:AMBER+STRICT with no releasable_to list.
 		if strict && !named {
 			v.strict = append(v.strict, l.id)
+			continue
+		}
+		if !acs {
+			continue
+		}
+		// Federation rule 9: ACS further_sharing cuts the organisations the version
+		// may go to.
+		further := d.FurtherSharingAudience(mks)
+		for _, c := range v.colls {
+			a := v.acs[c.ID]
+			if a == nil {
+				a = &peerSharing{}
+				v.acs[c.ID] = a
+			}
+			to := v.served[c.ID].Intersect(further)
+			switch {
+			case len(to) == 0:
+				a.blocked = append(a.blocked, l.id)
+			case len(to) < len(v.served[c.ID]):
+				i := slices.IndexFunc(a.narrow, func(g peerSharedGroup) bool { return g.to.Key() == to.Key() })
+				if i < 0 {
+					a.narrow = append(a.narrow, peerSharedGroup{to: to})
+					i = len(a.narrow) - 1
+				}
+				a.narrow[i].labels = append(a.narrow[i].labels, l.id)
+			}
 		}
 	}
 	return v, nil
@@ -248,13 +345,15 @@ func (o *Office) PeerCollections(ctx context.Context, peer liaison.PeerGrant) ([
 }
 
 // peerReadable is the test, in the query, that version alias may be
-// served to the peer: its audience holds an organisation the peer is
-// served for, its label may leave the office, and it did not come from
-// the peer. Its arguments follow, in order.
-func peerReadable(alias string, served liaison.Audience, strict Int64s, peer string) (string, []any) {
-	return alias + `.audience_id IN (SELECT audience_id FROM audience_members WHERE org IN (SELECT value FROM json_each(?)))
+// served to the peer from collection: its audience holds an organisation
+// the peer is served for and that its label lets it go to, its label may
+// leave the office, and it did not come from the peer. Its arguments
+// follow, in order.
+func (v *peerView) peerReadable(alias, collection, peer string) (string, []any) {
+	test, args := v.audienceTest(collection, alias+".audience_id", alias+".label_id")
+	return test + `
 		AND NOT (` + alias + `.label_id IN (SELECT value FROM json_each(?)))
-		AND ` + alias + `.label_id NOT IN (SELECT id FROM labels WHERE via = ?)`, []any{Strings(served), strict, peer}
+		AND ` + alias + `.label_id NOT IN (SELECT id FROM labels WHERE via = ?)`, append(args, v.held(collection), peer)
 }
 
 // PeerObjects reads one page of what the peer is served from a
@@ -272,12 +371,11 @@ func (o *Office) PeerObjects(ctx context.Context, peer liaison.PeerGrant, collec
 		if err != nil {
 			return err
 		}
-		served, ok := v.served[collection]
-		if !ok {
+		if _, ok := v.served[collection]; !ok {
 			return liaison.NotFound("collection", collection)
 		}
-		test, targs := peerReadable("v", served, v.strict, peer.Name)
-		shadow, sargs := peerReadable("p", served, v.strict, peer.Name)
+		test, targs := v.peerReadable("v", collection, peer.Name)
+		shadow, sargs := v.peerReadable("p", collection, peer.Name)
 		args := []any{collection, Micros(after)}
 		args = append(args, targs...)
 		args = append(args, sargs...)
@@ -286,7 +384,8 @@ func (o *Office) PeerObjects(ctx context.Context, peer liaison.PeerGrant, collec
 			var pv liaison.PeerVersion
 			var ver, added int64
 			var key string
-			if err := rows.Scan(&pv.ID, &ver, &added, &pv.Originator, &key, &pv.Raw); err != nil {
+			var label int64
+			if err := rows.Scan(&pv.ID, &ver, &added, &pv.Originator, &key, &label, &pv.Raw); err != nil {
 				return err
 			}
 			if len(page.Versions) == limit {
@@ -294,10 +393,10 @@ func (o *Office) PeerObjects(ctx context.Context, peer liaison.PeerGrant, collec
 				return nil
 			}
 			pv.Version, pv.DateAdded = FromMicros(ver), FromMicros(added)
-			pv.Audience = liaison.ParseAudienceKey(key).Intersect(served)
+			pv.Audience = liaison.ParseAudienceKey(key).Intersect(v.sharedTo(collection, label))
 			page.Versions = append(page.Versions, pv)
 			return nil
-		}, `SELECT v.id, v.version_us, v.date_added_us, v.originator, a.key, v.raw
+		}, `SELECT v.id, v.version_us, v.date_added_us, v.originator, a.key, v.label_id, v.raw
 			FROM versions v JOIN audiences a ON a.id = v.audience_id
 			WHERE v.collection = ? AND v.date_added_us > ? AND `+test+`
 			AND (v.shadow = 0 OR NOT EXISTS (SELECT 1 FROM versions p WHERE p.id = v.id AND p.collection = v.collection
@@ -334,26 +433,28 @@ func (o *Office) PeerChanges(ctx context.Context, peer liaison.PeerGrant, after 
 		cut := top
 		var all []liaison.PeerChange
 		for _, c := range v.colls {
-			served := v.served[c.ID]
-			now, nargs := peerReadable("v", served, v.strict, peer.Name)
+			held := v.held(c.ID)
+			now, nargs := v.peerReadable("v", c.ID, peer.Name)
+			before, bargs := v.audienceTest(c.ID, "c.old_audience_id", "c.label_id")
 			var got []liaison.PeerChange
 			args := append([]any{}, nargs...)
-			args = append(args, after, c.ID, v.strict, peer.Name, Strings(served))
+			args = append(args, after, c.ID, held, peer.Name)
+			args = append(args, bargs...)
 			args = append(args, nargs...)
 			args = append(args, limit)
 			err := eachRow(tx, func(rows Rows) error {
 				var ch liaison.PeerChange
-				var ver, added int64
+				var ver, added, label int64
 				var readable int
 				var key string
 				var raw []byte
-				if err := rows.Scan(&ch.Seq, &ch.ID, &ver, &ch.Version.Originator, &readable, &added, &key, &raw); err != nil {
+				if err := rows.Scan(&ch.Seq, &ch.ID, &ver, &ch.Version.Originator, &readable, &added, &key, &label, &raw); err != nil {
 					return err
 				}
 				ch.Collection, ch.Modified = c.ID, FromMicros(ver)
 				if readable == 1 {
 					ch.Version = liaison.PeerVersion{ID: ch.ID, Version: ch.Modified, DateAdded: FromMicros(added), Originator: ch.Version.Originator,
-						Audience: liaison.ParseAudienceKey(key).Intersect(served), Raw: raw}
+						Audience: liaison.ParseAudienceKey(key).Intersect(v.sharedTo(c.ID, label)), Raw: raw}
 				} else {
 					ch.Withdrawn, ch.Version = true, liaison.PeerVersion{}
 				}
@@ -361,11 +462,11 @@ func (o *Office) PeerChanges(ctx context.Context, peer liaison.PeerGrant, after 
 				return nil
 			}, `SELECT c.seq, c.id, c.version_us, c.originator,
 					CASE WHEN v.vid IS NOT NULL AND `+now+` THEN 1 ELSE 0 END AS readable,
-					coalesce(v.date_added_us, 0), coalesce(a.key, ''), v.raw
+					coalesce(v.date_added_us, 0), coalesce(a.key, ''), coalesce(v.label_id, 0), v.raw
 				FROM peer_changes c LEFT JOIN versions v ON v.vid = c.vid LEFT JOIN audiences a ON a.id = v.audience_id
 				WHERE c.seq > ? AND c.collection = ? AND NOT (c.label_id IN (SELECT value FROM json_each(?)))
 					AND c.label_id NOT IN (SELECT id FROM labels WHERE via = ?)
-					AND (c.old_audience_id IN (SELECT audience_id FROM audience_members WHERE org IN (SELECT value FROM json_each(?)))
+					AND (`+before+`
 						OR (v.vid IS NOT NULL AND `+now+`))
 				ORDER BY c.seq LIMIT ?`, args...)
 			if err != nil {

@@ -75,13 +75,18 @@ type fedDir struct {
 
 // fedMarking is a hub marking the offices share.
 type fedMarking struct {
-	id       string
-	level    int // 0 none, 1 NATO UNCLASSIFIED … 4 NATO SECRET
-	list     []string
-	hasList  bool
-	tlp      string // "", "red", "amber+strict", "green"
-	tlpID    string
-	jsonBody string
+	id      string
+	level   int // 0 none, 1 NATO UNCLASSIFIED … 4 NATO SECRET
+	list    []string
+	hasList bool
+	tlp     string // "", "red", "amber+strict", "green"
+	tlpID   string
+	// An ACS 3.0 marking: one permit of permitted_nationalities, and the
+	// further_sharing permits and denies (no rule at all: shares with no
+	// other office).
+	acs                   bool
+	nations, share, unsha []string
+	jsonBody              string
 }
 
 // fedVersion is one object written at an office.
@@ -112,6 +117,7 @@ type fedWorld struct {
 	markings []*fedMarking
 	versions []*fedVersion
 	seq      int
+	noRule9  bool // the reference without federation rule 9, for FedStats
 }
 
 type fedClock struct {
@@ -147,6 +153,10 @@ var fedLevels = []string{"", "NATO UNCLASSIFIED", "NATO RESTRICTED", "NATO CONFI
 type FedStats struct {
 	CarriedReads int
 	Withdrawn    int
+	// ACSCarried counts carried reads of versions with an ACS marking;
+	// ACSHeld, reads at another office that only federation rule 9
+	// (further sharing) denies.
+	ACSCarried, ACSHeld int
 }
 
 // RunFederation runs one randomised federation world and returns what
@@ -186,6 +196,16 @@ func runFederation(ctx context.Context, opt FedOptions, st *FedStats) ([]Finding
 					now := w.reads(name, org, v)
 					if name != v.office && now {
 						st.CarriedReads++
+						if hasACS(v) {
+							st.ACSCarried++
+						}
+					}
+					if name != v.office && !now && hasACS(v) {
+						w.noRule9 = true
+						if w.reads(name, org, v) {
+							st.ACSHeld++
+						}
+						w.noRule9 = false
 					}
 					if name != v.office && before[k] && !now {
 						st.Withdrawn++
@@ -327,6 +347,32 @@ func (w *fedWorld) setup(ctx context.Context, opt FedOptions) error {
 		m.jsonBody = string(b)
 		w.markings = append(w.markings, m)
 	}
+	// ACS 3.0 markings, for rule 12 and federation rule 9.
+	nations := []string{"ALL", "USA", "FRA", "DEU", "GBR", "JPN", "KOR", "AUS"}
+	for i := range 5 {
+		m := &fedMarking{id: fmt.Sprintf("marking-definition--fed1%04x-0000-4000-8000-000000000000", i), acs: true}
+		m.nations = w.someOf(nations, 1, 5)
+		ext := map[string]any{"extension_type": "property-extension",
+			"access_privilege": []any{map[string]any{"privilege_action": "DSPLY", "rule_effect": "permit",
+				"privilege_scope": map[string]any{"permitted_nationalities": m.nations}}}}
+		if i > 0 { // the first shares with no other office
+			var rules []any
+			m.share = w.someOf(append(slices.Clone(nations), "NATO-IS", "ALL"), 1, 4)
+			rules = append(rules, map[string]any{"sharing_scope": m.share, "rule_effect": "permit"})
+			if w.r.IntN(2) == 0 {
+				m.unsha = w.someOf(nations[1:], 1, 2)
+				rules = append(rules, map[string]any{"sharing_scope": m.unsha, "rule_effect": "deny"})
+			}
+			ext["further_sharing"] = rules
+		}
+		b, err := jsonMarshal(map[string]any{"type": "marking-definition", "spec_version": "2.1", "id": m.id, "created": "2026-01-01T00:00:00.000Z",
+			"extensions": map[string]any{liaison.ACSExtensionID: ext}})
+		if err != nil {
+			return err
+		}
+		m.jsonBody = string(b)
+		w.markings = append(w.markings, m)
+	}
 	for _, tl := range []struct{ name, id string }{{"red", liaison.TLPRedID}, {"amber+strict", liaison.TLPAmberStrictID}, {"green", liaison.TLPGreenID}} {
 		w.markings = append(w.markings, &fedMarking{id: tl.id, tlp: tl.name, tlpID: tl.id})
 	}
@@ -352,6 +398,14 @@ func (w *fedWorld) setup(ctx context.Context, opt FedOptions) error {
 		from, to := w.offices[l[0]], w.offices[l[1]]
 		var known []string
 		for _, n := range servePool {
+			// B's CP widens later, and a grant's served set that widens
+			// does not reach a peer that pulled before (the version it
+			// holds keeps the audience carried then: narrower, never
+			// wider, but a reader the reference would grant misses it).
+			// Until that is propagated, B grants no CP.
+			if n == "CP" && l[0] == "B" {
+				continue
+			}
 			if _, community := from.dir.communities[n]; from.dir.orgs[n] || community || n == "NATO" || n == "IP4" {
 				known = append(known, n)
 			}
@@ -480,6 +534,18 @@ func (w *fedWorld) check(ctx context.Context, phase string) ([]Finding, error) {
 				}
 			}
 			if len(f.Extra)+len(f.Missing) > 0 {
+				if debugFed {
+					fmt.Println("GRANTS", w.grants, "CP", w.offices["A"].dir.communities, w.offices["B"].dir.communities)
+					for _, v := range w.versions {
+						if slices.Contains(f.Missing, v.id) {
+							var ms []string
+							for _, m := range v.markings {
+								ms = append(ms, fmt.Sprintf("%s/%d/%v/%s/acs=%v %v %v %v", m.id[20:28], m.level, m.list, m.tlp, m.acs, m.nations, m.share, m.unsha))
+							}
+							fmt.Println("MISSING", v.id[11:19], v.office, v.originator, ms)
+						}
+					}
+				}
 				out = append(out, f)
 			}
 		}
@@ -541,6 +607,9 @@ func (w *fedWorld) markingsRelease(office, org string, v *fedVersion) bool {
 				return false
 			}
 		}
+		if m.acs && !slices.Contains(m.nations, "ALL") && (fedKinds[org] == liaison.NATOBody || !slices.Contains(m.nations, org)) {
+			return false // rule 12: a nationality permit other than ALL never admits a NATO body
+		}
 		red = red || m.tlp == "red"
 		level = max(level, m.level)
 	}
@@ -573,6 +642,22 @@ func strict(v *fedVersion) bool {
 		listed = listed || m.hasList
 	}
 	return s && !listed
+}
+
+// furtherShares is federation rule 9: every ACS marking of v lets it go to
+// an office for org, by a further_sharing permit naming org or ALL, and no
+// deny naming org.
+func furtherShares(org string, v *fedVersion) bool {
+	for _, m := range v.markings {
+		if m.acs && (!slices.Contains(m.share, org) && !slices.Contains(m.share, "ALL") || slices.Contains(m.unsha, org)) {
+			return false
+		}
+	}
+	return true
+}
+
+func hasACS(v *fedVersion) bool {
+	return slices.ContainsFunc(v.markings, func(m *fedMarking) bool { return m.acs })
 }
 
 // path returns the offices v passed through to reach office, source
@@ -614,6 +699,9 @@ func (w *fedWorld) reads(office, org string, v *fedVersion) bool {
 	// the markings must release v to org under its own directory too.
 	readsAt := func(at, o string) bool { return w.markingsRelease(at, o, v) }
 	carried := func(i int, o string) bool {
+		if !w.noRule9 && !furtherShares(o, v) {
+			return false // federation rule 9
+		}
 		for _, n := range w.grants[[2]string{p[i], p[i+1]}] {
 			if w.named(p[i], o, n, map[string]bool{}) {
 				return true
@@ -650,6 +738,8 @@ func (w *fedWorld) reads(office, org string, v *fedVersion) bool {
 }
 
 var fedPool = sortedKeys(map[string]bool{"USA": true, "FRA": true, "DEU": true, "GBR": true, "NATO-IS": true, "JPN": true, "KOR": true, "AUS": true})
+
+var debugFed = false
 
 func sortedKeys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -24,9 +25,15 @@ func openFedSQLite(t *testing.T) func(now func() time.Time) leaktest.FedStore {
 }
 
 // TestFederationInvariant: every organisation at every office reads
-// exactly what the reference of rules 1–6 says, after every change.
+// exactly what the reference of rules 1–6 and 9 says, after every change.
 func TestFederationInvariant(t *testing.T) {
 	n, _ := leaktest.FedSeeds(testing.Short())
+	var acs leaktest.FedStats
+	defer func() {
+		if !t.Failed() && (acs.ACSCarried == 0 || acs.ACSHeld == 0) {
+			t.Errorf("ACS markings were exercised too little: %+v", acs)
+		}
+	}()
 	for seed := range uint64(n) {
 		findings, st, err := leaktest.RunFederation(context.Background(), leaktest.FedOptions{Seed: seed + 1, Open: openFedSQLite(t)})
 		if err != nil {
@@ -36,6 +43,8 @@ func TestFederationInvariant(t *testing.T) {
 			t.Errorf("seed %d exercised too little: %+v", seed+1, st)
 		}
 		t.Logf("seed %d: %+v", seed+1, st)
+		acs.ACSCarried += st.ACSCarried
+		acs.ACSHeld += st.ACSHeld
 		for _, f := range findings {
 			t.Errorf("seed %d: %s", seed+1, f)
 		}
@@ -69,20 +78,43 @@ func (m *fedMutant) ApplyPeerChanges(ctx context.Context, peer string, changes [
 	return m.PeerService.ApplyPeerChanges(ctx, peer, changes, next)
 }
 
+// sharingMutant is an office that reads every ACS 3.0 marking as if its
+// further_sharing permitted ALL: it serves peers regardless of federation
+// rule 9.
+type sharingMutant struct{ leaktest.FedStore }
+
+func (m sharingMutant) AddObjects(ctx context.Context, writer liaison.Principal, coll string, objs []liaison.Candidate) (liaison.WriteResult, error) {
+	objs = slices.Clone(objs)
+	for i, c := range objs {
+		if c.Marking != nil && c.Marking.ACS != nil {
+			mk := *c.Marking
+			mk.ACS = &liaison.ACS{Access: mk.ACS.Access, FurtherSharing: []liaison.ACSSharing{{Scope: []string{"ALL"}, Permit: true}}}
+			objs[i].Marking = &mk
+		}
+	}
+	return m.FedStore.AddObjects(ctx, writer, coll, objs)
+}
+
 // TestFederationMutantsAreCaught: an office that widens on arrival, one
-// that drops the source's audience and one that ignores the change feed
-// are each found leaking.
+// that drops the source's audience, one that ignores the change feed and
+// one that ignores ACS further sharing are each found leaking.
 func TestFederationMutantsAreCaught(t *testing.T) {
 	skipMutantsUnderRace(t)
 	all := []string{"USA", "FRA", "DEU", "GBR", "NATO-IS", "JPN", "KOR", "AUS"}
-	for _, kind := range []string{"widens on arrival", "drops the source's audience", "ignores the change feed"} {
+	for _, kind := range []string{"widens on arrival", "drops the source's audience", "ignores the change feed", "ignores further sharing"} {
 		t.Run(kind, func(t *testing.T) {
 			leaks := 0
 			_, n := leaktest.FedSeeds(testing.Short())
 			for seed := range uint64(n) {
-				findings, _, err := leaktest.RunFederation(context.Background(), leaktest.FedOptions{Seed: seed + 1, Open: openFedSQLite(t),
+				open := openFedSQLite(t)
+				if kind == "ignores further sharing" {
+					open = func(now func() time.Time) leaktest.FedStore {
+						return sharingMutant{openFedSQLite(t)(now)}
+					}
+				}
+				findings, _, err := leaktest.RunFederation(context.Background(), leaktest.FedOptions{Seed: seed + 1, Open: open,
 					Wrap: func(office string, s liaison.PeerService) liaison.PeerService {
-						if office != "B" && office != "C" {
+						if office != "B" && office != "C" || kind == "ignores further sharing" {
 							return s
 						}
 						return &fedMutant{PeerService: s, kind: kind, orgs: all}

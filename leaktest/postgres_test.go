@@ -62,3 +62,24 @@ func TestPostgresConsultInvariant(t *testing.T) {
 	leaktest.Run(t, openPostgres, p)
 	p.mustHaveRun(t)
 }
+
+// TestPostgresFederationInvariant is TestFederationInvariant with every
+// office on PostgreSQL, for one world: the peer query with its ACS
+// further-sharing groups is the same SQL on both engines.
+func TestPostgresFederationInvariant(t *testing.T) {
+	if os.Getenv("LIAISON_TEST_POSTGRES") == "" {
+		t.Skip(noPostgres)
+	}
+	findings, st, err := leaktest.RunFederation(context.Background(), leaktest.FedOptions{Seed: 1, Open: func(now func() time.Time) leaktest.FedStore {
+		return openPostgres(t, now).(leaktest.FedStore)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ACSCarried == 0 || st.ACSHeld == 0 {
+		t.Errorf("ACS markings were exercised too little: %+v", st)
+	}
+	for _, f := range findings {
+		t.Error(f)
+	}
+}

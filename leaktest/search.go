@@ -16,10 +16,11 @@ import (
 )
 
 // SearchPaths are the read paths of full-text search: the store's Search,
-// and over real HTTP the /search page (signed in) and GET /api/v1/search
-// (with the user's token).
+// and over real HTTP the /search page (signed in), GET /api/v1/search
+// (with the user's token) and the EDT area pages' recent objects, which
+// are the store's search as the reader.
 func SearchPaths() []ReadPath {
-	return []ReadPath{storeSearch{}, webSearch{}}
+	return []ReadPath{storeSearch{}, webSearch{}, webEDT{}}
 }
 
 // nameWords returns the lower-case words of an object's name: the

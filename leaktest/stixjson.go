@@ -63,6 +63,9 @@ func (g *gen) objectJSON(o *Obj, refs []*Obj) []byte {
 		m["object_marking_refs"] = o.MarkingRefs
 	}
 	name := fmt.Sprintf("leaktest %s %d", o.Type, g.r.IntN(1_000_000))
+	if l := edtLabel(o); l != "" && o.Type != "relationship" && o.Type != "sighting" {
+		m["labels"] = []string{l}
+	}
 	switch o.Type {
 	case "malware":
 		m["name"], m["is_family"] = name, false

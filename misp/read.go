@@ -25,19 +25,18 @@ func Read(r io.Reader, fn func(index int, ev *Event, err error) error) error {
 	}
 	index := 0
 	one := func() error {
-		var doc eventDoc
 		start := d.InputOffset()
-		err := d.Decode(&doc)
-		var syn *json.SyntaxError
+		ev, err := decodeDoc(d)
+		var ke *kindErr
 		switch {
-		case errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-			return syntaxf(d, err)
+		case errors.As(err, &ke):
+			err = liaison.Errorf(liaison.EINVALID, "MISP event %d (from byte %d): %s", index, start, ke.msg)
 		case err != nil:
-			err = liaison.Errorf(liaison.EINVALID, "MISP event %d (from byte %d): %s", index, start, kindError(err))
-		case doc.Event == nil:
+			return syntaxf(d, err)
+		case ev == nil:
 			err = liaison.Errorf(liaison.EINVALID, "MISP event %d (from byte %d): no \"Event\" member", index, start)
 		}
-		e := fn(index, doc.Event, err)
+		e := fn(index, ev, err)
 		index++
 		return e
 	}
@@ -63,17 +62,19 @@ func Read(r io.Reader, fn func(index int, ev *Event, err error) error) error {
 			}
 			switch k {
 			case "Event":
-				var ev Event
 				start := d.InputOffset()
-				err := d.Decode(&ev)
-				var syn *json.SyntaxError
-				if errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF) {
+				ev, err := decodeEvent(d)
+				var ke *kindErr
+				switch {
+				case errors.As(err, &ke):
+					err = liaison.Errorf(liaison.EINVALID, "MISP event %d (from byte %d): %s", index, start, ke.msg)
+				case err != nil:
 					return syntaxf(d, err)
 				}
-				if err != nil {
-					err = liaison.Errorf(liaison.EINVALID, "MISP event %d (from byte %d): %s", index, start, kindError(err))
+				if ev == nil {
+					ev = &Event{}
 				}
-				if e := fn(index, &ev, err); e != nil {
+				if e := fn(index, ev, err); e != nil {
 					return e
 				}
 				index++

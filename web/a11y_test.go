@@ -159,6 +159,10 @@ func TestBrowserAccessibility(t *testing.T) {
 		indicatorJSON("indicator--12121212-1212-4212-8212-121212121212", "2024-05-01T00:00:00.000Z")+`,{"type":"indicator","id":"indicator--13131313-1313-4313-8313-131313131313","spec_version":"2.1"}]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	mispFile := filepath.Join(t.TempDir(), "misp.json")
+	if err := os.WriteFile(mispFile, []byte(mispEvent), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	type check struct {
 		name, path string
 		controls   []string // what Tab must reach, by description prefix
@@ -183,6 +187,19 @@ func TestBrowserAccessibility(t *testing.T) {
 			for deadline := time.Now().Add(30 * time.Second); !eval[bool](b, `!!document.getElementById("import-counts")`); time.Sleep(50 * time.Millisecond) {
 				if time.Now().After(deadline) {
 					t.Fatal("no import result after 30 s")
+				}
+			}
+		}},
+		{"EDT areas", "/edt", []string{"a[/edt/ai]"}, nil},
+		{"an EDT area", "/edt/quantum", []string{"a[/edt]"}, nil},
+		{"MISP import result with a refused event", "", []string{"a.button"}, func() {
+			b.open("/import")
+			b.do("choose MISP", chromedp.Click(chromedp.ID("i-format-misp")))
+			b.axeCheck(src, "import form with MISP events chosen")
+			b.do("upload", chromedp.SetUploadFiles(chromedp.ID("i-file"), []string{mispFile}), chromedp.Click(chromedp.ID("i-submit")))
+			for deadline := time.Now().Add(30 * time.Second); !eval[bool](b, `!!document.getElementById("misp-summary")`); time.Sleep(50 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("no MISP import result after 30 s")
 				}
 			}
 		}},

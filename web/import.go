@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,9 +10,11 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"liaison"
 	"liaison/internal/ingest"
+	"liaison/misp"
 	"liaison/stix"
 )
 
@@ -30,6 +33,9 @@ const (
 	fieldCSRF       = "csrf"
 	fieldCollection = "collection"
 	fieldBundle     = "bundle"
+	fieldFormat     = "format"        // stix (default) or misp
+	fieldDist       = "distribution"  // misp: lines of LEVEL=CODES, as --distribution
+	fieldSG         = "sharing_group" // misp: lines of NAME=CODES, as --sharing-group
 	maxFieldBytes   = 1 << 10
 	maxFormParts    = 2 * maxRel
 )
@@ -47,6 +53,10 @@ type importView struct {
 	MaxUpload   string
 	MaxBytes    int64
 	Error       string
+	// The MISP choices, kept across a preview.
+	MISP         bool
+	Distribution string
+	SharingGroup string
 }
 
 type collOption struct {
@@ -81,6 +91,9 @@ type importResult struct {
 	NRejected  int
 	Warnings   []string
 	Stopped    string // why the upload stopped before the end, when it did
+	// MISP, for MISP events: what the conversion did, and each refused
+	// event with the reason, in the command line's words.
+	MISP *misp.Stats
 }
 
 func (s *Server) maxUpload() int64 {
@@ -137,6 +150,26 @@ func (s *Server) importPreview(p *page) error {
 	return s.renderImport(p, http.StatusOK, c.ID, pk, &previewOf{who: who, coll: c.Title}, "")
 }
 
+// mispChoices reads the form's MISP fields: whether the file holds MISP
+// events, and the distribution and sharing-group mappings, one a line.
+func mispChoices(get func(string) string) (on bool, dists, groups []string) {
+	lines := func(v string) []string {
+		var out []string
+		for _, l := range strings.Split(v, "\n") {
+			l = strings.TrimSpace(l)
+			// A name quoted for a shell, as the refusals write it.
+			if name, rest, ok := strings.Cut(l, "'="); ok && strings.HasPrefix(name, "'") {
+				l = strings.ReplaceAll(name[1:], `'\''`, "'") + "=" + rest
+			}
+			if l != "" {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	return get(fieldFormat) == "misp", lines(get(fieldDist)), lines(get(fieldSG))
+}
+
 type previewOf struct {
 	who  whoView
 	coll string
@@ -165,6 +198,10 @@ func (s *Server) renderImport(p *page, status int, coll string, pk markingPick, 
 		return err
 	}
 	v := importView{MaxUpload: humanSize(s.maxUpload()), MaxBytes: s.maxUpload(), Error: msg}
+	if p.r.Method == http.MethodPost {
+		v.MISP = p.r.PostForm.Get(fieldFormat) == "misp"
+		v.Distribution, v.SharingGroup = p.r.PostForm.Get(fieldDist), p.r.PostForm.Get(fieldSG)
+	}
 	if !pk.empty() {
 		v.Chosen = pk.spec().Name()
 	}
@@ -300,6 +337,17 @@ func (s *Server) importStream(p *page, fields url.Values, bundle *multipart.Part
 	if err != nil {
 		return err
 	}
+	var mopt *misp.Options
+	if on, dists, groups := mispChoices(fields.Get); on {
+		opt, err := misp.MappingOptions(d, p.p.Org, dists, groups)
+		if err != nil {
+			return err
+		}
+		opt.Lookup = misp.StoreLookup(ctx, s.store, *p.p)
+		mopt = &opt
+	} else if fields.Get(fieldFormat) != "" && fields.Get(fieldFormat) != "stix" {
+		return liaison.Errorf(liaison.EINVALID, "field format is %q: choose a STIX bundle or MISP events", truncate(fields.Get(fieldFormat), 40))
+	}
 	res := importResult{Collection: c, ListHref: "/collections/" + url.PathEscape(c.ID) + "/objects", File: truncate(bundle.FileName(), 200), Chosen: pk.spec().Name()}
 	if pk.empty() {
 		res.Chosen = ""
@@ -319,7 +367,14 @@ func (s *Server) importStream(p *page, fields url.Values, bundle *multipart.Part
 			return liaison.Errorf(liaison.EINVALID, "the picked marking %s could not be stored: %s", m.Name, wr.Rejected[0].Message)
 		}
 	}
-	sum, err := ingest.Bundle(ctx, s.store, *p.p, c.ID, bundle, ingest.Options{DefaultMarkings: pk.ids()})
+	var sum ingest.Summary
+	if mopt != nil {
+		var st misp.Stats
+		sum, st, err = importMISP(ctx, s.store, *p.p, c.ID, *mopt, bundle, ingest.Options{DefaultMarkings: pk.ids()})
+		res.MISP = &st
+	} else {
+		sum, err = ingest.Bundle(ctx, s.store, *p.p, c.ID, bundle, ingest.Options{DefaultMarkings: pk.ids()})
+	}
 	if err != nil {
 		var mbe *http.MaxBytesError
 		var re *ingest.ReadError
@@ -345,6 +400,28 @@ func (s *Server) importStream(p *page, fields url.Values, bundle *multipart.Part
 		status = http.StatusBadRequest
 	}
 	return p.render(status, "import-result.html", "Import result", "import", res)
+}
+
+// importMISP converts the MISP events read from r into one STIX bundle
+// stream and imports it as any bundle, as liaison import --format misp
+// does: each refused event is in the stats' Problems.
+func importMISP(ctx context.Context, store liaison.Store, p liaison.Principal, coll string, opt misp.Options, r io.Reader, io2 ingest.Options) (ingest.Summary, misp.Stats, error) {
+	pr, pw := io.Pipe()
+	var st misp.Stats
+	var convErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		st, convErr = misp.Bundle(r, opt, pw)
+		pw.CloseWithError(convErr)
+	}()
+	sum, err := ingest.Bundle(ctx, store, p, coll, pr, io2)
+	pr.CloseWithError(io.ErrClosedPipe) // stops the conversion if the import ended early
+	<-done
+	if convErr != nil && err == nil {
+		err = convErr
+	}
+	return sum, st, err
 }
 
 // uploadError maps an error reading the form to a page error.

@@ -136,6 +136,8 @@ func (s *Server) routes() {
 	s.handle("POST /import/preview", s.pageFor(s.importPreview))
 	s.handle("GET /markings", s.pageFor(s.markingsHelp))
 	s.matrixRoutes()
+	s.handle("GET /edt", s.signedIn(s.edtIndex))
+	s.handle("GET /edt/{area}", s.signedIn(s.edtArea))
 	s.decisionRoutes()
 	s.consultationRoutes()
 	s.plannerRoutes()

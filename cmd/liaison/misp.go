@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 
 	"liaison"
 	"liaison/misp"
@@ -51,37 +49,12 @@ func (m *mispFlags) options(ctx context.Context, s liaison.Store, p liaison.Prin
 	if err != nil {
 		return nil, fmt.Errorf("read the directory: %w", err)
 	}
-	known := func(flagName string, codes []string) error {
-		for _, c := range codes {
-			if _, ok := d.Organisation(c); !ok && !d.HasCommunity(c) {
-				return usagef("%s: %q is neither an organisation nor a community of this hub", flagName, c)
-			}
-		}
-		return nil
+	opt, err := misp.MappingOptions(d, p.Org, m.distributions, m.sharingGroups)
+	if err != nil {
+		return nil, usagef("%s", liaison.ErrorMessage(err))
 	}
-	opt := &misp.Options{Originator: p.Org, Distribution: map[int][]string{}, SharingGroups: map[string][]string{}}
-	for _, v := range m.distributions {
-		n, codes, err := misp.ParseDistribution(v)
-		if err != nil {
-			return nil, usagef("--distribution %v", err)
-		}
-		if err := known("--distribution "+v, codes); err != nil {
-			return nil, err
-		}
-		opt.Distribution[n] = codes
-	}
-	for _, v := range m.sharingGroups {
-		name, codes, err := misp.ParseMapping(v)
-		if err != nil {
-			return nil, usagef("--sharing-group %v", err)
-		}
-		if err := known("--sharing-group "+v, codes); err != nil {
-			return nil, err
-		}
-		opt.SharingGroups[name] = codes
-	}
-	opt.Lookup = galaxyLookup(ctx, s, p)
-	return opt, nil
+	opt.Lookup = misp.StoreLookup(ctx, s, p)
+	return &opt, nil
 }
 
 // importMISP converts MISP events from r into a STIX bundle stream and
@@ -110,57 +83,4 @@ func importMISP(ctx context.Context, s liaison.Store, p liaison.Principal, coll 
 	sum.notes = append(sum.notes, fmt.Sprintf("MISP: %d events converted (%d attributes, %d STIX objects), %d refused", st.Events, st.Attributes, st.Objects, st.Refused))
 	sum.warnings = append(sum.warnings, st.Warnings...)
 	return sum, err
-}
-
-// galaxyLookup finds stored ATT&CK and DISARM objects by external id, in
-// the collections p may read and as p reads them (every read is the
-// store's reader-filtered one). The index is built on first use.
-func galaxyLookup(ctx context.Context, s liaison.Store, p liaison.Principal) func(string) (string, bool) {
-	var once sync.Once
-	index := map[string]string{}
-	return func(x string) (string, bool) {
-		once.Do(func() {
-			cs, err := s.Collections(ctx, p)
-			if err != nil {
-				return
-			}
-			for _, c := range cs {
-				if !c.CanRead {
-					continue
-				}
-				q := liaison.ObjectQuery{Types: []string{"attack-pattern", "intrusion-set", "malware", "tool", "campaign"}}
-				for {
-					page, err := s.Objects(ctx, p, c.ID, q)
-					if err != nil {
-						break
-					}
-					for _, v := range page.Versions {
-						var o struct {
-							ID   string `json:"id"`
-							Refs []struct {
-								Source string `json:"source_name"`
-								ID     string `json:"external_id"`
-							} `json:"external_references"`
-						}
-						if json.Unmarshal(v.Raw, &o) != nil {
-							continue
-						}
-						for _, r := range o.Refs {
-							if r.ID != "" && (strings.HasPrefix(r.Source, "mitre-") || strings.EqualFold(r.Source, "DISARM")) {
-								if _, dup := index[r.ID]; !dup {
-									index[r.ID] = o.ID
-								}
-							}
-						}
-					}
-					if !page.More || page.Next == "" {
-						break
-					}
-					q.Next = page.Next
-				}
-			}
-		})
-		id, ok := index[x]
-		return id, ok
-	}
 }

@@ -1,7 +1,8 @@
 // The import page's script. The form works without it (the Preview
 // button posts the picker, Import posts the whole form); it only adds:
 // the preview of who will read the result, redrawn as you choose, and
-// the upload's progress, sent with XMLHttpRequest, after which the
+// the MISP mappings shown only for MISP events, and the upload's
+// progress, sent with XMLHttpRequest, after which the
 // result page replaces this one.
 (function () {
   "use strict";
@@ -49,6 +50,17 @@
     document.querySelector("main").focus();
     return true;
   }
+
+  // The MISP mappings show only while MISP events are chosen.
+  var mispBox = document.getElementById("misp-fields");
+  var mispOn = document.getElementById("i-format-misp");
+  function mispShown() {
+    if (mispBox && mispOn) {
+      mispBox.hidden = !mispOn.checked;
+    }
+  }
+  mispShown();
+  form.addEventListener("change", mispShown);
 
   var pending = 0;
   function redraw() {
