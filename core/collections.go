@@ -229,6 +229,9 @@ func (o *Office) UpdateCollection(ctx context.Context, c *liaison.Collection) er
 			return err
 		}
 		nc.Created = old.Created
+		if err := o.checkPeersKeepReaders(tx, old, nc); err != nil {
+			return err
+		}
 		_, err = tx.Exec(`UPDATE collections SET title = ?, description = ?, topic = ?, read_list = ?, write_list = ?, default_marking = ? WHERE id = ?`,
 			nc.Title, nc.Description, nc.Topic, Strings(nc.Read), Strings(nc.Write), nc.DefaultMarking, nc.ID)
 		return err
@@ -237,5 +240,40 @@ func (o *Office) UpdateCollection(ctx context.Context, c *liaison.Collection) er
 		return err
 	}
 	*c = nc
+	return nil
+}
+
+// checkPeersKeepReaders refuses a read-list change that would take
+// organisations away from what a peer office is served of the collection.
+// The federation change feed carries changes of versions' audiences, and
+// a read list is not one: the peer would keep its copies with the old
+// list's organisations and could serve them on to one this office now
+// excludes. Until the feed carries read-list changes, such a change
+// fails closed, naming the peer and how to go on.
+func (o *Office) checkPeersKeepReaders(tx Tx, old, nc liaison.Collection) error {
+	var grants []liaison.PeerGrant
+	if err := eachRow(tx, func(rows Rows) error {
+		g, err := scanGrant(rows)
+		grants = append(grants, g)
+		return err
+	}, `SELECT name, serves, created_us FROM peer_grants ORDER BY name`); err != nil {
+		return err
+	}
+	if len(grants) == 0 {
+		return nil
+	}
+	d, _, err := o.ReadDirectory(tx, o.Clock())
+	if err != nil {
+		return err
+	}
+	before, after := d.Expand(old.Read...), d.Expand(nc.Read...)
+	for _, g := range grants {
+		serves := d.Expand(g.Serves...)
+		for _, org := range serves.Intersect(before) {
+			if !after.Contains(org) {
+				return liaison.Errorf(liaison.ECONFLICT, "collection %s: its read list would no longer include %s, which peer office %s is served; copies that %s already pulled would not narrow. Remove the peer grant (liaison peer remove %s), or leave %s on the read list", nc.ID, org, g.Name, g.Name, g.Name, org)
+			}
+		}
+	}
 	return nil
 }

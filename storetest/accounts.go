@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"liaison"
@@ -153,5 +154,28 @@ func testUpdateCollection(t *testing.T, open Opener) {
 	w.must(w.s.UpdateCollection(ctx, &e))
 	if !w.sees("KOR", c.ID, id) {
 		t.Error("KOR does not read the collection once it is widened again")
+	}
+	// A peer office served JPN: a read list that drops JPN would leave
+	// the peer's copies wider than the collection, so it is refused, and
+	// one that drops only others goes through.
+	ps, ok := w.s.(liaison.PeerService)
+	if !ok {
+		t.Fatal("the store does not implement liaison.PeerService")
+	}
+	_, err = ps.AllowPeer(ctx, "tokyo", []string{"JPN"})
+	w.must(err)
+	e.Read = []string{"NATO", "KOR"}
+	err = w.s.UpdateCollection(ctx, &e)
+	wantCode(t, err, liaison.ECONFLICT)
+	if msg := liaison.ErrorMessage(err); !strings.Contains(msg, "tokyo") || !strings.Contains(msg, "JPN") {
+		t.Errorf("the refusal does not name the peer and the organisation: %q", msg)
+	}
+	if !w.sees("JPN", c.ID, id) {
+		t.Error("a refused narrowing took the collection from JPN")
+	}
+	e.Read = []string{"NATO", "JPN"}
+	w.must(w.s.UpdateCollection(ctx, &e))
+	if w.sees("KOR", c.ID, id) {
+		t.Error("KOR reads the collection after a narrowing that kept the peer's organisations")
 	}
 }
