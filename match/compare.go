@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -349,7 +350,7 @@ func textOf(v any, p *cpath) (string, bool) {
 		}
 		return widen(b), true
 	}
-	if !norm.NFC.IsNormalString(s) {
+	if !isASCII(s) && !norm.NFC.IsNormalString(s) {
 		s = norm.NFC.String(s)
 	}
 	return s, true
@@ -391,6 +392,11 @@ func (t *test) holds(v any, holder map[string]any) bool {
 		if t.glob != nil {
 			return globMatch(t.glob, s)
 		}
+		for _, n := range t.need {
+			if !strings.Contains(s, n) {
+				return false
+			}
+		}
 		return t.re.MatchString(s)
 	case pattern.IsSubset, pattern.IsSuperset:
 		s, ok := v.(string)
@@ -428,6 +434,16 @@ func globMatch(parts []string, s string) bool {
 			return false
 		}
 		mid = mid[i+len(p):]
+	}
+	return true
+}
+
+// isASCII reports whether s is all ASCII, and so already in NFC.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
 	}
 	return true
 }

@@ -106,6 +106,7 @@ type test struct {
 	c    constant
 	set  []constant
 	re   *regexp.Regexp // LIKE, MATCHES
+	need []string       // literals every string re matches contains (needed)
 	glob []string       // LIKE without _: the literal runs between the %s
 }
 
@@ -291,7 +292,7 @@ func compileTest(x *pattern.Test) (*test, error) {
 		if err != nil {
 			return nil, fail("%v", err)
 		}
-		t.re = re
+		t.re, t.need = re, needed(re)
 		if like := norm.NFC.String(x.Value.Str); !strings.Contains(like, "_") {
 			t.glob = strings.Split(like, "%")
 		}
@@ -300,7 +301,7 @@ func compileTest(x *pattern.Test) (*test, error) {
 		if err != nil {
 			return nil, fail("MATCHES regular expression %s cannot run on Go's RE2 engine: %v", x.Value, err)
 		}
-		t.re = re
+		t.re, t.need = re, needed(re)
 	case pattern.IsSubset, pattern.IsSuperset:
 		t.c = makeConstant(x.Value, false)
 		if !t.c.ipOK {
