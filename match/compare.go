@@ -72,18 +72,18 @@ func maxS(a, b stamp) stamp {
 
 // constant is a pattern constant made ready for comparison.
 type constant struct {
-	kind  pattern.Kind
-	str   string // String
-	i     int64  // Int
-	f     float64
-	b     bool
-	bytes []byte // Binary and Hex; String on a binary property, when latin1 holds
+	kind pattern.Kind
+	b    bool
 	// latin1 says every code point of a String is below U+0100, so that it
 	// can stand for octets (section 9.2, string constants).
 	latin1 bool
+	ipOK   bool   // ip holds
+	str    string // String
+	i      int64  // Int
+	f      float64
+	bytes  []byte       // Binary and Hex; String on a binary property, when latin1 holds
 	t      stamp        // Timestamp
 	ip     netip.Prefix // String that reads as an IP address or CIDR block
-	ipOK   bool
 }
 
 func makeConstant(c pattern.Constant, binaryPath bool) constant {
