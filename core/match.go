@@ -200,6 +200,13 @@ func (o *Office) indicatorsCommitted(rows []VersionRow) {
 // version of its id in its collection: only an instance that read
 // returns is evaluated, and from the bytes the read returned.
 func (o *Office) Match(ctx context.Context, sub liaison.Principal, req liaison.MatchRequest) (liaison.MatchResult, error) {
+	return o.matchAs(ctx, sub, req, false)
+}
+
+// matchAs is Match; on ingest (core/ingest.go) the observations are stored
+// already and req.Collection only says where the sightings go: sub is
+// matched against the indicators of every collection it may read.
+func (o *Office) matchAs(ctx context.Context, sub liaison.Principal, req liaison.MatchRequest, ingest bool) (liaison.MatchResult, error) {
 	res := liaison.MatchResult{Matches: []liaison.Match{}, Written: []liaison.Accepted{}, Rejected: []liaison.Rejection{}}
 	if req.Record && req.Collection == "" {
 		return res, liaison.Errorf(liaison.EINVALID, "record: recording sightings needs a collection to write them to: name one with \"collection\"")
@@ -213,10 +220,11 @@ func (o *Office) Match(ctx context.Context, sub liaison.Principal, req liaison.M
 		if req.Record && !acc.CanWrite {
 			return res, liaison.Errorf(liaison.EFORBIDDEN, "user %s (%s) may not write to collection %s, so cannot record sightings there", sub.Name, sub.Org, req.Collection)
 		}
-		if acc.CanRead {
+		if acc.CanRead && !ingest {
 			readable = []string{req.Collection}
 		}
-	} else {
+	}
+	if req.Collection == "" || ingest {
 		cols, err := o.Collections(ctx, sub)
 		if err != nil {
 			return res, err
@@ -239,7 +247,7 @@ func (o *Office) Match(ctx context.Context, sub liaison.Principal, req liaison.M
 		}
 	}
 	if req.Record {
-		return o.recordSightings(ctx, sub, req, batch, res, marks)
+		return o.recordSightings(ctx, sub, req, batch, res, marks, !ingest)
 	}
 	return res, nil
 }
