@@ -68,6 +68,7 @@ type ipath struct {
 	kinds   [nKinds]int32
 	mask    uint16
 	netLens map[int]int32 // kNet keys by block length
+	litLens map[int]int32 // kLit keys by length
 }
 
 // NewIndex returns an empty index whose clock is now (time.Now if nil).
@@ -170,6 +171,12 @@ func (x *Index) addPath(p *Pattern, k ikey) {
 		}
 		ip.netLens[netLen(k.val)]++
 	}
+	if k.kind == kLit {
+		if ip.litLens == nil {
+			ip.litLens = map[int]int32{}
+		}
+		ip.litLens[len(k.val)]++
+	}
 }
 
 // netLen returns the length of a block written a.b.c.d/n or x::y/n.
@@ -192,6 +199,11 @@ func (x *Index) dropPath(k ikey) {
 		l := netLen(k.val)
 		if ip.netLens[l]--; ip.netLens[l] == 0 {
 			delete(ip.netLens, l)
+		}
+	}
+	if k.kind == kLit {
+		if ip.litLens[len(k.val)]--; ip.litLens[len(k.val)] == 0 {
+			delete(ip.litLens, len(k.val))
 		}
 	}
 	if ip.mask == 0 {
