@@ -39,10 +39,11 @@ type Visible func(indicatorID string) bool
 // so that an observation is tried only against the indicators it could
 // satisfy. Every indicator is filed under a set of keys of which a
 // matching batch must produce one (see keys): a key is an (object type,
-// object path, value) of an equality or IN comparison, or, when a pattern
-// has no such necessary comparison (only !=, LIKE, MATCHES, ranges,
-// EXISTS, NOT, or an OR with such a side), the object type its comparison
-// must start from. The type-keyed indicators are the residual set: each is
+// object path, value) of an equality or IN comparison, or a literal that
+// a LIKE or MATCHES needs, found among the substrings of a value on its
+// path, or, when a pattern has no such necessary comparison (only !=,
+// ranges, EXISTS, NOT, a LIKE or MATCHES without a literal, or an OR with
+// such a side), the object type its comparison must start from. The type-keyed indicators are the residual set: each is
 // tried in full against every observation holding an object of its type.
 //
 // Revoked indicators and those whose valid_until has passed, by the clock
