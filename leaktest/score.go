@@ -22,7 +22,7 @@ var scoreTagRE = regexp.MustCompile(`data-score="\d+" data-sightings="(\d+)" dat
 func (webScoreList) Check(e *Env, r *User) {
 	b := browserFor(e, r)
 	for _, c := range e.someReadable(r, 3) {
-		base := "/collections/" + c.ID + "/objects?score_min=0&limit=200"
+		base := "/collections/" + c.ID + "/objects?score_min=0&limit=50"
 		status, _, body, err := b.get(e, base)
 		if err != nil || status != http.StatusOK {
 			e.Errorf(r, "web %s list score_min=0: status %d err %v: %s", c.Key, status, err, truncateBody([]byte(body)))
