@@ -119,6 +119,15 @@ type CollectionService interface {
 	CreateCollection(ctx context.Context, c *Collection) error
 	// AllCollections returns every collection, for operators.
 	AllCollections(ctx context.Context) ([]Collection, error)
+	// SetMatchOnIngest turns matching on ingest on or off for a
+	// collection, for operators: with it on, the observed-data each write
+	// stores there is matched against the indicators the writer may read,
+	// and the sightings recorded there as the writer. ENOTFOUND if there
+	// is no such collection.
+	SetMatchOnIngest(ctx context.Context, collection string, on bool) error
+	// MatchOnIngest returns the ids of the collections with matching on
+	// ingest turned on, for operators, sorted.
+	MatchOnIngest(ctx context.Context) ([]string, error)
 	// Collections returns the collections the reader may read or write.
 	Collections(ctx context.Context, reader Principal) ([]CollectionAccess, error)
 	// Collection returns one collection as the reader sees it. ENOTFOUND

@@ -339,6 +339,16 @@ func (s *store) UpdateCollection(ctx context.Context, c *liaison.Collection) err
 	return err
 }
 
+func (s *store) SetMatchOnIngest(ctx context.Context, collection string, on bool) error {
+	err := s.next.SetMatchOnIngest(ctx, collection, on)
+	s.change(ctx, ActionCollection, "SetMatchOnIngest", err, "collection "+collection+" match on ingest "+strconv.FormatBool(on))
+	return err
+}
+
+func (s *store) MatchOnIngest(ctx context.Context) ([]string, error) {
+	return s.next.MatchOnIngest(ctx)
+}
+
 func (s *store) AllCollections(ctx context.Context) ([]liaison.Collection, error) {
 	return s.next.AllCollections(ctx)
 }

@@ -25,7 +25,16 @@ type matcher struct {
 	// from what the submitter read, never from what the index holds.
 	sums   map[string][32]byte
 	sumsMu sync.RWMutex
+	// seen is the highest versions.vid the index has caught up to: rows
+	// above it were written since, by this process or another.
+	seen int64
 }
+
+// catchUpLookback is how far below the highest vid seen a catch-up looks
+// again, on engines whose identity values can commit out of order
+// (PostgreSQL: a transaction that drew a lower vid may commit after one
+// that drew a higher). Instances already indexed are skipped by key.
+const catchUpLookback = 10000
 
 // instanceKey names one stored instance of an indicator version: the
 // versions key (collection, id, version, originator).
@@ -45,11 +54,16 @@ func splitKey(k string) (collection, id string) {
 // the matcher cannot run (another pattern_type, say) is left out.
 func (m *matcher) addIndicator(key string, raw []byte) {
 	ind, err := match.ParseIndicator(raw)
-	if err != nil {
-		return
+	if err == nil {
+		ind.ID = key
+		err = m.index.Add(ind)
 	}
-	ind.ID = key
-	if err := m.index.Add(ind); err != nil {
+	if err != nil {
+		// Noted all the same, so that a catch-up does not read it again;
+		// no read's bytes hash to zeros, so it is never confirmed.
+		m.sumsMu.Lock()
+		m.sums[key] = [32]byte{}
+		m.sumsMu.Unlock()
 		return
 	}
 	m.sumsMu.Lock()
@@ -71,16 +85,78 @@ func (o *Office) matchIndex(ctx context.Context) (*match.Index, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.index != nil {
+		if err := o.catchUp(ctx); err != nil {
+			return nil, err
+		}
 		return m.index, nil
 	}
 	m.index = match.NewIndex(o.Clock)
 	m.sums = map[string][32]byte{}
-	err := o.inRead(ctx, "Match", func(tx Tx) error { return o.indicatorFeed(tx, m.addIndicator) })
+	err := o.inRead(ctx, "Match", func(tx Tx) error {
+		if err := tx.QueryRow(`SELECT COALESCE(MAX(vid), 0) FROM versions`).Scan(&m.seen); err != nil {
+			return err
+		}
+		return o.indicatorFeed(tx, m.addIndicator)
+	})
 	if err != nil {
 		m.index, m.sums = nil, nil
 		return nil, err
 	}
 	return m.index, nil
+}
+
+// catchUp feeds the index the indicator instances written since it last
+// looked, by another process too (liaison import while liaison serve
+// runs): those of the versions rows above the highest vid it has seen.
+// When nothing was written it costs one read of the highest vid. m.mu
+// is held.
+func (o *Office) catchUp(ctx context.Context) error {
+	m := &o.match
+	return o.inRead(ctx, "Match", func(tx Tx) error {
+		var top int64
+		if err := tx.QueryRow(`SELECT COALESCE(MAX(vid), 0) FROM versions`).Scan(&top); err != nil {
+			return fmt.Errorf("match: catch up: %w", err)
+		}
+		if top == m.seen {
+			return nil
+		}
+		from := m.seen
+		if o.lockRow != "" {
+			from = max(0, from-catchUpLookback)
+		}
+		var missing []int64
+		err := eachRow(tx, func(rows Rows) error {
+			var vid, ver int64
+			var coll, id, orig string
+			if err := rows.Scan(&vid, &coll, &id, &ver, &orig); err != nil {
+				return err
+			}
+			if _, ok := m.sum(instanceKey(coll, id, ver, orig)); !ok {
+				missing = append(missing, vid)
+			}
+			return nil
+		}, `SELECT vid, collection, id, version_us, originator FROM versions WHERE vid > ? AND vid <= ? AND type = 'indicator'`, from, top)
+		if err != nil {
+			return fmt.Errorf("match: catch up: %w", err)
+		}
+		err = forChunks(missing, func(part []int64) error {
+			return eachRow(tx, func(rows Rows) error {
+				var coll, id, orig string
+				var ver int64
+				var raw []byte
+				if err := rows.Scan(&coll, &id, &ver, &orig, &raw); err != nil {
+					return err
+				}
+				m.addIndicator(instanceKey(coll, id, ver, orig), raw)
+				return nil
+			}, `SELECT collection, id, version_us, originator, raw FROM versions WHERE vid IN (SELECT value FROM json_each(?))`, Int64s(part))
+		})
+		if err != nil {
+			return fmt.Errorf("match: catch up: %w", err)
+		}
+		m.seen = top
+		return nil
+	})
 }
 
 // indicatorFeed calls fn with every stored indicator instance, whoever
@@ -124,6 +200,13 @@ func (o *Office) indicatorsCommitted(rows []VersionRow) {
 // version of its id in its collection: only an instance that read
 // returns is evaluated, and from the bytes the read returned.
 func (o *Office) Match(ctx context.Context, sub liaison.Principal, req liaison.MatchRequest) (liaison.MatchResult, error) {
+	return o.matchAs(ctx, sub, req, false)
+}
+
+// matchAs is Match; on ingest (core/ingest.go) the observations are stored
+// already and req.Collection only says where the sightings go: sub is
+// matched against the indicators of every collection it may read.
+func (o *Office) matchAs(ctx context.Context, sub liaison.Principal, req liaison.MatchRequest, ingest bool) (liaison.MatchResult, error) {
 	res := liaison.MatchResult{Matches: []liaison.Match{}, Written: []liaison.Accepted{}, Rejected: []liaison.Rejection{}}
 	if req.Record && req.Collection == "" {
 		return res, liaison.Errorf(liaison.EINVALID, "record: recording sightings needs a collection to write them to: name one with \"collection\"")
@@ -137,10 +220,11 @@ func (o *Office) Match(ctx context.Context, sub liaison.Principal, req liaison.M
 		if req.Record && !acc.CanWrite {
 			return res, liaison.Errorf(liaison.EFORBIDDEN, "user %s (%s) may not write to collection %s, so cannot record sightings there", sub.Name, sub.Org, req.Collection)
 		}
-		if acc.CanRead {
+		if acc.CanRead && !ingest {
 			readable = []string{req.Collection}
 		}
-	} else {
+	}
+	if req.Collection == "" || ingest {
 		cols, err := o.Collections(ctx, sub)
 		if err != nil {
 			return res, err
@@ -163,7 +247,7 @@ func (o *Office) Match(ctx context.Context, sub liaison.Principal, req liaison.M
 		}
 	}
 	if req.Record {
-		return o.recordSightings(ctx, sub, req, batch, res, marks)
+		return o.recordSightings(ctx, sub, req, batch, res, marks, !ingest)
 	}
 	return res, nil
 }

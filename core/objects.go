@@ -36,6 +36,7 @@ func (o *Office) AddObjects(ctx context.Context, writer liaison.Principal, colle
 	if err != nil {
 		return liaison.WriteResult{}, err
 	}
+	o.Ingested(ctx, writer, collection, objs, res)
 	return res, nil
 }
 

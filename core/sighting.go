@@ -62,7 +62,7 @@ type sightingState struct {
 // indicator version matched and of the observations of the match, so its
 // audience is never wider than either's (rule 2 intersects them); rule 9
 // narrows it again to those who may read its ends as stored here.
-func (o *Office) recordSightings(ctx context.Context, sub liaison.Principal, req liaison.MatchRequest, batch []match.Observation, res liaison.MatchResult, indMarks map[string][]string) (liaison.MatchResult, error) {
+func (o *Office) recordSightings(ctx context.Context, sub liaison.Principal, req liaison.MatchRequest, batch []match.Observation, res liaison.MatchResult, indMarks map[string][]string, writeObservations bool) (liaison.MatchResult, error) {
 	now := o.Clock()
 	byID := map[string][]byte{}
 	var cands []liaison.Candidate
@@ -75,6 +75,9 @@ func (o *Office) recordSightings(ctx context.Context, sub liaison.Principal, req
 			continue
 		}
 		byID[head.ID] = raw
+		if !writeObservations {
+			continue // stored already: matched on ingest
+		}
 		c, err := stix.Decode(i, raw)
 		if err != nil {
 			res.Rejected = append(res.Rejected, liaison.Rejection{Index: i, ID: head.ID, Message: fmt.Sprintf("object %d (%s): %v", i, head.ID, err)})

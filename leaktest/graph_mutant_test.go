@@ -21,17 +21,20 @@ func TestGraphAndActivityMutantsAreCaught(t *testing.T) {
 	if os.Getenv("LEAKTEST_PAGE_MUTANT") != "" {
 		t.Skip("inside a mutant run")
 	}
-	for _, m := range []struct{ name, path string }{
+	for _, m := range []struct{ name, path, who string }{
 		// The graph's reads for JPN (the links naming an object, the
 		// collections and the objects at the links' ends) also return what
 		// USA, FRA and NATO-IS read: the graph draws ends and links JPN
 		// may not read.
-		{"graph-ends", "web/graph"},
+		{"graph-ends", "web/graph", "jpn"},
 		// The timeline counts for JPN as for USA: unfiltered for JPN.
-		{"activity-unfiltered", "web/activity"},
+		{"activity-unfiltered", "web/activity", "jpn"},
 		// The collections pages for JPN list, and open, the collections
 		// USA may read or write as well as JPN's own.
-		{"collections-unfiltered", "web/collections"},
+		{"collections-unfiltered", "web/collections", "jpn"},
+		// The score on the lists counts, for every reader, the sightings
+		// USA, FRA and NATO-IS read too.
+		{"score-sightings", "web/score-list", ""},
 	} {
 		t.Run(m.name, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestPageMutant$", "-test.v", "-leak.seed=7")
@@ -40,8 +43,8 @@ func TestGraphAndActivityMutantsAreCaught(t *testing.T) {
 			if err == nil {
 				t.Fatalf("the leak test passed on mutant %s; it must fail:\n%s", m.name, tail(out))
 			}
-			if !strings.Contains(string(out), " "+m.path+" jpn.") || !strings.Contains(string(out), "LEAK") {
-				t.Fatalf("the leak test failed on mutant %s but without a LEAK on %s for JPN:\n%s", m.name, m.path, tail(out))
+			if !strings.Contains(string(out), " "+m.path+" "+m.who) || !strings.Contains(string(out), "LEAK") {
+				t.Fatalf("the leak test failed on mutant %s but without a LEAK on %s for %q:\n%s", m.name, m.path, m.who, tail(out))
 			}
 		})
 	}
@@ -57,7 +60,7 @@ func TestPageMutant(t *testing.T) {
 	open := func(t *testing.T, now func() time.Time) liaison.Store {
 		return pageMutant{Store: openSQLite(t, now), mode: mode}
 	}
-	need := map[string]string{"graph-ends": "web/graph", "activity-unfiltered": "web/activity", "collections-unfiltered": "web/collections"}[mode]
+	need := map[string]string{"graph-ends": "web/graph", "activity-unfiltered": "web/activity", "collections-unfiltered": "web/collections", "score-sightings": "web/score-list"}[mode]
 	var paths []leaktest.ReadPath
 	for _, p := range append(append(leaktest.WebPaths(), leaktest.CountPaths()...), leaktest.WebCollectionPaths()...) {
 		if p.Name() == need {
@@ -106,8 +109,33 @@ func withUSA(p liaison.Principal, mine []liaison.Version, read func(liaison.Prin
 	return mine
 }
 
+// appendNew appends to vs the versions of theirs it lacks.
+func appendNew(vs, theirs []liaison.Version) []liaison.Version {
+	seen := map[string]bool{}
+	for _, v := range vs {
+		seen[v.Collection+" "+v.ID] = true
+	}
+	for _, v := range theirs {
+		if !seen[v.Collection+" "+v.ID] {
+			seen[v.Collection+" "+v.ID] = true
+			vs = append(vs, v)
+		}
+	}
+	return vs
+}
+
 func (m pageMutant) Related(ctx context.Context, p liaison.Principal, id string, limit int) ([]liaison.Version, bool, error) {
 	vs, more, err := m.Store.Related(ctx, p, id, limit)
+	if m.mode == "score-sightings" && err == nil {
+		for _, org := range []string{"USA", "FRA", "NATO-IS"} {
+			q := p
+			q.Org = org
+			theirs, _, err := m.Store.Related(ctx, q, id, limit)
+			if err == nil {
+				vs = appendNew(vs, theirs)
+			}
+		}
+	}
 	if m.mode == "graph-ends" && err == nil {
 		vs = withUSA(p, vs, func(u liaison.Principal) ([]liaison.Version, error) {
 			vs, _, err := m.Store.Related(ctx, u, id, limit)

@@ -230,7 +230,21 @@ var (
 // read (the latest version of each, in every collection the reader
 // reads), and its clock restarts at the latest of them, so that the
 // score never tells of a hidden sighting.
-func checkScore(e *Env, r *User, c *Coll, id, body string) {
+func checkScore(e *Env, r *User, c *Coll, where, id, body string) {
+	m := scoreSightingsRE.FindStringSubmatch(body)
+	s := scoreSinceRE.FindStringSubmatch(body)
+	if m == nil || s == nil {
+		if n, _ := scoreWant(e, r, id); n <= 100 {
+			e.Errorf(r, "web %s %s: the indicator's page has no score", c.Key, where)
+		}
+		return
+	}
+	compareScore(e, r, c, where, id, m[1], s[1])
+}
+
+// scoreWant returns how many sightings of the indicator id the reader
+// may read, and the latest of their times (valid_from when none).
+func scoreWant(e *Env, r *User, id string) (int, time.Time) {
 	var n int
 	latest := stixCreated // every generated indicator's valid_from
 	now := time.Now()     // the pages' clock (webServerFor gives them no other)
@@ -247,20 +261,21 @@ func checkScore(e *Env, r *User, c *Coll, id, body string) {
 			}
 		}
 	}
+	return n, latest
+}
+
+// compareScore compares the sightings a score counts and when its clock
+// started, as a page shows them, with the reference.
+func compareScore(e *Env, r *User, c *Coll, where, id, sightings, since string) {
+	n, latest := scoreWant(e, r, id)
 	if n > 100 {
 		return // past what one page of links shows
 	}
-	m := scoreSightingsRE.FindStringSubmatch(body)
-	s := scoreSinceRE.FindStringSubmatch(body)
-	if m == nil || s == nil {
-		e.Errorf(r, "web %s object %s: the indicator's page has no score", c.Key, id)
-		return
-	}
 	e.stats.Probes.Add(1)
-	if m[1] != fmt.Sprint(n) {
-		e.Errorf(r, "LEAK web %s object %s: the score counts %s sightings, the reader may read %d", c.Key, id, m[1], n)
+	if sightings != fmt.Sprint(n) {
+		e.Errorf(r, "LEAK web %s %s: the score of %s counts %s sightings, the reader may read %d", c.Key, where, id, sightings, n)
 	}
-	if want := latest.UTC().Format(time.RFC3339Nano); s[1] != want {
-		e.Errorf(r, "LEAK web %s object %s: the score's clock starts at %s, want %s (the latest sighting the reader may read, else valid_from)", c.Key, id, s[1], want)
+	if want := latest.UTC().Format(time.RFC3339Nano); since != want {
+		e.Errorf(r, "LEAK web %s %s: the score of %s starts its clock at %s, want %s (the latest sighting the reader may read, else valid_from)", c.Key, where, id, since, want)
 	}
 }

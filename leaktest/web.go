@@ -28,7 +28,7 @@ import (
 // new; the graph of an object's neighbourhood; and the pages of hidden
 // collections and objects against missing ones.
 func WebPaths() []ReadPath {
-	return []ReadPath{webLists{}, webObjects{}, webHome{}, webGraph{}}
+	return []ReadPath{webLists{}, webObjects{}, webHome{}, webGraph{}, webScoreList{}}
 }
 
 // webServer is the pages' HTTP server for one run.
@@ -375,7 +375,7 @@ func (webObjects) Check(e *Env, r *User) {
 				}
 			}
 			if byID[id][0].Type == "indicator" {
-				checkScore(e, r, c, id, body)
+				checkScore(e, r, c, "object "+id, id, body)
 			}
 		}
 		hiddenHere, elsewhere := e.Hidden(r.Principal, c, 1)

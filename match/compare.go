@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -71,18 +72,18 @@ func maxS(a, b stamp) stamp {
 
 // constant is a pattern constant made ready for comparison.
 type constant struct {
-	kind  pattern.Kind
-	str   string // String
-	i     int64  // Int
-	f     float64
-	b     bool
-	bytes []byte // Binary and Hex; String on a binary property, when latin1 holds
+	kind pattern.Kind
+	b    bool
 	// latin1 says every code point of a String is below U+0100, so that it
 	// can stand for octets (section 9.2, string constants).
 	latin1 bool
+	ipOK   bool   // ip holds
+	str    string // String
+	i      int64  // Int
+	f      float64
+	bytes  []byte       // Binary and Hex; String on a binary property, when latin1 holds
 	t      stamp        // Timestamp
 	ip     netip.Prefix // String that reads as an IP address or CIDR block
-	ipOK   bool
 }
 
 func makeConstant(c pattern.Constant, binaryPath bool) constant {
@@ -349,7 +350,7 @@ func textOf(v any, p *cpath) (string, bool) {
 		}
 		return widen(b), true
 	}
-	if !norm.NFC.IsNormalString(s) {
+	if !isASCII(s) && !norm.NFC.IsNormalString(s) {
 		s = norm.NFC.String(s)
 	}
 	return s, true
@@ -391,6 +392,11 @@ func (t *test) holds(v any, holder map[string]any) bool {
 		if t.glob != nil {
 			return globMatch(t.glob, s)
 		}
+		for _, n := range t.need {
+			if !strings.Contains(s, n) {
+				return false
+			}
+		}
 		return t.re.MatchString(s)
 	case pattern.IsSubset, pattern.IsSuperset:
 		s, ok := v.(string)
@@ -428,6 +434,16 @@ func globMatch(parts []string, s string) bool {
 			return false
 		}
 		mid = mid[i+len(p):]
+	}
+	return true
+}
+
+// isASCII reports whether s is all ASCII, and so already in NFC.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
 	}
 	return true
 }

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unique"
 
 	"golang.org/x/text/unicode/norm"
@@ -73,14 +76,19 @@ const (
 
 // onode is a compiled observation expression.
 type onode struct {
-	op          uint8
-	l, r        *onode // l is the operand of a qualifier
-	leaf        *cnode // oLeaf
-	leafID      int
-	types       []string // oLeaf: the object types a root may have
-	window      stamp    // oWithin
-	start, stop stamp    // oStartStop
-	times       int64    // oRepeats
+	op     uint8
+	l, r   *onode // l is the operand of a qualifier
+	leaf   *cnode // oLeaf
+	leafID int
+	types  []string // oLeaf: the object types a root may have
+	*qual           // qualifiers only, so that leaves stay small
+}
+
+// qual holds the operand of a qualifier.
+type qual struct {
+	window      stamp // oWithin
+	start, stop stamp // oStartStop
+	times       int64 // oRepeats
 }
 
 // Comparison-expression node kinds.
@@ -100,12 +108,18 @@ type cnode struct {
 
 // test is one compiled comparison (or EXISTS) on a path.
 type test struct {
-	path *cpath
-	op   pattern.Operator
-	neg  bool
-	c    constant
+	path      *cpath
+	op        pattern.Operator
+	neg       bool
+	c         constant
+	*textTest // IN, LIKE and MATCHES only, so that = stays small
+}
+
+// textTest holds what IN, LIKE and MATCHES add to a test.
+type textTest struct {
 	set  []constant
 	re   *regexp.Regexp // LIKE, MATCHES
+	need []string       // literals every string re matches contains (needed)
 	glob []string       // LIKE without _: the literal runs between the %s
 }
 
@@ -119,8 +133,49 @@ type cpath struct {
 	str         string // canonical form
 }
 
+// compiledPaths holds one compiled path per canonical form, shared by
+// every pattern that names it (a path is immutable once compiled): an
+// office's indicators name few distinct paths. It stops growing at
+// maxSharedPaths, past which paths are compiled per pattern.
+var compiledPaths sync.Map // canonical form → *cpath
+
+var sharedPaths atomic.Int64
+
+const maxSharedPaths = 1 << 16
+
 func compilePath(p pattern.Path) *cpath {
-	cp := &cpath{typ: unique.Make(p.ObjectType).Value(), steps: p.Steps, str: unique.Make(p.String()).Value()}
+	str := p.String()
+	if cp, ok := compiledPaths.Load(str); ok {
+		return cp.(*cpath)
+	}
+	cp := newPath(p, str)
+	if sharedPaths.Load() < maxSharedPaths {
+		if old, loaded := compiledPaths.LoadOrStore(cp.str, cp); loaded {
+			return old.(*cpath)
+		}
+		sharedPaths.Add(1)
+	}
+	return cp
+}
+
+// typeLists holds the one-type lists of leaves, shared as paths are.
+var typeLists sync.Map // type → []string
+
+// internTypes returns a shared copy of a one-type list. The lists are
+// only read, never appended to.
+func internTypes(ts []string) []string {
+	if len(ts) != 1 || sharedPaths.Load() >= maxSharedPaths {
+		return ts
+	}
+	if l, ok := typeLists.Load(ts[0]); ok {
+		return l.([]string)
+	}
+	l, _ := typeLists.LoadOrStore(ts[0], ts[:1:1])
+	return l.([]string)
+}
+
+func newPath(p pattern.Path, str string) *cpath {
+	cp := &cpath{typ: unique.Make(p.ObjectType).Value(), steps: slices.Clone(p.Steps), str: unique.Make(str).Value()}
 	for i := len(p.Steps) - 1; i >= 0; i-- {
 		if p.Steps[i].Kind == pattern.Property {
 			n := p.Steps[i].Name
@@ -139,7 +194,7 @@ func (p *Pattern) observation(e pattern.Expression) (*onode, error) {
 		if err != nil {
 			return nil, err
 		}
-		n := &onode{op: oLeaf, leaf: c, leafID: p.leaves, types: rootTypes(c)}
+		n := &onode{op: oLeaf, leaf: c, leafID: p.leaves, types: internTypes(rootTypes(c))}
 		p.leaves++
 		return n, nil
 	case *pattern.Combination:
@@ -160,11 +215,11 @@ func (p *Pattern) observation(e pattern.Expression) (*onode, error) {
 		}
 		switch q := x.Qualifier.(type) {
 		case *pattern.Within:
-			return &onode{op: oWithin, l: in, window: windowOf(q)}, nil
+			return &onode{op: oWithin, l: in, qual: &qual{window: windowOf(q)}}, nil
 		case *pattern.StartStop:
-			return &onode{op: oStartStop, l: in, start: toStamp(q.Start), stop: toStamp(q.Stop)}, nil
+			return &onode{op: oStartStop, l: in, qual: &qual{start: toStamp(q.Start), stop: toStamp(q.Stop)}}, nil
 		case *pattern.Repeats:
-			return &onode{op: oRepeats, l: in, times: q.Times}, nil
+			return &onode{op: oRepeats, l: in, qual: &qual{times: q.Times}}, nil
 		}
 	}
 	return nil, &Error{Offset: e.Pos(), Path: "-", Msg: "unknown observation expression"}
@@ -279,6 +334,7 @@ func compileTest(x *pattern.Test) (*test, error) {
 	}
 	switch x.Op {
 	case pattern.In:
+		t.textTest = &textTest{}
 		t.set = make([]constant, len(x.Set))
 		for i, c := range x.Set {
 			if i > 0 && !sameFamily(x.Set[0].Kind, c.Kind) {
@@ -291,7 +347,8 @@ func compileTest(x *pattern.Test) (*test, error) {
 		if err != nil {
 			return nil, fail("%v", err)
 		}
-		t.re = re
+		t.textTest = &textTest{}
+		t.re, t.need = re, needed(re)
 		if like := norm.NFC.String(x.Value.Str); !strings.Contains(like, "_") {
 			t.glob = strings.Split(like, "%")
 		}
@@ -300,7 +357,8 @@ func compileTest(x *pattern.Test) (*test, error) {
 		if err != nil {
 			return nil, fail("MATCHES regular expression %s cannot run on Go's RE2 engine: %v", x.Value, err)
 		}
-		t.re = re
+		t.textTest = &textTest{}
+		t.re, t.need = re, needed(re)
 	case pattern.IsSubset, pattern.IsSuperset:
 		t.c = makeConstant(x.Value, false)
 		if !t.c.ipOK {

@@ -46,8 +46,8 @@ var (
 	fuzzFamilies = [][]string{fuzzConsts[0:7], fuzzConsts[7:12], fuzzConsts[12:13], fuzzConsts[13:15], fuzzConsts[15:16]}
 	fuzzStrs     = []string{"a", "b", "10.0.0.1", "10.0.0.1/32", "10.1.2.3", "a.exe", "tcp", "YQ==", "Yg==", "2019-10-20T00:00:00.000Z"}
 	fuzzNums     = []any{int64(1), int64(2), int64(80), float64(1.5), float64(1)}
-	fuzzLikes    = []string{`'a%'`, `'_'`, `'%.exe'`, `'10.%'`}
-	fuzzRegexp   = []string{`'^a'`, `'b$'`, `'1'`, `'^(t|u)c'`}
+	fuzzLikes    = []string{`'a%'`, `'_'`, `'%.exe'`, `'10.%'`, `'%0.0%'`, `'%é%'`, `'x%1_'`}
+	fuzzRegexp   = []string{`'^a'`, `'b$'`, `'1'`, `'^(t|u)c'`, `'0\\.0+1'`, `'(?i)ab'`, `'é'`}
 	fuzzNets     = []string{`'10.0.0.0/8'`, `'10.0.0.1'`, `'10.0.0.0/31'`}
 )
 

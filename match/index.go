@@ -39,10 +39,11 @@ type Visible func(indicatorID string) bool
 // so that an observation is tried only against the indicators it could
 // satisfy. Every indicator is filed under a set of keys of which a
 // matching batch must produce one (see keys): a key is an (object type,
-// object path, value) of an equality or IN comparison, or, when a pattern
-// has no such necessary comparison (only !=, LIKE, MATCHES, ranges,
-// EXISTS, NOT, or an OR with such a side), the object type its comparison
-// must start from. The type-keyed indicators are the residual set: each is
+// object path, value) of an equality or IN comparison, or a literal that
+// a LIKE or MATCHES needs, found among the substrings of a value on its
+// path, or, when a pattern has no such necessary comparison (only !=,
+// ranges, EXISTS, NOT, a LIKE or MATCHES without a literal, or an OR with
+// such a side), the object type its comparison must start from. The type-keyed indicators are the residual set: each is
 // tried in full against every observation holding an object of its type.
 //
 // Revoked indicators and those whose valid_until has passed, by the clock
@@ -68,6 +69,7 @@ type ipath struct {
 	kinds   [nKinds]int32
 	mask    uint16
 	netLens map[int]int32 // kNet keys by block length
+	litLens map[int]int32 // kLit keys by length
 }
 
 // NewIndex returns an empty index whose clock is now (time.Now if nil).
@@ -170,6 +172,12 @@ func (x *Index) addPath(p *Pattern, k ikey) {
 		}
 		ip.netLens[netLen(k.val)]++
 	}
+	if k.kind == kLit {
+		if ip.litLens == nil {
+			ip.litLens = map[int]int32{}
+		}
+		ip.litLens[len(k.val)]++
+	}
 }
 
 // netLen returns the length of a block written a.b.c.d/n or x::y/n.
@@ -192,6 +200,11 @@ func (x *Index) dropPath(k ikey) {
 		l := netLen(k.val)
 		if ip.netLens[l]--; ip.netLens[l] == 0 {
 			delete(ip.netLens, l)
+		}
+	}
+	if k.kind == kLit {
+		if ip.litLens[len(k.val)]--; ip.litLens[len(k.val)] == 0 {
+			delete(ip.litLens, len(k.val))
 		}
 	}
 	if ip.mask == 0 {

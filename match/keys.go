@@ -3,6 +3,9 @@ package match
 import (
 	"math"
 	"strconv"
+	"strings"
+
+	"golang.org/x/text/unicode/norm"
 
 	"liaison/stix/pattern"
 )
@@ -17,6 +20,7 @@ const (
 	kBool
 	kTime // a timestamp, as an instant
 	kNet  // an address block that holds the value (ISSUBSET)
+	kLit  // a literal that a LIKE or MATCHES needs (keyLiteral): filed under its text, found among the value's substrings
 	kType // a type key: val is the object type
 	nKinds
 )
@@ -36,7 +40,7 @@ type ikey struct {
 // that value, and a value of a small domain (a port, a flag) is shared by
 // many objects. An address key stands beside the string key of the same
 // constant, so it adds nothing.
-var keyCost = [nKinds]int{kString: 2, kAddr: 0, kBytes: 2, kNumber: 8, kBool: 100, kTime: 4, kNet: 6, kType: 2000}
+var keyCost = [nKinds]int{kString: 2, kAddr: 0, kBytes: 2, kNumber: 8, kBool: 100, kTime: 4, kNet: 6, kLit: 50, kType: 2000}
 
 // keySet is a necessary set of keys: an observation that matches produces
 // at least one. An empty set means nothing can match.
@@ -137,6 +141,11 @@ func (c *cnode) keys() (keySet, bool) {
 	switch t.op {
 	case pattern.Equal:
 		return constKeys(t.path, &t.c)
+	case pattern.Like, pattern.Matches:
+		if lit := t.keyLiteral(); lit != "" {
+			return keySet{{path: t.path.str, kind: kLit, val: lit}}, true
+		}
+		return nil, false
 	case pattern.IsSubset:
 		// a ISSUBSET b holds when a is no wider than b and a, cut to b's
 		// length, is b: the value files under each of its own widenings
@@ -223,6 +232,19 @@ func stampKey(s stamp) string {
 func valueKeys(ip *ipath, v any, holder map[string]any, fn func(ikey)) {
 	p, mask := ip.p, ip.mask
 	if s, ok := v.(string); ok {
+		// A literal a LIKE or MATCHES needs is a substring of the text it
+		// runs on (textOf), of one of the lengths the index holds.
+		if mask&(1<<kLit) != 0 && !p.binary {
+			text := s
+			if !isASCII(text) && !norm.NFC.IsNormalString(text) {
+				text = norm.NFC.String(text)
+			}
+			for l := range ip.litLens {
+				for i := 0; i+l <= len(text); i++ {
+					fn(ikey{path: p.str, kind: kLit, val: text[i : i+l]})
+				}
+			}
+		}
 		// ISSUBSET reads the string as it stands, on any path.
 		if mask&(1<<kNet) != 0 {
 			if a, ok := parseIP(s); ok {
@@ -274,4 +296,32 @@ func valueKeys(ip *ipath, v any, holder map[string]any, fn func(ikey)) {
 			fn(ikey{path: p.str, kind: kNumber, val: floatKey(f)})
 		}
 	}
+}
+
+// maxKeyLiteral bounds the length of a literal key, so that an
+// observation's value is looked up under at most that many substring
+// lengths per path.
+const maxKeyLiteral = 8
+
+// keyLiteral returns the literal a LIKE or MATCHES test is filed under,
+// or "" when it has none: one of the literals every text it holds for
+// contains (needed), preferring one with a digit (a name's number tells
+// more than its letters: every URL holds "http"), then the longest, then
+// the last, cut to its first maxKeyLiteral bytes. Binary paths compare
+// widened octets and are not filed so.
+func (t *test) keyLiteral() string {
+	if t.textTest == nil || t.path.binary {
+		return ""
+	}
+	best, bestDigit := "", false
+	for _, l := range t.need {
+		d := strings.ContainsAny(l, "0123456789")
+		if best == "" || d && !bestDigit || d == bestDigit && len(l) >= len(best) {
+			best, bestDigit = l, d
+		}
+	}
+	if len(best) > maxKeyLiteral {
+		best = best[:maxKeyLiteral]
+	}
+	return best
 }

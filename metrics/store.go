@@ -227,6 +227,16 @@ func (s *store) UpdateCollection(ctx context.Context, c *liaison.Collection) (er
 	return s.next.UpdateCollection(ctx, c)
 }
 
+func (s *store) SetMatchOnIngest(ctx context.Context, collection string, on bool) (err error) {
+	defer s.observe("SetMatchOnIngest", time.Now(), &err)
+	return s.next.SetMatchOnIngest(ctx, collection, on)
+}
+
+func (s *store) MatchOnIngest(ctx context.Context) (_ []string, err error) {
+	defer s.observe("MatchOnIngest", time.Now(), &err)
+	return s.next.MatchOnIngest(ctx)
+}
+
 func (s *store) AllCollections(ctx context.Context) (_ []liaison.Collection, err error) {
 	defer s.observe("AllCollections", time.Now(), &err)
 	return s.next.AllCollections(ctx)

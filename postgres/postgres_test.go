@@ -89,6 +89,16 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestSharedDatabase runs the tests of two stores over one schema, as
+// liaison import and liaison serve would be.
+func TestSharedDatabase(t *testing.T) {
+	url := serverURL(t)
+	storetest.RunShared(t, func(t *testing.T, now func() time.Time) (liaison.Store, liaison.Store) {
+		sch := schema(t, url)
+		return openIn(t, url, sch, now), openIn(t, url, sch, now)
+	})
+}
+
 // TestInvariant runs the randomised leak test on the PostgreSQL store
 // through the store's own read paths and over TAXII.
 func TestInvariant(t *testing.T) {

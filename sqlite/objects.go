@@ -11,7 +11,11 @@ import (
 // core.Office.AddObjects). Calls made while the writer is busy are
 // committed together (see groupcommit.go), each with its own result.
 func (s *Store) AddObjects(ctx context.Context, writer liaison.Principal, collection string, objs []liaison.Candidate) (liaison.WriteResult, error) {
-	return s.gw.submit(&addReq{ctx: ctx, writer: writer, collection: collection, objs: objs, done: make(chan addResult, 1)})
+	res, err := s.gw.submit(&addReq{ctx: ctx, writer: writer, collection: collection, objs: objs, done: make(chan addResult, 1)})
+	if err == nil {
+		s.Ingested(ctx, writer, collection, objs, res)
+	}
+	return res, err
 }
 
 // Select is the FROM and WHERE of the versions of f (core.Pages).

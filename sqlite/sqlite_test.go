@@ -47,6 +47,15 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestSharedDatabase runs the tests of two stores over one folder, as
+// liaison import and liaison serve would be.
+func TestSharedDatabase(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T, now func() time.Time) (liaison.Store, liaison.Store) {
+		dir := t.TempDir()
+		return open(t, dir, now), open(t, dir, now)
+	})
+}
+
 func TestOpenCreatesAndExists(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "a", "b")
 	if sqlite.Exists(dir) {

@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) liaison.Sto
 		{"Markings", testMarkings},
 		{"Match", testMatch},
 		{"Sightings", testSightings},
+		{"MatchOnIngest", testMatchOnIngest},
 		{"MatchConcurrent", testMatchConcurrent},
 		{"Peers", testPeers},
 		{"ACSMarkings", testACSMarkings},

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -111,6 +113,46 @@ func TestMatchOverHTTP(t *testing.T) {
 		if !strings.Contains(body, tc.want) || strings.Contains(body, tc.not) || !strings.Contains(body, `<svg class="score-history"`) {
 			i := strings.Index(body, `id="score-h"`)
 			t.Errorf("%s: the score section says %q, want %q", tc.user, body[max(i, 0):min(len(body), max(i, 0)+600)], tc.want)
+		}
+	}
+
+	// The score is a filter on the lists, computed from the same sightings:
+	// the one USA may read lifts the indicator above JPN's score, and a
+	// bound between the two shows it to USA alone.
+	list := "/collections/" + shared.ID + "/objects?"
+	score := map[string]int{}
+	for _, user := range []string{"usa", "jpn"} {
+		status, _, body := o.get(t, list+"score_min=0", user, user+"-password")
+		if status != 200 {
+			t.Fatalf("%s: score_min=0: %d", user, status)
+		}
+		m := regexp.MustCompile(`data-version="(indicator--00000000-0000-4000-8000-000000000005)@[^"]*"[^>]*>(?s:.*?)data-score="(\d+)" data-sightings="(\d+)"`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("%s: score_min=0 does not list indicator 5 with its score", user)
+		}
+		score[user], _ = strconv.Atoi(m[2])
+		if want := map[string]string{"usa": "1", "jpn": "0"}[user]; m[3] != want {
+			t.Errorf("%s: the list's score counts %s sightings, want %s", user, m[3], want)
+		}
+		if strings.Contains(body, "observed-data--") || strings.Contains(body, "sighting--") {
+			t.Errorf("%s: a score filter lists objects that are not indicators", user)
+		}
+	}
+	if score["usa"] <= score["jpn"] {
+		t.Fatalf("scores usa %d, jpn %d: the sighting USA reads should lift it", score["usa"], score["jpn"])
+	}
+	for _, tc := range []struct {
+		user, query string
+		shown       bool
+	}{
+		{"usa", "score_min=" + strconv.Itoa(score["usa"]), true},
+		{"jpn", "score_min=" + strconv.Itoa(score["jpn"]+1), false},
+		{"jpn", "score_max=" + strconv.Itoa(score["jpn"]), true},
+		{"usa", "score_max=" + strconv.Itoa(score["usa"]-1), false},
+	} {
+		_, _, body := o.get(t, list+tc.query, tc.user, tc.user+"-password")
+		if got := strings.Contains(body, `data-version="indicator--00000000-0000-4000-8000-000000000005@`); got != tc.shown {
+			t.Errorf("%s %s: indicator 5 listed %v, want %v", tc.user, tc.query, got, tc.shown)
 		}
 	}
 }

@@ -61,8 +61,11 @@ func (s *Server) export(p *page, colls []liaison.CollectionAccess, strict bool, 
 			if err != nil {
 				return v, false, err
 			}
-			if q.matches(l, fieldsOf(v.Raw)) {
-				return v, true, nil
+			if !q.matches(l, fieldsOf(v.Raw)) {
+				continue
+			}
+			if _, ok, err := s.scoreFilter(p, q, v); err != nil || ok {
+				return v, ok, err
 			}
 		}
 	}

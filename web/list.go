@@ -34,6 +34,7 @@ type listView struct {
 // menus with the current one selected.
 type formView struct {
 	Type, ID, AddedAfter, AddedBefore, Label, Originator string
+	ScoreMin, ScoreMax                                   string
 	Versions, TLPs, Classifications, Revoked, Limits     []optionView
 	Sorts                                                []optionView
 }
@@ -63,6 +64,7 @@ type rowView struct {
 	Revoked           bool
 	Labels            []string
 	Href              string
+	Score             *scoreView // with a score filter: the indicator's score now
 }
 
 // listCollection lists one collection's objects.
@@ -138,8 +140,18 @@ func (s *Server) list(p *page, coll *liaison.CollectionAccess, colls []liaison.C
 			lv.Filtered = true
 			continue
 		}
+		sv, ok, err := s.scoreFilter(p, q, v)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			lv.Filtered = true
+			continue
+		}
 		p.show(l)
-		lv.Rows = append(lv.Rows, p.row(src.coll, v, l, f))
+		row := p.row(src.coll, v, l, f)
+		row.Score = sv
+		lv.Rows = append(lv.Rows, row)
 	}
 	lv.More = !stopped && st.more()
 	base := q.values()
@@ -183,6 +195,7 @@ func formOf(q listQuery) formView {
 	v := q.values()
 	f := formView{
 		Type: v.Get("type"), ID: v.Get("id"), Label: q.Label, Originator: q.Originator,
+		ScoreMin: v.Get("score_min"), ScoreMax: v.Get("score_max"),
 		Versions: options(q.Version, "last", "the latest", "first", "the first", "all", "every version"),
 		TLPs: options(q.TLP, "", "any", "none", "no TLP", "clear", "TLP:CLEAR", "green", "TLP:GREEN", "amber", "TLP:AMBER",
 			"amber-strict", "TLP:AMBER+STRICT", "red", "TLP:RED"),

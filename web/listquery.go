@@ -38,7 +38,11 @@ type listQuery struct {
 	Label          string
 	Originator     string
 	Revoked        string // "", "yes", "no"
-	Limit          int
+	// ScoreMin and ScoreMax keep the indicators whose decay score now
+	// (web/score.go), rounded, lies between them; -1 is no bound. Either
+	// bound leaves out every object that is not an indicator.
+	ScoreMin, ScoreMax int
+	Limit              int
 	// Newest lists the newest added first (sort=newest); the default is
 	// oldest first (sort=oldest).
 	Newest bool
@@ -55,12 +59,12 @@ var (
 
 // listFields are the query parameters a list takes, in the order its
 // links write them.
-var listFields = []string{"type", "id", "version", "added_after", "added_before", "tlp", "classification", "label", "originator", "revoked", "sort", "limit"}
+var listFields = []string{"type", "id", "version", "added_after", "added_before", "tlp", "classification", "label", "originator", "revoked", "score_min", "score_max", "sort", "limit"}
 
 // parseListQuery reads a list's query. A bad value is EINVALID naming
 // the field and saying what it takes.
 func parseListQuery(v url.Values) (listQuery, error) {
-	q := listQuery{Version: liaison.VersionLast, Limit: defaultListLimit}
+	q := listQuery{Version: liaison.VersionLast, Limit: defaultListLimit, ScoreMin: -1, ScoreMax: -1}
 	for k := range v {
 		if k != "cursor" && !slices.Contains(listFields, k) {
 			return q, liaison.Errorf(liaison.EINVALID, "field %s is unknown: a list takes %s and cursor", truncate(k, 40), strings.Join(listFields, ", "))
@@ -127,6 +131,23 @@ func parseListQuery(v url.Values) (listQuery, error) {
 		q.Revoked = rv
 	default:
 		return q, liaison.Errorf(liaison.EINVALID, "field revoked: %q is not yes or no", truncate(rv, 40))
+	}
+	for _, f := range []struct {
+		name string
+		to   *int
+	}{{"score_min", &q.ScoreMin}, {"score_max", &q.ScoreMax}} {
+		sv := strings.TrimSpace(v.Get(f.name))
+		if sv == "" {
+			continue
+		}
+		n, err := strconv.Atoi(sv)
+		if err != nil || n < 0 || n > maxScore {
+			return q, liaison.Errorf(liaison.EINVALID, "field %s: %q is not a score, a whole number from 0 to %d", f.name, truncate(sv, 40), maxScore)
+		}
+		*f.to = n
+	}
+	if q.ScoreMin >= 0 && q.ScoreMax >= 0 && q.ScoreMax < q.ScoreMin {
+		return q, liaison.Errorf(liaison.EINVALID, "field score_max (%d) is below score_min (%d)", q.ScoreMax, q.ScoreMin)
 	}
 	switch so := v.Get("sort"); so {
 	case "", "oldest":
@@ -239,6 +260,12 @@ func (q listQuery) values() url.Values {
 	set("label", q.Label)
 	set("originator", q.Originator)
 	set("revoked", q.Revoked)
+	if q.ScoreMin >= 0 {
+		set("score_min", strconv.Itoa(q.ScoreMin))
+	}
+	if q.ScoreMax >= 0 {
+		set("score_max", strconv.Itoa(q.ScoreMax))
+	}
 	if q.Newest {
 		set("sort", "newest")
 	}
@@ -250,8 +277,20 @@ func (q listQuery) values() url.Values {
 
 // rowFiltered reports whether the page filters the store's rows.
 func (q listQuery) rowFiltered() bool {
-	return q.TLP != "" || q.Classification != "" || q.Label != "" || q.Originator != "" || q.Revoked != ""
+	return q.TLP != "" || q.Classification != "" || q.Label != "" || q.Originator != "" || q.Revoked != "" || q.scored()
 }
+
+// scored reports whether the list filters on the decay score.
+func (q listQuery) scored() bool { return q.ScoreMin >= 0 || q.ScoreMax >= 0 }
+
+// scoreIn reports whether a rounded score lies within the bounds.
+func (q listQuery) scoreIn(score int) bool {
+	return (q.ScoreMin < 0 || score >= q.ScoreMin) && (q.ScoreMax < 0 || score <= q.ScoreMax)
+}
+
+// maxScore bounds what score_min and score_max take: no configured base
+// score is above it.
+const maxScore = 1000
 
 // filtered reports whether any filter is set.
 func (q listQuery) filtered() bool {

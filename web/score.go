@@ -57,6 +57,30 @@ func sightingTimes(id string, links []liaison.Version) []time.Time {
 	return out
 }
 
+// scoreFilter applies a list's score bounds to one version: with none it
+// keeps every version; with either it keeps an indicator whose score now
+// lies within them, and nothing else. The score counts only the
+// sightings the reader may read (the store's reader-filtered Related, as
+// on the indicator's page), so that whether a row shows never tells of a
+// hidden sighting.
+func (s *Server) scoreFilter(p *page, q listQuery, v liaison.Version) (*scoreView, bool, error) {
+	if !q.scored() {
+		return nil, true, nil
+	}
+	if v.Type != "indicator" {
+		return nil, false, nil
+	}
+	links, _, err := s.store.Related(p.r.Context(), *p.p, v.ID, liaison.MaxRelated)
+	if err != nil {
+		return nil, false, fmt.Errorf("score of %s: %w", v.ID, err)
+	}
+	sv := p.scoreOf(s.cfg.Decay, v.ID, v.Raw, links, s.cfg.Now())
+	if sv == nil || !q.scoreIn(sv.Score) {
+		return nil, false, nil
+	}
+	return sv, true, nil
+}
+
 // scoreOf scores the indicator version raw at now.
 func (p *page) scoreOf(d match.Decay, id string, raw []byte, links []liaison.Version, now time.Time) *scoreView {
 	var ind struct {

@@ -61,3 +61,40 @@ func (*collectionListCmd) run(ctx context.Context, e *env, st *storeFlags, args 
 		return tw.Flush()
 	})
 }
+
+type collectionMatchCmd struct{ noFlags }
+
+// run turns matching on ingest on or off for one collection, or, with no
+// arguments, lists the collections that have it on.
+func (*collectionMatchCmd) run(ctx context.Context, e *env, st *storeFlags, args []string) error {
+	if len(args) != 0 && len(args) != 2 {
+		return usagef("takes a collection id and on or off, or nothing to list the collections matched on ingest")
+	}
+	var on bool
+	if len(args) == 2 {
+		switch args[1] {
+		case "on":
+			on = true
+		case "off":
+		default:
+			return usagef("the second argument is on or off, not %q", args[1])
+		}
+	}
+	return withStore(ctx, e, st, func(s liaison.Store) error {
+		if len(args) == 0 {
+			ids, err := s.MatchOnIngest(ctx)
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				fmt.Fprintln(e.stdout, id)
+			}
+			return nil
+		}
+		if err := s.SetMatchOnIngest(ctx, args[0], on); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "collection %s: matching on ingest %s\n", args[0], args[1])
+		return nil
+	})
+}

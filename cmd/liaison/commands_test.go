@@ -41,6 +41,7 @@ func TestUsageShowsArguments(t *testing.T) {
 		"bench":              "Usage: liaison bench [flags]",
 		"collection add":     "Usage: liaison collection add [flags]",
 		"collection list":    "Usage: liaison collection list [flags]",
+		"collection match":   "Usage: liaison collection match [flags] [ID on|off]",
 		"community add":      "Usage: liaison community add [flags] NAME MEMBER...",
 		"community list":     "Usage: liaison community list [flags]",
 		"community set":      "Usage: liaison community set [flags] NAME MEMBER...",
