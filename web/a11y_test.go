@@ -224,7 +224,7 @@ func TestBrowserAccessibility(t *testing.T) {
 				b.open(c.path)
 			}
 			b.axeCheck(src, c.name)
-			walk := b.focusWalk(40)
+			walk := b.focusWalk(80)
 			if len(walk) == 0 || !strings.HasPrefix(walk[0], "a.skip") {
 				t.Errorf("%s: the first Tab reaches %v, want the skip link", c.name, walk[:min(1, len(walk))])
 			}
