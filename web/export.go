@@ -61,7 +61,7 @@ func (s *Server) export(p *page, colls []liaison.CollectionAccess, strict bool, 
 			if err != nil {
 				return v, false, err
 			}
-			if !q.matches(l, fieldsOf(v.Raw)) {
+			if !q.matches(v, l, fieldsOf(v.Raw), p.expand) {
 				continue
 			}
 			if _, ok, err := s.scoreFilter(p, q, v); err != nil || ok {

@@ -34,6 +34,7 @@ type listView struct {
 // menus with the current one selected.
 type formView struct {
 	Type, ID, AddedAfter, AddedBefore, Label, Originator string
+	ReleasableTo, ModifiedAfter, ModifiedBefore          string
 	ScoreMin, ScoreMax                                   string
 	Versions, TLPs, Classifications, Revoked, Limits     []optionView
 	Sorts                                                []optionView
@@ -136,7 +137,7 @@ func (s *Server) list(p *page, coll *liaison.CollectionAccess, colls []liaison.C
 			return err
 		}
 		f := fieldsOf(v.Raw)
-		if !q.matches(l, f) {
+		if !q.matches(v, l, f, p.expand) {
 			lv.Filtered = true
 			continue
 		}
@@ -206,6 +207,7 @@ func formOf(q listQuery) formView {
 		Limits:  options(strconv.Itoa(q.Limit), "10", "10", "25", "25", "50", "50", "100", "100", "200", "200"),
 		Sorts:   options(map[bool]string{false: "oldest", true: "newest"}[q.Newest], "oldest", "oldest added first", "newest", "newest added first"),
 	}
+	f.ReleasableTo, f.ModifiedAfter, f.ModifiedBefore = q.ReleasableTo, v.Get("modified_after"), v.Get("modified_before")
 	if !q.AddedAfter.IsZero() {
 		f.AddedAfter = q.AddedAfter.Format(time.RFC3339Nano)
 	}

@@ -140,6 +140,16 @@ func TestListFilters(t *testing.T) {
 		{"label=ransomware", func(id, _ string) bool { return id == l.fillers[0] || id == l.fillers[3] }},
 		{"originator=JPN", func(id, _ string) bool { return id == l.indA }},
 		{"revoked=yes", func(id, _ string) bool { return id == l.fillers[1] }},
+		// REL TO NATO, JPN releases to JPN, and to USA as a NATO member;
+		// REL TO USA only to USA; NATO as a whole only where every list
+		// names all of it.
+		{"releasable_to=JPN", func(id, _ string) bool { return id == l.indB }},
+		{"releasable_to=USA", func(id, _ string) bool { return id == l.indB || id == l.malM }},
+		{"releasable_to=NATO", func(id, _ string) bool { return id == l.indB }},
+		{"version=all&modified_after=2024-03-01T00:00:05Z&modified_before=2024-03-01T00:00:10Z", func(id, v string) bool {
+			m, err := time.Parse(time.RFC3339Nano, v)
+			return err == nil && m.After(time.Date(2024, 3, 1, 0, 0, 5, 0, time.UTC)) && m.Before(time.Date(2024, 3, 1, 0, 0, 10, 0, time.UTC))
+		}},
 		{"type=indicator&label=phishing&revoked=no", func(id, _ string) bool {
 			return slices.Contains([]string{l.fillers[2], l.fillers[4], l.fillers[5]}, id)
 		}},
@@ -198,6 +208,9 @@ func TestListBadInput(t *testing.T) {
 		{"tlp=purple", "field tlp"},
 		{"classification=secret", "field classification"},
 		{"originator=japan", "field originator"},
+		{"releasable_to=japan", "field releasable_to"},
+		{"modified_after=soon", "field modified_after"},
+		{"modified_after=2024-03-02&modified_before=2024-03-01", "field modified_before"},
 		{"revoked=maybe", "field revoked"},
 		{"score_min=high", "field score_min"},
 		{"score_max=-1", "field score_max"},

@@ -38,6 +38,13 @@ type listQuery struct {
 	Label          string
 	Originator     string
 	Revoked        string // "", "yes", "no"
+	// ReleasableTo keeps the versions whose markings' releasable_to
+	// lists each include this organisation, or every member of this
+	// community.
+	ReleasableTo string
+	// ModifiedAfter and ModifiedBefore bound the version (its modified
+	// time); zero is no bound.
+	ModifiedAfter, ModifiedBefore time.Time
 	// ScoreMin and ScoreMax keep the indicators whose decay score now
 	// (web/score.go), rounded, lies between them; -1 is no bound. Either
 	// bound leaves out every object that is not an indicator.
@@ -59,7 +66,7 @@ var (
 
 // listFields are the query parameters a list takes, in the order its
 // links write them.
-var listFields = []string{"type", "id", "version", "added_after", "added_before", "tlp", "classification", "label", "originator", "revoked", "score_min", "score_max", "sort", "limit"}
+var listFields = []string{"type", "id", "version", "added_after", "added_before", "tlp", "classification", "label", "originator", "releasable_to", "revoked", "modified_after", "modified_before", "score_min", "score_max", "sort", "limit"}
 
 // parseListQuery reads a list's query. A bad value is EINVALID naming
 // the field and saying what it takes.
@@ -125,6 +132,21 @@ func parseListQuery(v url.Values) (listQuery, error) {
 			return q, liaison.Errorf(liaison.EINVALID, "field originator: %q is not an organisation code such as JPN or NATO-IS", truncate(o, 40))
 		}
 		q.Originator = o
+	}
+	if r := v.Get("releasable_to"); r != "" {
+		if !orgRE.MatchString(r) {
+			return q, liaison.Errorf(liaison.EINVALID, "field releasable_to: %q is not an organisation or community code such as JPN or IP4", truncate(r, 40))
+		}
+		q.ReleasableTo = r
+	}
+	if q.ModifiedAfter, err = parseWhen("modified_after", v.Get("modified_after")); err != nil {
+		return q, err
+	}
+	if q.ModifiedBefore, err = parseWhen("modified_before", v.Get("modified_before")); err != nil {
+		return q, err
+	}
+	if !q.ModifiedAfter.IsZero() && !q.ModifiedBefore.IsZero() && !q.ModifiedBefore.After(q.ModifiedAfter) {
+		return q, liaison.Errorf(liaison.EINVALID, "field modified_before must be later than modified_after")
 	}
 	switch rv := v.Get("revoked"); rv {
 	case "", "yes", "no":
@@ -259,7 +281,14 @@ func (q listQuery) values() url.Values {
 	set("classification", q.Classification)
 	set("label", q.Label)
 	set("originator", q.Originator)
+	set("releasable_to", q.ReleasableTo)
 	set("revoked", q.Revoked)
+	if !q.ModifiedAfter.IsZero() {
+		set("modified_after", q.ModifiedAfter.Format(time.RFC3339Nano))
+	}
+	if !q.ModifiedBefore.IsZero() {
+		set("modified_before", q.ModifiedBefore.Format(time.RFC3339Nano))
+	}
 	if q.ScoreMin >= 0 {
 		set("score_min", strconv.Itoa(q.ScoreMin))
 	}
@@ -277,7 +306,8 @@ func (q listQuery) values() url.Values {
 
 // rowFiltered reports whether the page filters the store's rows.
 func (q listQuery) rowFiltered() bool {
-	return q.TLP != "" || q.Classification != "" || q.Label != "" || q.Originator != "" || q.Revoked != "" || q.scored()
+	return q.TLP != "" || q.Classification != "" || q.Label != "" || q.Originator != "" || q.Revoked != "" || q.scored() ||
+		q.ReleasableTo != "" || !q.ModifiedAfter.IsZero() || !q.ModifiedBefore.IsZero()
 }
 
 // scored reports whether the list filters on the decay score.
@@ -331,9 +361,16 @@ func (q listQuery) startUS(coll string) int64 {
 	return us
 }
 
-// matches applies the page's filters to one row.
-func (q listQuery) matches(l label, f rowFields) bool {
+// matches applies the page's filters to one row: v's label l and fields
+// f. expand names the members of organisations and communities (the
+// directory's Expand), for releasable_to.
+func (q listQuery) matches(v liaison.Version, l label, f rowFields, expand func(...string) liaison.Audience) bool {
 	switch {
+	case !q.ModifiedAfter.IsZero() && !v.Modified.After(q.ModifiedAfter),
+		!q.ModifiedBefore.IsZero() && !v.Modified.Before(q.ModifiedBefore):
+		return false
+	case q.ReleasableTo != "" && !releasableTo(l.Lists, expand(q.ReleasableTo), expand):
+		return false
 	case q.TLP == "none" && l.TLP != liaison.TLPNone,
 		q.TLP != "" && q.TLP != "none" && tlpSlug(l.TLP) != q.TLP:
 		return false
@@ -357,4 +394,23 @@ func classFromSlug(s string) liaison.Classification {
 		}
 	}
 	return liaison.NoClassification
+}
+
+// releasableTo reports whether every releasable_to list of a version's
+// markings includes every one of want. A version with no such list, or an
+// unknown want, is not releasable to it in this sense: the filter finds
+// what its markings release to someone.
+func releasableTo(lists [][]string, want liaison.Audience, expand func(...string) liaison.Audience) bool {
+	if len(lists) == 0 || len(want) == 0 {
+		return false
+	}
+	for _, list := range lists {
+		got := expand(list...)
+		for _, org := range want {
+			if !got.Contains(org) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -25,7 +25,24 @@ type page struct {
 	sess  *session           // nil: no session (anonymous, or Basic or Bearer)
 	marks *markingCache
 	zone  *time.Location
-	shown []label // the labels of every version the page displays
+	shown []label            // the labels of every version the page displays
+	dir   *liaison.Directory // read once, by expand
+}
+
+// expand names the organisations that the names (organisations and
+// communities) stand for, from the directory read once per page. When
+// the directory cannot be read it names nobody, so a filter on it keeps
+// nothing rather than everything.
+func (p *page) expand(names ...string) liaison.Audience {
+	if p.dir == nil {
+		d, err := p.s.store.Directory(p.r.Context())
+		if err != nil {
+			p.s.log.Error("page: read the directory", "err", err)
+			return nil
+		}
+		p.dir = d
+	}
+	return p.dir.Expand(names...)
 }
 
 // view is what the layout template receives.
