@@ -89,9 +89,11 @@ func TestFilteredSearchMutantIsCaught(t *testing.T) {
 	if err == nil {
 		t.Fatalf("the leak test passed on a store whose filtered search leaks; it must fail:\n%s", tail(out))
 	}
-	for _, p := range leaktest.SearchPaths() {
-		if !strings.Contains(string(out), " "+p.Name()+" jpn.") || !strings.Contains(string(out), "LEAK") {
-			t.Errorf("path %s did not report the leak:\n%s", p.Name(), tail(out))
+	// The paths that send filtered searches; the EDT page searches a
+	// label without filters, and the swap of every search covers it.
+	for _, name := range []string{"store/search", "web/search"} {
+		if !strings.Contains(string(out), " "+name+" jpn.") || !strings.Contains(string(out), "LEAK") {
+			t.Errorf("path %s did not report the leak:\n%s", name, tail(out))
 		}
 	}
 }
