@@ -73,22 +73,12 @@ func (o *Office) Activity(ctx context.Context, reader liaison.Principal, q liais
 	}
 	var out []liaison.ActivityCount
 	err := o.inRead(ctx, "Activity", func(tx Tx) error {
-		d, st, err := o.ReadDirectory(tx, o.Clock())
-		if err != nil {
-			return err
-		}
-		if st.Expired(o.Clock()) {
-			return ErrStale
-		}
-		colls, err := loadCollections(tx)
+		colls, err := o.readableCollections(tx, reader)
 		if err != nil {
 			return err
 		}
 		f := objquery.Filter{All: true, After: start - 1, Before: end}
 		for _, c := range colls {
-			if !d.Access(reader, c).CanRead {
-				continue
-			}
 			a := coreSQL{start}
 			readable := func(alias string) string { a.Arg(reader.Org); return readableBy(alias) }
 			where := f.Where(&a, c.ID, func() string { return readable("v") }, readable)

@@ -277,3 +277,29 @@ func (o *Office) checkPeersKeepReaders(tx Tx, old, nc liaison.Collection) error 
 	}
 	return nil
 }
+
+// readableCollections returns, inside a read, the collections reader may
+// read by the directory at the store's clock: what every read
+// across collections starts from. ErrStale when an agreement has entered
+// or left force since the audiences were computed (the caller freshens
+// and retries), so no read runs on stale audiences.
+func (o *Office) readableCollections(tx Tx, reader liaison.Principal) ([]liaison.Collection, error) {
+	d, st, err := o.ReadDirectory(tx, o.Clock())
+	if err != nil {
+		return nil, err
+	}
+	if st.Expired(o.Clock()) {
+		return nil, ErrStale
+	}
+	colls, err := loadCollections(tx)
+	if err != nil {
+		return nil, err
+	}
+	readable := colls[:0]
+	for _, c := range colls {
+		if d.Access(reader, c).CanRead {
+			readable = append(readable, c)
+		}
+	}
+	return readable, nil
+}

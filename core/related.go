@@ -65,20 +65,13 @@ func (o *Office) RelatedAfter(ctx context.Context, reader liaison.Principal, id,
 	var out []liaison.Version
 	next := ""
 	err := o.inRead(ctx, "Related", func(tx Tx) error {
-		d, st, err := o.ReadDirectory(tx, o.Clock())
-		if err != nil {
-			return err
-		}
-		if st.Expired(o.Clock()) {
-			return ErrStale
-		}
-		colls, err := loadCollections(tx)
+		colls, err := o.readableCollections(tx, reader)
 		if err != nil {
 			return err
 		}
 		slices.SortFunc(colls, func(a, b liaison.Collection) int { return strings.Compare(a.ID, b.ID) })
 		for _, c := range colls {
-			if !d.Access(reader, c).CanRead || len(out) > limit || (fromColl != "" && c.ID < fromColl) {
+			if len(out) > limit || (fromColl != "" && c.ID < fromColl) {
 				continue
 			}
 			f := objquery.Filter{Last: true, Limit: limit}

@@ -349,20 +349,13 @@ func (a windowRow) before(b windowRow) bool {
 func (o *Office) search(ctx context.Context, se Searcher, reader liaison.Principal, q liaison.SearchQuery, f objquery.Filter, tq textsearch.Query, cur *searchCursor, limit int) (liaison.SearchPage, error) {
 	page := liaison.SearchPage{Hits: []liaison.SearchHit{}}
 	err := o.inRead(ctx, "Search", func(tx Tx) error {
-		d, st, err := o.ReadDirectory(tx, o.Clock())
-		if err != nil {
-			return err
-		}
-		if st.Expired(o.Clock()) {
-			return ErrStale
-		}
-		colls, err := loadCollections(tx)
+		colls, err := o.readableCollections(tx, reader)
 		if err != nil {
 			return err
 		}
 		var ids []string
 		for _, c := range colls {
-			if d.Access(reader, c).CanRead && (q.Collection == "" || c.ID == q.Collection) {
+			if q.Collection == "" || c.ID == q.Collection {
 				ids = append(ids, c.ID)
 			}
 		}

@@ -71,22 +71,13 @@ func (o *Office) CountUses(ctx context.Context, reader liaison.Principal, q liai
 		sourceType[t] = true
 	}
 	err := o.inRead(ctx, "CountUses", func(tx Tx) error {
-		d, st, err := o.ReadDirectory(tx, o.Clock())
-		if err != nil {
-			return err
-		}
-		if st.Expired(o.Clock()) {
-			return ErrStale
-		}
-		colls, err := loadCollections(tx)
+		colls, err := o.readableCollections(tx, reader)
 		if err != nil {
 			return err
 		}
 		var ids []string
 		for _, c := range colls {
-			if d.Access(reader, c).CanRead {
-				ids = append(ids, c.ID)
-			}
+			ids = append(ids, c.ID)
 		}
 		if len(ids) == 0 {
 			return nil
