@@ -15,7 +15,14 @@ func Plan(t testing.TB, s *Store, query string, a ...any) []string {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.Query(`EXPLAIN QUERY PLAN `+query, args(a)...)
+	return explain(t, tx, query, args(a)...)
+}
+
+// explain returns the detail column of SQLite's EXPLAIN QUERY PLAN of
+// query, step by step.
+func explain(t testing.TB, tx *sql.Tx, query string, a ...any) []string {
+	t.Helper()
+	rows, err := tx.Query(`EXPLAIN QUERY PLAN `+query, a...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,21 +68,7 @@ func ObjectsPlan(t *testing.T, s *Store, org, collection string, q liaison.Objec
 	if query == "" {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, `EXPLAIN QUERY PLAN `+query, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id, parent, notused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, detail)
-	}
-	return out
+	return explain(t, tx, query, args...)
 }
 
 // SetAudienceArms sets the most audiences a page query walks one by one;
