@@ -32,6 +32,17 @@ type Candidate struct {
 	DefaultMarkings []string
 	// Marking is set when the object is a marking-definition.
 	Marking *Marking
+	// Search, when set, is the candidate's search document, already made
+	// from Raw (core.PrepareSearch) so that the store's single writer
+	// does not parse the object a second time; nil means the writer makes
+	// it.
+	Search *SearchText
+}
+
+// SearchText is the searchable text of one object, as the stores index
+// it: each part its lower-case words separated by spaces.
+type SearchText struct {
+	Name, Keys, Body string
 }
 
 // Version returns the candidate's version timestamp as TAXII defines it:

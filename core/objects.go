@@ -28,6 +28,7 @@ import (
 // if they may see but not write it.
 func (o *Office) AddObjects(ctx context.Context, writer liaison.Principal, collection string, objs []liaison.Candidate) (liaison.WriteResult, error) {
 	var res liaison.WriteResult
+	objs = PrepareSearch(objs)
 	err := o.write(ctx, "AddObjects", func(w *Write) error {
 		var err error
 		res, err = w.AddObjects(writer, collection, objs)
@@ -268,7 +269,7 @@ func (w *Write) AddObjects(writer liaison.Principal, collection string, objs []l
 		written = append(written, c.ID)
 		row := VersionRow{Collection: collection, ID: c.ID, Version: version, DateAdded: date, Type: c.Type, SpecVersion: c.SpecVersion,
 			Originator: writer.Org, DefaultMarking: p.defaultMarking, LabelID: p.label.id, AudienceID: p.label.audience,
-			Ends: strings.Join(c.Ends, ","), GranularRefs: SortedRefs(c.GranularMarkingRefs), Raw: c.Raw, Shadow: shadow}
+			Ends: strings.Join(c.Ends, ","), GranularRefs: SortedRefs(c.GranularMarkingRefs), Raw: c.Raw, Search: c.Search, Shadow: shadow}
 		if c.Type == "indicator" {
 			w.indicators = append(w.indicators, row)
 		}
@@ -368,12 +369,11 @@ func (w *Write) insertVersions(rows []VersionRow) error {
 	for i := range rows {
 		r := &rows[i]
 		args := []any{r.Collection, r.ID, r.Version, r.DateAdded, r.Type, r.SpecVersion, r.Originator, r.DefaultMarking, r.LabelID, r.AudienceID, r.Ends, r.GranularRefs, r.Raw, shadowFlag(r.Shadow)}
+		// Every vid is wanted: a relationship's for its ends, and every
+		// version's for its search document. An engine that reports the
+		// rowid of an insert gives it at no cost.
 		var err error
-		if r.Ends == "" {
-			// Only relationships need their vid (for their ends); a plain
-			// insert is cheaper than one that returns a row.
-			_, err = w.tx.Exec(ins, args...)
-		} else if li, ok := w.tx.(LastInserter); ok {
+		if li, ok := w.tx.(LastInserter); ok {
 			r.VID, err = li.ExecLastID(ins, args...)
 		} else {
 			err = w.tx.QueryRow(ins+` RETURNING vid`, args...).Scan(&r.VID)

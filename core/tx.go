@@ -15,6 +15,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"liaison"
 )
 
 // Tx is one transaction of a store, as the core uses it. Its statements
@@ -113,6 +115,9 @@ type VersionRow struct {
 	Ends           string
 	GranularRefs   string
 	Raw            []byte
+	// Search is the version's search document when it was made before
+	// the write; nil means searchDocs makes it from Raw.
+	Search *liaison.SearchText
 	// Shadow marks an instance written after the first of its version
 	// (see ARCHITECTURE.md, "Writes over hidden versions").
 	Shadow bool

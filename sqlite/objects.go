@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"liaison"
+	"liaison/core"
 	"liaison/internal/objquery"
 )
 
@@ -11,6 +12,7 @@ import (
 // core.Office.AddObjects). Calls made while the writer is busy are
 // committed together (see groupcommit.go), each with its own result.
 func (s *Store) AddObjects(ctx context.Context, writer liaison.Principal, collection string, objs []liaison.Candidate) (liaison.WriteResult, error) {
+	objs = core.PrepareSearch(objs)
 	res, err := s.gw.submit(&addReq{ctx: ctx, writer: writer, collection: collection, objs: objs, done: make(chan addResult, 1)})
 	if err == nil {
 		s.Ingested(ctx, writer, collection, objs, res)
