@@ -650,6 +650,9 @@ func (o *Office) DeleteObject(ctx context.Context, writer liaison.Principal, col
 		if len(vids) == 0 {
 			return liaison.NotFound("object", id)
 		}
+		if err := w.flushSearch(); err != nil {
+			return err
+		}
 		for i, vid := range vids {
 			if _, err := w.tx.Exec(`DELETE FROM versions WHERE vid = ?`, vid); err != nil {
 				return fmt.Errorf("delete version: %w", err)

@@ -137,7 +137,10 @@ func (o *Office) write(ctx context.Context, name string, fn func(w *Write) error
 		if w, err = o.Begin(ctx, tx); err != nil {
 			return err
 		}
-		return fn(w)
+		if err := fn(w); err != nil {
+			return err
+		}
+		return w.flushSearch()
 	})
 	if err != nil {
 		return err

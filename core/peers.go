@@ -791,6 +791,9 @@ func (o *Office) ApplyPeerChanges(ctx context.Context, peer string, changes []li
 			var rels []int64
 			for _, r := range rows {
 				if ch.Withdrawn {
+					if err := w.flushSearch(); err != nil {
+						return err
+					}
 					if _, err := w.tx.Exec(`DELETE FROM versions WHERE vid = ?`, r.vid); err != nil {
 						return fmt.Errorf("withdraw version: %w", err)
 					}

@@ -94,14 +94,27 @@ func searchDocs(rows []VersionRow) []SearchDoc {
 	return docs
 }
 
-// indexSearch writes the search documents of versions just inserted, in
-// the same transaction, so a version is searchable exactly when it is
-// stored. Deleting a version deletes its document (ON DELETE CASCADE).
+// indexSearch keeps the search documents of versions just inserted for
+// flushSearch, which writes them in the same transaction, so a version
+// is searchable exactly when it is stored. Deleting a version deletes
+// its document (ON DELETE CASCADE).
 func (w *Write) indexSearch(rows []VersionRow) error {
-	docs := searchDocs(rows)
-	if len(docs) == 0 {
+	w.search = append(w.search, searchDocs(rows)...)
+	return nil
+}
+
+// flushSearch writes the documents indexSearch kept. A write calls it
+// before its commit, so that a group commit's documents go into the
+// index in as few statements as it can: an FTS5 index writes a new
+// segment of its pending words at every statement that writes it, and
+// merges segments as they pile up, so a statement per document, and even
+// one per call, spent most of an ingest in FTS5.
+func (w *Write) flushSearch() error {
+	if len(w.search) == 0 {
 		return nil
 	}
+	docs := w.search
+	w.search = nil
 	return insertSearchDocs(w.tx, w.o.db, docs, false)
 }
 
@@ -135,12 +148,10 @@ func insertSearchDocs(tx Tx, db Engine, docs []SearchDoc, skipPresent bool) erro
 	return nil
 }
 
-// searchRowsPerInsert is how many documents one INSERT writes. An FTS5
-// index flushes its pending words to a new segment at every statement
-// that writes it, so one statement per document made a segment per
-// document and spent most of an ingest merging them; 4 parameters a row
-// keep a statement well under SQLite's 32,766.
-const searchRowsPerInsert = 250
+// searchRowsPerInsert is how many documents one INSERT writes: as many
+// as SQLite's 32,766 parameters allow at 4 a row, so that a group
+// commit's documents are one FTS5 segment (see flushSearch).
+const searchRowsPerInsert = 8000
 
 // insertSearchRows writes documents whose vid is known, many to a
 // statement.

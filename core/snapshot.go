@@ -241,7 +241,10 @@ func (o *Office) Import(ctx context.Context, export func(emit func(liaison.Snaps
 		if err := export(im.part); err != nil {
 			return err
 		}
-		return im.finish()
+		if err := im.finish(); err != nil {
+			return err
+		}
+		return w.flushSearch()
 	})
 	if err != nil {
 		return err

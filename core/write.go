@@ -37,6 +37,10 @@ type Write struct {
 	// indicators are the indicator instances written, for the matcher's
 	// index once the write has committed.
 	indicators []VersionRow
+	// search holds the search documents of the versions inserted, until
+	// flushSearch writes them all at once before the commit (or before a
+	// version is deleted, so its document cascades with it).
+	search []SearchDoc
 	// carry, when set, makes AddObjects write what a peer served
 	// (ARCHITECTURE.md, "Federation").
 	carry *carry
