@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 )
 
 // This file holds a small strict JSON scanner. It validates a whole value in
@@ -333,4 +334,56 @@ func parseInt(raw []byte) (int64, bool) {
 func parseFloat(raw []byte) (float64, bool) {
 	f, err := strconv.ParseFloat(string(raw), 64)
 	return f, err == nil
+}
+
+// Members validates raw as one JSON object, keys never twice, and calls
+// fn with each of its members in order. It reads the object once and
+// builds no tree, for readers that want a few members of many objects
+// (the search documents).
+func Members(raw []byte, fn func(key string, val []byte)) error {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return synErr(i, "not a JSON object")
+	}
+	var ms []member
+	end, err := scanObject(raw, i, 0, &ms)
+	if err != nil {
+		return err
+	}
+	if j := skipSpace(raw, end); j != len(raw) {
+		return synErr(j, "unexpected data after the object")
+	}
+	for _, m := range ms {
+		fn(m.key, m.val)
+	}
+	return nil
+}
+
+// Elements calls fn with each element of val, a validated JSON value
+// (one of Members' values), and says whether val is an array.
+func Elements(val []byte, fn func(elem []byte)) bool {
+	if len(val) == 0 || val[0] != '[' {
+		return false
+	}
+	for _, e := range arrayElems(val) {
+		fn(e)
+	}
+	return true
+}
+
+// String returns the text of val, a validated JSON value, and whether it
+// is a string. Text that is not UTF-8 is mended as encoding/json mends it.
+func String(val []byte) (string, bool) {
+	if len(val) < 2 || val[0] != '"' {
+		return "", false
+	}
+	in := val[1 : len(val)-1]
+	if bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
+		return string(in), true
+	}
+	var s string
+	if err := json.Unmarshal(val, &s); err != nil {
+		return "", false
+	}
+	return s, true
 }

@@ -1,10 +1,11 @@
 package textsearch
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"liaison/stix"
 )
 
 // Doc is the searchable text of one object version, in three parts that
@@ -25,52 +26,50 @@ const maxKeyLen = 100
 const maxPart = 64 << 10
 
 // Extract takes the searchable text out of a STIX object's bytes. An
-// object that is not a JSON object gives an empty Doc.
+// object that is not a JSON object (or names a key twice) gives an empty
+// Doc. It reads the bytes once with the stix package's scanner: it runs
+// for every version written, on the writer's path.
 func Extract(raw []byte) Doc {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
+	var name string
+	var desc, pattern []string
+	var keys, body []string
+	var aliases, labels, extIDs []string
+	type mitreMember struct {
+		key string
+		val []byte
+	}
+	var mitre []mitreMember
+	err := stix.Members(raw, func(k string, v []byte) {
+		switch {
+		case k == "name":
+			name, _ = stix.String(v)
+		case k == "description":
+			desc = oneString(v)
+		case k == "pattern":
+			pattern = oneString(v)
+		case k == "aliases":
+			aliases = strs(v)
+		case k == "labels":
+			labels = strs(v)
+		case k == "external_references":
+			extIDs = externalIDs(v)
+		case strings.HasPrefix(k, "x_mitre_"):
+			mitre = append(mitre, mitreMember{k, v})
+		}
+	})
+	if err != nil {
 		return Doc{}
 	}
-	str := func(k string) string {
-		var s string
-		if v, ok := m[k]; ok {
-			_ = json.Unmarshal(v, &s)
-		}
-		return s
-	}
-	strs := func(v json.RawMessage) []string {
-		var ss []string
-		if json.Unmarshal(v, &ss) == nil {
-			return ss
-		}
-		var s string
-		if json.Unmarshal(v, &s) == nil && s != "" {
-			return []string{s}
-		}
-		return nil
-	}
-	var keys, body []string
-	body = append(body, str("description"), str("pattern"))
-	for _, k := range []string{"aliases", "labels"} {
-		keys = append(keys, strs(m[k])...)
-	}
-	var refs []struct {
-		ExternalID string `json:"external_id"`
-	}
-	if v, ok := m["external_references"]; ok && json.Unmarshal(v, &refs) == nil {
-		for _, r := range refs {
-			keys = append(keys, r.ExternalID)
-		}
-	}
-	var mitre []string
-	for k := range m {
-		if strings.HasPrefix(k, "x_mitre_") {
-			mitre = append(mitre, k)
-		}
-	}
-	slices.Sort(mitre) // a stable order, so the same bytes give the same Doc
-	for _, k := range mitre {
-		for _, s := range strs(m[k]) {
+	body = append(body, desc...)
+	body = append(body, pattern...)
+	keys = append(keys, aliases...)
+	keys = append(keys, labels...)
+	keys = append(keys, extIDs...)
+	// A stable order, so the same object gives the same Doc whatever the
+	// order of its members.
+	slices.SortFunc(mitre, func(a, b mitreMember) int { return strings.Compare(a.key, b.key) })
+	for _, m := range mitre {
+		for _, s := range strs(m.val) {
 			if len(s) <= maxKeyLen {
 				keys = append(keys, s)
 			} else {
@@ -78,7 +77,67 @@ func Extract(raw []byte) Doc {
 			}
 		}
 	}
-	return Doc{Name: clip(str("name")), Keys: clip(join(keys)), Body: clip(join(body))}
+	return Doc{Name: clip(name), Keys: clip(join(keys)), Body: clip(join(body))}
+}
+
+// oneString is v's text as a list of one, or nothing when v is not a
+// string.
+func oneString(v []byte) []string {
+	if s, ok := stix.String(v); ok {
+		return []string{s}
+	}
+	return nil
+}
+
+// strs reads a list of strings, or one non-empty string; anything else,
+// or a list with anything but strings in it, gives nothing.
+func strs(v []byte) []string {
+	var out []string
+	all := true
+	isList := stix.Elements(v, func(e []byte) {
+		s, ok := stix.String(e)
+		if !ok && string(e) != "null" {
+			all = false
+		}
+		out = append(out, s)
+	})
+	if isList {
+		if !all {
+			return nil
+		}
+		return out
+	}
+	if s, ok := stix.String(v); ok && s != "" {
+		return []string{s}
+	}
+	return nil
+}
+
+// externalIDs reads the external_id of each external reference. A list
+// with anything but objects (or null) in it, or an external_id that is not
+// a string (or null), gives nothing.
+func externalIDs(v []byte) []string {
+	var out []string
+	bad := false
+	isList := stix.Elements(v, func(e []byte) {
+		id := ""
+		if string(e) != "null" {
+			err := stix.Members(e, func(k string, ev []byte) {
+				if k != "external_id" || string(ev) == "null" {
+					return
+				}
+				s, ok := stix.String(ev)
+				bad = bad || !ok
+				id = s
+			})
+			bad = bad || err != nil
+		}
+		out = append(out, id)
+	})
+	if !isList || bad {
+		return nil
+	}
+	return out
 }
 
 func join(ss []string) string {
