@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/core"
 	"liaison/sqlite"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, as the store uses
@@ -43,12 +44,20 @@ type Row struct {
 	Label   int   // index into Labels
 	Ends    []string
 	Raw     []byte
+	// Search is the object's search document, made before the timing
+	// starts: the raw insert times the database's work for the rows, and
+	// making a document is the office's.
+	Search liaison.SearchText
 }
 
 // RowOf makes the row of a generated object from what the generator knows.
 func RowOf(o Object) Row {
-	return Row{ID: o.ID, Type: o.Type, Version: o.Modified.UnixMicro(), Label: o.Label, Ends: o.Ends, Raw: o.Raw}
+	return Row{ID: o.ID, Type: o.Type, Version: o.Modified.UnixMicro(), Label: o.Label, Ends: o.Ends, Raw: o.Raw, Search: core.SearchTextOf(o.Raw)}
 }
+
+// hasWords says whether a search document has any word; the store keeps
+// no document without one.
+func hasWords(t liaison.SearchText) bool { return t.Name != "" || t.Keys != "" || t.Body != "" }
 
 // RawInserter writes precomputed rows straight into a store's tables.
 type RawInserter interface {
@@ -176,6 +185,7 @@ func (r *sqliteRaw) Insert(ctx context.Context, rows []Row) error {
 	}
 	defer insEnd.Close()
 	now := time.Now().UnixMicro()
+	var docs []core.SearchDoc
 	for _, row := range rows {
 		date := max(now, r.last+1)
 		r.last = date
@@ -188,17 +198,27 @@ func (r *sqliteRaw) Insert(ctx context.Context, rows []Row) error {
 		if err != nil {
 			return fmt.Errorf("bench: raw insert %s: %w", row.ID, err)
 		}
+		vid, err := res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("bench: raw insert: %w", err)
+		}
+		if hasWords(row.Search) {
+			docs = append(docs, core.SearchDoc{VID: vid, Name: row.Search.Name, Tags: row.Search.Keys, Body: row.Search.Body})
+		}
 		if len(row.Ends) > 0 {
-			vid, err := res.LastInsertId()
-			if err != nil {
-				return fmt.Errorf("bench: raw insert: %w", err)
-			}
 			for _, e := range row.Ends {
 				if _, err := insEnd.ExecContext(ctx, e, vid); err != nil {
 					return fmt.Errorf("bench: raw insert end: %w", err)
 				}
 			}
 		}
+	}
+	err = core.EachSearchInsert(docs, func(q string, args []any) error {
+		_, err := tx.ExecContext(ctx, q, args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("bench: raw insert search documents: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("bench: raw insert: %w", err)

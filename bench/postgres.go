@@ -142,7 +142,7 @@ func (r *pgRaw) Insert(ctx context.Context, rows []Row) error {
 	}
 	now := time.Now().UnixMicro()
 	vrows := make([][]any, len(rows))
-	var erows [][]any
+	var erows, drows [][]any
 	for i, row := range rows {
 		date := max(now, r.last+1)
 		r.last = date
@@ -152,6 +152,9 @@ func (r *pgRaw) Insert(ctx context.Context, rows []Row) error {
 		}
 		vrows[i] = []any{vids[i], CollectionID, row.ID, row.Version, date, row.Type, "2.1", WriterOrg, def,
 			r.labelIDs[row.Label], r.audIDs[row.Label], strings.Join(row.Ends, ","), "", row.Raw}
+		if hasWords(row.Search) {
+			drows = append(drows, []any{vids[i], row.Search.Name, row.Search.Keys, row.Search.Body})
+		}
 		seen := map[string]bool{}
 		for _, e := range row.Ends {
 			if !seen[e] {
@@ -168,6 +171,11 @@ func (r *pgRaw) Insert(ctx context.Context, rows []Row) error {
 	if len(erows) > 0 {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ends"}, []string{"end_id", "rel_vid"}, pgx.CopyFromRows(erows)); err != nil {
 			return fmt.Errorf("bench: raw insert ends: %w", err)
+		}
+	}
+	if len(drows) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"search_docs"}, []string{"vid", "name", "tags", "body"}, pgx.CopyFromRows(drows)); err != nil {
+			return fmt.Errorf("bench: raw insert search documents: %w", err)
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {

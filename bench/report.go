@@ -49,7 +49,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "Machine: %s, %d cores, %.1f GB; %s/%s %s. Commit %s. Seed %d; %d clients posting envelopes of %d objects; objects average %d bytes.\n\n",
 		rep.Machine.CPU, rep.Machine.Cores, rep.Machine.MemoryGB, rep.Machine.OS, rep.Machine.Arch, rep.Machine.GoVersion,
 		rep.Commit, rep.Seed, rep.Clients, rep.Envelope, rep.AvgBytes)
-	fmt.Fprintf(&b, "Readers: wide = %s; narrow = %s.\n\n", rep.Everybody, rep.Narrow)
+	fmt.Fprintf(&b, "Readers: wide = %s; narrow = %s. Raw insert: the same rows (versions, ends and search documents) written straight into the tables, with no HTTP, parsing or checks.\n\n", rep.Everybody, rep.Narrow)
 	b.WriteString("| objects | ingest obj/s | raw insert obj/s | efficiency | page 100 p50/p99 ms (wide) | page 100 p50/p99 ms (narrow) | page 1000 p50/p99 ms (wide) | page 1000 p50/p99 ms (narrow) | by id p50/p99 ms | manifest 100 p50/p99 ms | walk wide obj/s | walk narrow (objects, s) | 16 readers req/s (p99 ms) | growth | peak RSS MB (ingest/serving) |\n")
 	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range rep.Sizes {

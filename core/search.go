@@ -55,6 +55,10 @@ type SearchInserter interface {
 	InsertSearchDocs(tx Tx, docs []SearchDoc) error
 }
 
+// SearchTextOf is the search document of one object's bytes, as the
+// stores index it.
+func SearchTextOf(raw []byte) liaison.SearchText { return searchText(raw) }
+
 // searchText is the search document of one object's bytes.
 func searchText(raw []byte) liaison.SearchText {
 	d := textsearch.Extract(raw).Indexed()
@@ -156,6 +160,18 @@ const searchRowsPerInsert = 8000
 // insertSearchRows writes documents whose vid is known, many to a
 // statement.
 func insertSearchRows(tx Tx, docs []SearchDoc, onConflict string) error {
+	return EachSearchInsert(docs, func(q string, args []any) error {
+		if _, err := tx.Exec(q+onConflict, args...); err != nil {
+			return fmt.Errorf("index %d versions for search, from vid %d: %w", len(args)/4, args[0], err)
+		}
+		return nil
+	})
+}
+
+// EachSearchInsert calls exec with each INSERT of docs (whose vids are
+// known) into search_docs, as many to a statement as SQLite allows, and
+// its arguments. The benchmark's raw insert writes the same statements.
+func EachSearchInsert(docs []SearchDoc, exec func(q string, args []any) error) error {
 	var q strings.Builder
 	args := make([]any, 0, 4*min(len(docs), searchRowsPerInsert))
 	for start := 0; start < len(docs); start += searchRowsPerInsert {
@@ -170,9 +186,8 @@ func insertSearchRows(tx Tx, docs []SearchDoc, onConflict string) error {
 			q.WriteString("(?, ?, ?, ?)")
 			args = append(args, d.VID, d.Name, d.Tags, d.Body)
 		}
-		q.WriteString(onConflict)
-		if _, err := tx.Exec(q.String(), args...); err != nil {
-			return fmt.Errorf("index %d versions for search, from vid %d: %w", len(chunk), chunk[0].VID, err)
+		if err := exec(q.String(), args); err != nil {
+			return err
 		}
 	}
 	return nil
