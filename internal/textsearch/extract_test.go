@@ -157,3 +157,31 @@ func BenchmarkExtract(b *testing.B) {
 		})
 	}
 }
+
+// FuzzIndexWords checks the one-pass word split against Words.
+func FuzzIndexWords(f *testing.F) {
+	for _, s := range []string{"Spear-Phishing T1566.001", "İstanbul ÉTÉ ß 東京 x\xffy", "  a  ", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := indexWords(s), strings.Join(Words(s), " "); got != want {
+			t.Fatalf("indexWords(%q) = %q, Words gives %q", s, got, want)
+		}
+	})
+}
+
+func BenchmarkIndexWords(b *testing.B) {
+	d := extractWithMap(benchObject)
+	text := d.Name + " " + d.Keys + " " + d.Body
+	for _, c := range []struct {
+		name string
+		fn   func(string) string
+	}{{"one-pass", indexWords}, {"join-words", func(s string) string { return strings.Join(Words(s), " ") }}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for b.Loop() {
+				c.fn(text)
+			}
+		})
+	}
+}

@@ -232,8 +232,56 @@ func Snippet(text string, q Query, width int) []Segment {
 // its lower-case words, separated by spaces, so that both engines see the
 // same words as Parse makes of a query.
 func (d Doc) Indexed() Doc {
-	w := func(s string) string { return strings.Join(Words(s), " ") }
-	return Doc{Name: w(d.Name), Keys: w(d.Keys), Body: w(d.Body)}
+	return Doc{Name: indexWords(d.Name), Keys: indexWords(d.Keys), Body: indexWords(d.Body)}
+}
+
+// indexWords is strings.Join(Words(s), " ") in one pass, lower-casing an
+// ASCII word byte by byte: it runs over every version written.
+func indexWords(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	start, ascii := -1, true
+	word := func(end int) {
+		w := s[start:end]
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		if !ascii {
+			b.WriteString(strings.ToLower(w))
+			return
+		}
+		for i := 0; i < len(w); i++ {
+			c := w[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b.WriteByte(c)
+		}
+	}
+	for i := 0; i < len(s); {
+		in, size := false, 1
+		if c := s[i]; c < utf8.RuneSelf {
+			in = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			in = isWordRune(r)
+		}
+		switch {
+		case in && start < 0:
+			start, ascii = i, size == 1
+		case in:
+			ascii = ascii && size == 1
+		case start >= 0:
+			word(i)
+			start = -1
+		}
+		i += size
+	}
+	if start >= 0 {
+		word(len(s))
+	}
+	return b.String()
 }
 
 // Empty says whether the doc has no word at all.
