@@ -10,11 +10,8 @@ import (
 )
 
 func testOrganisations(t *testing.T, open Opener) {
-	w := empty(t, open)
+	w := withOrganisations(t, open)
 	ctx := w.ctx
-	for _, o := range orgs {
-		w.must(w.s.CreateOrganisation(ctx, o))
-	}
 	w.must(w.s.CreateCommunity(ctx, liaison.Community{Name: "QUAD", Members: []string{"USA", "JPN", "AUS"}}))
 	for _, tc := range []struct {
 		name string
@@ -61,11 +58,8 @@ func testOrganisations(t *testing.T, open Opener) {
 }
 
 func testCommunities(t *testing.T, open Opener) {
-	w := empty(t, open)
+	w := withOrganisations(t, open)
 	ctx := w.ctx
-	for _, o := range orgs {
-		w.must(w.s.CreateOrganisation(ctx, o))
-	}
 	for _, tc := range []struct {
 		name string
 		c    liaison.Community
@@ -112,11 +106,8 @@ func equalCommunities(a, b []liaison.Community) bool {
 }
 
 func testAgreements(t *testing.T, open Opener) {
-	w := empty(t, open)
+	w := withOrganisations(t, open)
 	ctx := w.ctx
-	for _, o := range orgs {
-		w.must(w.s.CreateOrganisation(ctx, o))
-	}
 	from := time.Date(2010, 6, 25, 0, 0, 0, 0, time.UTC)
 	sec := liaison.Agreement{Partner: "JPN", Kind: liaison.SecurityAgreement, Name: "NATO-Japan security agreement", MaxClassification: liaison.NATOConfidential, From: from}
 	itpp := liaison.Agreement{Partner: "JPN", Kind: liaison.Programme, Name: "ITPP 2023-2026",

@@ -177,11 +177,8 @@ func equalReads(a, b map[string]map[string]bool) bool {
 // testUpdateOrganisation changes a name and a zone, and refuses what it
 // must.
 func testUpdateOrganisation(t *testing.T, open Opener) {
-	w := empty(t, open)
+	w := withOrganisations(t, open)
 	ctx := w.ctx
-	for _, o := range orgs {
-		w.must(w.s.CreateOrganisation(ctx, o))
-	}
 	for _, tc := range []struct {
 		name string
 		org  liaison.Organisation
@@ -216,11 +213,8 @@ func testUpdateOrganisation(t *testing.T, open Opener) {
 // testObjectiveProgress records progress on a programme's objectives and
 // reads it back, and refuses records that name no objective.
 func testObjectiveProgress(t *testing.T, open Opener) {
-	w := empty(t, open)
+	w := withOrganisations(t, open)
 	ctx := w.ctx
-	for _, o := range orgs {
-		w.must(w.s.CreateOrganisation(ctx, o))
-	}
 	itpp := liaison.Agreement{Partner: "JPN", Kind: liaison.Programme, Name: "ITPP 2023-2026",
 		Areas: []string{"cyber defence"}, Objectives: []string{"interoperability", "cyber exercises"}}
 	w.must(w.s.CreateAgreement(ctx, &itpp))

@@ -128,13 +128,21 @@ func empty(t *testing.T, open Opener) *world {
 	return w
 }
 
-// newWorld opens a store and fills it with the suite's world.
-func newWorld(t *testing.T, open Opener) *world {
+// withOrganisations opens a store holding the suite's organisations and
+// nothing else: no users, communities, agreements or collections.
+func withOrganisations(t *testing.T, open Opener) *world {
 	t.Helper()
 	w := empty(t, open)
 	for _, o := range orgs {
 		w.must(w.s.CreateOrganisation(w.ctx, o))
 	}
+	return w
+}
+
+// newWorld opens a store and fills it with the suite's world.
+func newWorld(t *testing.T, open Opener) *world {
+	t.Helper()
+	w := withOrganisations(t, open)
 	for _, o := range orgs {
 		w.addUser(o.Code)
 	}

@@ -11,11 +11,8 @@ import (
 )
 
 func testUsers(t *testing.T, open Opener) {
-	w := empty(t, open)
+	w := withOrganisations(t, open)
 	ctx := w.ctx
-	for _, o := range orgs {
-		w.must(w.s.CreateOrganisation(ctx, o))
-	}
 	for _, tc := range []struct {
 		name     string
 		p        liaison.Principal

@@ -38,16 +38,13 @@ const (
 
 // fimiView is the form.
 type fimiView struct {
-	Matrix      *matrixView // the DISARM matrix, as the recorder may read it; nil: none
-	Collections []collOption
-	TLPs        []option
-	Classes     []option
-	Rel         []relGroup
-	Picked      map[string]bool
-	Name, Desc  string
-	Targets     string
-	Channels    string
-	Error       string
+	pickerView
+	Matrix     *matrixView // the DISARM matrix, as the recorder may read it; nil: none
+	Picked     map[string]bool
+	Name, Desc string
+	Targets    string
+	Channels   string
+	Error      string
 }
 
 // disarmMatrix returns the id of the DISARM matrix the reader may read
@@ -78,25 +75,9 @@ func (s *Server) fimiForm(p *page) error {
 }
 
 func (s *Server) renderFIMI(p *page, status int, v fimiView, pk markingPick, coll string) error {
-	cs, err := s.writable(p)
-	if err != nil {
+	var err error
+	if v.pickerView, err = s.picker(p, coll, pk); err != nil {
 		return err
-	}
-	for i, c := range cs {
-		v.Collections = append(v.Collections, collOption{ID: c.ID, Title: c.Title, Default: c.DefaultMarking, Selected: c.ID == coll || coll == "" && i == 0})
-	}
-	v.TLPs = append(v.TLPs, option{"", "None", pk.TLP == liaison.TLPNone})
-	for t := liaison.TLPClear; t <= liaison.TLPRed; t++ {
-		v.TLPs = append(v.TLPs, option{tlpSlug(t), t.String(), pk.TLP == t})
-	}
-	v.Classes = append(v.Classes, option{"", "None", pk.Class == liaison.NoClassification})
-	for c := liaison.NATOUnclassified; c <= liaison.CosmicTopSecret; c++ {
-		v.Classes = append(v.Classes, option{classSlug(c), c.String(), pk.Class == c})
-	}
-	if len(cs) > 0 {
-		if v.Rel, err = s.relChoices(p, pk.Rel); err != nil {
-			return err
-		}
 	}
 	if v.Matrix == nil {
 		id, err := s.disarmMatrix(p)
@@ -219,20 +200,8 @@ func (s *Server) fimiRecord(p *page) error {
 		return refuse(liaison.Errorf(liaison.EINVALID, "field techniques: pick at least one DISARM technique the incident used"), pk)
 	}
 
-	if m, raw, ok := pk.hubMarking(); ok {
-		// The picked classification and list are a marking-definition
-		// like any other: the hub must know it before objects name it.
-		cand, err := stix.Decode(0, raw)
-		if err != nil {
-			return fmt.Errorf("web: fimi: the picked marking %s: %w", m.Name, err)
-		}
-		wr, err := s.store.AddObjects(ctx, *p.p, c.ID, []liaison.Candidate{cand})
-		if err != nil {
-			return err
-		}
-		if len(wr.Rejected) > 0 {
-			return liaison.Errorf(liaison.EINVALID, "the picked marking %s could not be stored: %s", m.Name, wr.Rejected[0].Message)
-		}
+	if err := s.storePick(p, "fimi", c.ID, pk); err != nil {
+		return err
 	}
 	objs := FIMIIncident(s.cfg.Now(), name, desc, techs, targets, channels, pk.ids())
 	var cands []liaison.Candidate

@@ -15,7 +15,6 @@ import (
 	"liaison"
 	"liaison/internal/ingest"
 	"liaison/misp"
-	"liaison/stix"
 )
 
 // DefaultMaxUpload is the largest bundle the import form takes when
@@ -43,10 +42,7 @@ const (
 // importView is what the import page shows: the form, and the preview of
 // who will read what it writes.
 type importView struct {
-	Collections []collOption
-	TLPs        []option
-	Classes     []option
-	Rel         []relGroup
+	pickerView
 	Chosen      string // the choice in words
 	Preview     *whoView
 	PreviewColl string // the title of the collection previewed
@@ -193,33 +189,17 @@ func (s *Server) writableCollection(p *page, id string) (liaison.CollectionAcces
 }
 
 func (s *Server) renderImport(p *page, status int, coll string, pk markingPick, pv *previewOf, msg string) error {
-	cs, err := s.writable(p)
+	pick, err := s.picker(p, coll, pk)
 	if err != nil {
 		return err
 	}
-	v := importView{MaxUpload: humanSize(s.maxUpload()), MaxBytes: s.maxUpload(), Error: msg}
+	v := importView{pickerView: pick, MaxUpload: humanSize(s.maxUpload()), MaxBytes: s.maxUpload(), Error: msg}
 	if p.r.Method == http.MethodPost {
 		v.MISP = p.r.PostForm.Get(fieldFormat) == "misp"
 		v.Distribution, v.SharingGroup = p.r.PostForm.Get(fieldDist), p.r.PostForm.Get(fieldSG)
 	}
 	if !pk.empty() {
 		v.Chosen = pk.spec().Name()
-	}
-	for i, c := range cs {
-		v.Collections = append(v.Collections, collOption{ID: c.ID, Title: c.Title, Default: c.DefaultMarking, Selected: c.ID == coll || coll == "" && i == 0})
-	}
-	v.TLPs = append(v.TLPs, option{"", "None", pk.TLP == liaison.TLPNone})
-	for t := liaison.TLPClear; t <= liaison.TLPRed; t++ {
-		v.TLPs = append(v.TLPs, option{tlpSlug(t), t.String(), pk.TLP == t})
-	}
-	v.Classes = append(v.Classes, option{"", "None", pk.Class == liaison.NoClassification})
-	for c := liaison.NATOUnclassified; c <= liaison.CosmicTopSecret; c++ {
-		v.Classes = append(v.Classes, option{classSlug(c), c.String(), pk.Class == c})
-	}
-	if len(cs) > 0 {
-		if v.Rel, err = s.relChoices(p, pk.Rel); err != nil {
-			return err
-		}
 	}
 	if pv != nil {
 		v.Preview, v.PreviewColl = &pv.who, pv.coll
@@ -352,20 +332,8 @@ func (s *Server) importStream(p *page, fields url.Values, bundle *multipart.Part
 	if pk.empty() {
 		res.Chosen = ""
 	}
-	if m, raw, ok := pk.hubMarking(); ok {
-		// The picked classification and list are a marking-definition
-		// like any other: the hub must know it before objects name it.
-		cand, err := stix.Decode(0, raw)
-		if err != nil {
-			return fmt.Errorf("web: import: the picked marking %s: %w", m.Name, err)
-		}
-		wr, err := s.store.AddObjects(ctx, *p.p, c.ID, []liaison.Candidate{cand})
-		if err != nil {
-			return err
-		}
-		if len(wr.Rejected) > 0 {
-			return liaison.Errorf(liaison.EINVALID, "the picked marking %s could not be stored: %s", m.Name, wr.Rejected[0].Message)
-		}
+	if err := s.storePick(p, "import", c.ID, pk); err != nil {
+		return err
 	}
 	var sum ingest.Summary
 	if mopt != nil {

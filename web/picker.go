@@ -159,6 +159,67 @@ func (pk markingPick) ids() []string {
 	return out
 }
 
+// pickerView is the picker's part of a form that writes: the collections
+// p may write to and the marking choices, with the choice selected.
+type pickerView struct {
+	Collections []collOption
+	TLPs        []option
+	Classes     []option
+	Rel         []relGroup
+}
+
+// picker returns the picker for p, coll and pk selected ("" selects the
+// first collection). Releasable-to choices are offered only when p may
+// write to some collection.
+func (s *Server) picker(p *page, coll string, pk markingPick) (pickerView, error) {
+	var v pickerView
+	cs, err := s.writable(p)
+	if err != nil {
+		return v, err
+	}
+	for i, c := range cs {
+		v.Collections = append(v.Collections, collOption{ID: c.ID, Title: c.Title, Default: c.DefaultMarking, Selected: c.ID == coll || coll == "" && i == 0})
+	}
+	v.TLPs = append(v.TLPs, option{"", "None", pk.TLP == liaison.TLPNone})
+	for t := liaison.TLPClear; t <= liaison.TLPRed; t++ {
+		v.TLPs = append(v.TLPs, option{tlpSlug(t), t.String(), pk.TLP == t})
+	}
+	v.Classes = append(v.Classes, option{"", "None", pk.Class == liaison.NoClassification})
+	for c := liaison.NATOUnclassified; c <= liaison.CosmicTopSecret; c++ {
+		v.Classes = append(v.Classes, option{classSlug(c), c.String(), pk.Class == c})
+	}
+	if len(cs) > 0 {
+		if v.Rel, err = s.relChoices(p, pk.Rel); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+// storePick writes the hub's marking-definition for the choice, if it has
+// one, into collection coll as p, before any object names it. EINVALID
+// when the store refuses it; op names the form in other errors.
+func (s *Server) storePick(p *page, op, coll string, pk markingPick) error {
+	m, raw, ok := pk.hubMarking()
+	if !ok {
+		return nil
+	}
+	// The picked classification and list are a marking-definition like
+	// any other: the hub must know it before objects name it.
+	cand, err := stix.Decode(0, raw)
+	if err != nil {
+		return fmt.Errorf("web: %s: the picked marking %s: %w", op, m.Name, err)
+	}
+	wr, err := s.store.AddObjects(p.r.Context(), *p.p, coll, []liaison.Candidate{cand})
+	if err != nil {
+		return err
+	}
+	if len(wr.Rejected) > 0 {
+		return liaison.Errorf(liaison.EINVALID, "the picked marking %s could not be stored: %s", m.Name, wr.Rejected[0].Message)
+	}
+	return nil
+}
+
 // groupAudience sorts an audience into allies, NATO bodies and partners
 // and lists the rules that made it, for "who can read this".
 func groupAudience(d *liaison.Directory, aud liaison.Audience, steps []liaison.Step) whoView {

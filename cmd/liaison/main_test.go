@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,6 +47,46 @@ func (c *cli) must(stdin string, args ...string) result {
 		c.t.Fatalf("liaison %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
 	}
 	return r
+}
+
+// stderrOn runs a command that must succeed, its stderr a terminal when
+// tty is set, and returns what it wrote there.
+func (c *cli) stderrOn(tty bool, args ...string) string {
+	c.t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }, stderrIsTTY: tty}
+	if code := run(context.Background(), e, append(args, "--data", c.data)); code != 0 {
+		c.t.Fatalf("liaison %v: exit %d: %s", args, code, errb.String())
+	}
+	return errb.String()
+}
+
+// analystOffice returns a CLI on an initialised store with the analyst
+// usa-analyst and the collection Cyber, which NATO writes and read reads.
+func analystOffice(t *testing.T, read string) *cli {
+	t.Helper()
+	c, _ := initialised(t)
+	c.must("correct horse battery\n", "user", "add", "usa-analyst", "--org", "USA", "--role", "analyst")
+	c.must("", "collection", "add", "--title", "Cyber", "--topic", "cyber", "--read", read, "--write", "NATO")
+	return c
+}
+
+// indicatorJSON is indicator number i (below 65536), of the address
+// 10.0.i/256.i%256.
+func indicatorJSON(i int) string {
+	return fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-%012d","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","pattern":"[ipv4-addr:value = '10.0.%d.%d']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}`, i, i/256, i%256)
+}
+
+// writeBundle writes a bundle of the objects to a new file and returns
+// its name.
+func writeBundle(t *testing.T, objects []string) string {
+	t.Helper()
+	b := `{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000000","objects":[` + strings.Join(objects, ",") + "]}"
+	name := filepath.Join(t.TempDir(), "bundle.json")
+	if err := os.WriteFile(name, []byte(b), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return name
 }
 
 // initialised returns a CLI on a store made by `liaison init --nations`.

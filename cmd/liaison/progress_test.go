@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -88,43 +86,24 @@ func TestCLIProgressOneBar(t *testing.T) {
 // TestCLIProgressOnRecompute runs real directory changes on a terminal:
 // each draws one bar that ends once, whatever phases the store reports.
 func TestCLIProgressOnRecompute(t *testing.T) {
-	c, _ := initialised(t)
-	tty := func(args ...string) string {
-		t.Helper()
-		var out, errb bytes.Buffer
-		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }, stderrIsTTY: true}
-		if code := run(context.Background(), e, append(args, "--data", c.data)); code != 0 {
-			t.Fatalf("liaison %v: exit %d: %s", args, code, errb.String())
-		}
-		return errb.String()
-	}
+	c := analystOffice(t, "NATO,IP4")
 	// Objects to recompute: indicators of their own label each, marked
 	// for the partner whose agreement changes, and relationships.
-	c.must("correct horse battery\n", "user", "add", "usa-analyst", "--org", "USA", "--role", "analyst")
-	c.must("", "collection", "add", "--title", "Cyber", "--topic", "cyber", "--read", "NATO,IP4", "--write", "NATO")
-	var b strings.Builder
-	b.WriteString(`{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000000","objects":[`)
+	var objs []string
 	for i := range 40 {
+		objs = append(objs, indicatorJSON(i))
 		if i > 0 {
-			b.WriteString(",")
-		}
-		fmt.Fprintf(&b, `{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-%012d","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","pattern":"[ipv4-addr:value = '10.0.0.%d']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}`, i, i)
-		if i > 0 {
-			fmt.Fprintf(&b, `,{"type":"relationship","spec_version":"2.1","id":"relationship--00000000-0000-4000-8000-%012d","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","relationship_type":"related-to","source_ref":"indicator--00000000-0000-4000-8000-%012d","target_ref":"indicator--00000000-0000-4000-8000-%012d"}`, i, i, i-1)
+			objs = append(objs, fmt.Sprintf(`{"type":"relationship","spec_version":"2.1","id":"relationship--00000000-0000-4000-8000-%012d","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","relationship_type":"related-to","source_ref":"indicator--00000000-0000-4000-8000-%012d","target_ref":"indicator--00000000-0000-4000-8000-%012d"}`, i, i, i-1))
 		}
 	}
-	b.WriteString("]}")
-	bundle := filepath.Join(t.TempDir(), "bundle.json")
-	if err := os.WriteFile(bundle, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	bundle := writeBundle(t, objs)
 	c.must("", "import", "--as", "usa-analyst", bundle)
 	for _, args := range [][]string{
 		{"agreement", "add", "--partner", "JPN", "--kind", "security", "--max-classification", "NATO CONFIDENTIAL", "--from", "2010-06-25"},
 		{"community", "add", "FIVE-EYES", "USA", "GBR", "CAN", "AUS", "NZL"},
 		{"community", "set", "FIVE-EYES", "USA", "GBR", "CAN", "AUS"},
 	} {
-		out := tty(args...)
+		out := c.stderrOn(true, args...)
 		bar, _, _ := strings.Cut(out, "added ")
 		if d, tot := checkBar(t, bar, "recomputing audiences"); d != tot || tot == 0 {
 			t.Fatalf("liaison %v ended its bar at %d/%d", args, d, tot)

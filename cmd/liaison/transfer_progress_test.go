@@ -2,9 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -83,48 +80,28 @@ var percentRe = regexp.MustCompile(`\] +(\d+)%`)
 // nothing on a pipe unless --progress, lines on a pipe with it, and one
 // redrawn line on a terminal whose share read only grows and ends at 100%.
 func TestImportExportProgress(t *testing.T) {
-	c, _ := initialised(t)
-	c.must("correct horse battery\n", "user", "add", "usa-analyst", "--org", "USA", "--role", "analyst")
-	c.must("", "collection", "add", "--title", "Cyber", "--topic", "cyber", "--read", "NATO", "--write", "NATO")
+	c := analystOffice(t, "NATO")
 	write := func(first, n int) string {
-		var b strings.Builder
-		b.WriteString(`{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000000","objects":[`)
+		var objs []string
 		for i := first; i < first+n; i++ {
-			if i > first {
-				b.WriteString(",")
-			}
-			fmt.Fprintf(&b, `{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-%012d","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","pattern":"[ipv4-addr:value = '10.0.%d.%d']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}`, i, i/256, i%256)
+			objs = append(objs, indicatorJSON(i))
 		}
-		b.WriteString("]}")
-		name := filepath.Join(t.TempDir(), "bundle.json")
-		if err := os.WriteFile(name, []byte(b.String()), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return name
-	}
-	runAs := func(tty bool, args ...string) string {
-		t.Helper()
-		var out, errb bytes.Buffer
-		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }, stderrIsTTY: tty}
-		if code := run(context.Background(), e, append(args, "--data", c.data)); code != 0 {
-			t.Fatalf("liaison %v: exit %d: %s", args, code, errb.String())
-		}
-		return errb.String()
+		return writeBundle(t, objs)
 	}
 
 	// A pipe, no flag: only the summary.
-	out := runAs(false, "import", "--as", "usa-analyst", write(0, 600))
+	out := c.stderrOn(false, "import", "--as", "usa-analyst", write(0, 600))
 	if strings.Contains(out, "importing") || strings.Count(out, "\n") != 1 {
 		t.Fatalf("import on a pipe drew progress:\n%q", out)
 	}
 	// A pipe with --progress: whole lines, the last at 100%.
-	out = runAs(false, "import", "--progress", "--as", "usa-analyst", write(600, 600))
+	out = c.stderrOn(false, "import", "--progress", "--as", "usa-analyst", write(600, 600))
 	if strings.Contains(out, "\r") || !strings.Contains(out, "100%") || !strings.Contains(out, "done") {
 		t.Fatalf("import --progress on a pipe:\n%q", out)
 	}
 	// A terminal: one line redrawn, its share never going back.
 	name := write(1200, 3000)
-	out = runAs(true, "import", "--as", "usa-analyst", name)
+	out = c.stderrOn(true, "import", "--as", "usa-analyst", name)
 	bar, summary, _ := strings.Cut(out, "\n")
 	if !strings.HasPrefix(summary, name+": 3000 objects") {
 		t.Fatalf("after the bar, want the summary, got %q", summary)
@@ -147,7 +124,7 @@ func TestImportExportProgress(t *testing.T) {
 	}
 
 	// Export: nothing on a pipe, a count on a terminal or with --progress.
-	if out := runAs(false, "export", "--as", "usa-analyst", "--output", filepath.Join(t.TempDir(), "a.json")); strings.Contains(out, "exporting") {
+	if out := c.stderrOn(false, "export", "--as", "usa-analyst", "--output", filepath.Join(t.TempDir(), "a.json")); strings.Contains(out, "exporting") {
 		t.Fatalf("export on a pipe drew progress:\n%q", out)
 	}
 	for _, tty := range []bool{true, false} {
@@ -155,7 +132,7 @@ func TestImportExportProgress(t *testing.T) {
 		if !tty {
 			args = append(args, "--progress")
 		}
-		out := runAs(tty, args...)
+		out := c.stderrOn(tty, args...)
 		if !strings.Contains(out, "exporting: 4200 objects") || !strings.Contains(out, "exported 4200 object versions") {
 			t.Fatalf("export (terminal %v):\n%q", tty, out)
 		}
