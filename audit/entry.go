@@ -43,6 +43,7 @@ const (
 	ActionSignInFailed = "sign-in-failed" // a password refused
 	ActionConsultation = "consultation"   // a consultation or contribution action
 	ActionDecision     = "decision"       // a proposal made or acted on
+	ActionPeer         = "peer"           // a peer office granted, removed, or set up to pull from
 )
 
 // The paths an entry was taken on.
@@ -54,6 +55,7 @@ const (
 	PathExport   = "export"
 	PathGraph    = "graph"
 	PathCommand  = "command" // the operator command line, or the server itself
+	PathPeer     = "peer"    // federation: served to a peer office, or received from one
 	OutcomeOK    = "ok"
 	OperatorName = "operator" // who acted when no principal did: the command line
 )

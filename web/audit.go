@@ -117,7 +117,7 @@ func (s *Server) auditPage(p *page) error {
 
 var auditActions = []string{audit.ActionRead, audit.ActionWrite, audit.ActionReject, audit.ActionDelete, audit.ActionDirectory, audit.ActionRecompute,
 	audit.ActionUser, audit.ActionCollection, audit.ActionTokenCreate, audit.ActionTokenRevoke, audit.ActionSignIn, audit.ActionSignInFailed,
-	audit.ActionConsultation, audit.ActionDecision}
+	audit.ActionConsultation, audit.ActionDecision, audit.ActionPeer}
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

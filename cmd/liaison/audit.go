@@ -97,6 +97,12 @@ func (a *auditing) routes(mux *http.ServeMux, authed func(http.Handler) http.Han
 // reads it makes), and appended when the command ends, with a checkpoint
 // signed when the data folder holds the key.
 func withAudit(e *env, st *storeFlags, s liaison.Store, fn func(liaison.Store) error) error {
+	return withAuditLog(e, st, s, func(l *audit.Log) error { return fn(audit.NewStore(s, l)) })
+}
+
+// withAuditLog runs an operator command with the audit log of s's
+// store, as withAudit does, for the services that wrap it themselves.
+func withAuditLog(e *env, st *storeFlags, s liaison.Store, fn func(*audit.Log) error) error {
 	db, err := dbOf(s)
 	if err != nil {
 		return err
@@ -106,7 +112,7 @@ func withAudit(e *env, st *storeFlags, s liaison.Store, fn func(liaison.Store) e
 		return err
 	}
 	l := audit.New(db, audit.Options{Key: k, Logger: e.log})
-	ferr := fn(audit.NewStore(s, l))
+	ferr := fn(l)
 	if err := l.Close(); err != nil {
 		e.log.Error("audit: the command's entries could not all be appended", "err", err)
 		if ferr == nil {

@@ -27,15 +27,15 @@ func peerStore(s liaison.Store) (liaison.PeerService, error) {
 	return ps, nil
 }
 
-// withPeers runs fn with the store's peer service. The audit wrapper does
-// not carry it yet, so peer grants and pulls are not in the audit log.
+// withPeers runs fn with the store's peer service, audited: grants and
+// pulls set up, and what a sync serves and receives, are in the log.
 func withPeers(ctx context.Context, e *env, st *storeFlags, fn func(liaison.PeerService) error) error {
 	return withRawStore(ctx, e, st, func(s liaison.Store) error {
 		ps, err := peerStore(s)
 		if err != nil {
 			return err
 		}
-		return fn(ps)
+		return withAuditLog(e, st, s, func(l *audit.Log) error { return fn(audit.NewPeerService(ps, l)) })
 	})
 }
 

@@ -15,7 +15,7 @@ import (
 // commandWitness is the witness a command's sync cosigns with: the
 // witness key in the data folder, made there if missing.
 func commandWitness(ps liaison.PeerService, st *storeFlags) (*audit.Witness, error) {
-	s, ok := ps.(liaison.Store)
+	s, ok := audit.UnauditedPeers(ps).(liaison.Store)
 	if !ok {
 		return nil, nil
 	}
@@ -37,7 +37,7 @@ func commandWitness(ps liaison.PeerService, st *storeFlags) (*audit.Witness, err
 // witnessState is what this office knows of the logs it witnesses and of
 // the peers that witness its own, by peer name.
 func witnessState(ctx context.Context, ps liaison.PeerService) (map[string]audit.Witnessed, map[string]audit.WitnessOf, error) {
-	s, ok := ps.(liaison.Store)
+	s, ok := audit.UnauditedPeers(ps).(liaison.Store)
 	if !ok {
 		return nil, nil, nil
 	}

@@ -148,6 +148,11 @@ func serve(ctx context.Context, e *env, o serveFlags, s liaison.Store, keyDir st
 		m.WatchGroupCommits(g)
 	}
 	peers, _ := s.(liaison.PeerService)
+	if peers != nil {
+		// What the peer endpoint serves and the puller receives is
+		// audited, as every other read and write is.
+		peers = audit.NewPeerService(peers, aud.log)
+	}
 	handler, err := newHandler(m.Store(aud.store), peers, office, e.log, aud, decay)
 	if err != nil {
 		ln.Close()
