@@ -110,6 +110,10 @@ type Entry struct {
 	Outcome    string    `json:"outcome"` // "ok" or an error code
 	Detail     string    `json:"detail,omitempty"`
 	Refs       []Ref     `json:"refs,omitempty"`
+	// Served names the object versions a read returned by instance,
+	// compactly (Served); a read entry of versions names them here
+	// rather than in Refs. Entries before it name each version in Refs.
+	Served []Served `json:"served,omitempty"`
 }
 
 // Encode is the entry's leaf: its JSON, with the time in UTC to the
@@ -186,6 +190,11 @@ func Decode(i int64, data []byte) (Entry, error) {
 	if err := dec.Decode(&e); err != nil {
 		return Entry{}, fmt.Errorf("audit: entry %d is not a well-formed entry: %w", i, err)
 	}
+	for _, sv := range e.Served {
+		if _, err := sv.Times(); err != nil {
+			return Entry{}, fmt.Errorf("audit: entry %d is not a well-formed entry: %w", i, err)
+		}
+	}
 	e.Index = i
 	return e, nil
 }
@@ -199,11 +208,16 @@ func ObjectKey(id string) int64 {
 	return int64(binary.BigEndian.Uint64(h[:8]))
 }
 
-// ObjectKeys are the distinct keys of the ids the entry names, sorted.
+// ObjectKeys are the distinct keys of the entry in the refs index,
+// sorted: those of the ids its refs name, and one a collection and
+// bucket of date_added (ServedKey) its served versions came from.
 func (e Entry) ObjectKeys() []int64 {
 	var keys []int64
 	for _, id := range e.ObjectIDs() {
 		keys = append(keys, ObjectKey(id))
+	}
+	for _, s := range e.Served {
+		keys = append(keys, s.keys()...)
 	}
 	slices.Sort(keys)
 	return slices.Compact(keys)
