@@ -14,7 +14,9 @@ import (
 // A and B, but not of C, which was added between them and is TLP:RED
 // (its originator's alone). The entry names the page by instance, and
 // who-received reports the reader for A and B, never for C; after B is
-// deleted, who received B is still answered.
+// deleted, who received B is still answered; an entry of the format
+// before (every version in refs) answers beside the new ones, and both
+// verify.
 func TestWhoReceivedIsExact(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
@@ -65,11 +67,14 @@ func TestWhoReceivedIsExact(t *testing.T) {
 			must(err)
 			_, err = st.DeleteObject(ctx, usa, coll.ID, bb, liaison.ObjectQuery{})
 			must(err)
+			// An entry of the format before: the read names each version.
+			l.Record(audit.Entry{Principal: "old-reader", Org: "NZL", Action: audit.ActionRead, Path: audit.PathTAXII, Op: "Objects", Collection: coll.ID,
+				Refs: []audit.Ref{{ID: a, Version: audit.VersionStamp(day)}}})
 			must(l.Close())
 
 			var reads []audit.Entry
 			must(audit.Entries(ctx, s.DB(), audit.Filter{Action: audit.ActionRead, After: -1}, func(e audit.Entry) error { reads = append(reads, e); return nil }))
-			if len(reads) != 2 || len(reads[0].Served) != 1 || reads[0].Served[0].N != 2 || len(reads[0].Refs) != 0 {
+			if len(reads) != 3 || len(reads[0].Served) != 1 || reads[0].Served[0].N != 2 || len(reads[0].Refs) != 0 {
 				t.Fatalf("read entries %+v: want NZL's page named by instance, 2 versions, and no refs", reads)
 			}
 
@@ -93,13 +98,30 @@ func TestWhoReceivedIsExact(t *testing.T) {
 				id   string
 				want []string
 			}{
-				{a, []string{"nzl-analyst" + at, "usa-analyst" + at}},
+				{a, []string{"nzl-analyst" + at, "usa-analyst" + at, "old-reader" + at}},
 				{bb, []string{"nzl-analyst" + at, "usa-analyst" + at}}, // deleted since: audit_gone
 				{c, []string{"usa-analyst" + at}},                      // between A and B, never NZL's
 			} {
 				if got := received(tc.id); !slices.Equal(got, tc.want) {
 					t.Errorf("who received %s: %v, want %v", tc.id, got, tc.want)
 				}
+			}
+			// USA's officer, whose organisation originated A, sees NZL's read
+			// of A cut to A: nothing of what else NZL was served.
+			officer := liaison.Principal{Name: "usa-officer", Org: "USA", Roles: []liaison.Role{liaison.RoleOfficer}}
+			seen := 0
+			must(audit.EntriesFor(ctx, s.DB(), officer, audit.Filter{Object: a, After: -1}, map[string]bool{audit.VersionStamp(day): true}, func(e audit.Entry) error {
+				if e.Org != "NZL" {
+					return nil
+				}
+				seen++
+				if len(e.Served) != 0 || e.Collection != "" || len(e.Refs) != 1 || e.Refs[0].ID != a {
+					t.Errorf("NZL's entry %d as USA's officer sees it: served %v, collection %q, refs %v; want A alone", e.Index, e.Served, e.Collection, e.Refs)
+				}
+				return nil
+			}))
+			if seen != 2 {
+				t.Errorf("USA's officer sees %d of NZL's reads of A, want 2", seen)
 			}
 			// The filter by object answers the same, with a limit that counts
 			// entries shown, not index rows.
