@@ -33,11 +33,17 @@ type Served struct {
 	Added      string `json:"added"`
 }
 
-// servedBucketShift groups date_added times into buckets of 2^24 µs
-// (about 17 seconds) for the refs index: an entry has one index row a
-// collection and bucket it served from, not one a version. Versions
-// added by one import share a bucket.
-const servedBucketShift = 24
+// servedBucketShift groups date_added times into buckets of 2^16 µs
+// (about 65 ms) for the refs index: an entry has one index row a
+// collection and bucket it served from, not one a version. The bucket
+// trades index rows for who-received's work: every entry that served
+// from an object's bucket is decoded to answer for it. At 65 ms a page
+// of 1,000 versions written by one import spans a few buckets, and a
+// bucket holds a few pages' worth of versions (a few thousand at the
+// raw insert rate), so who-received decodes a few entries for each
+// read of that part of the collection, near what one row a version
+// cost; a collection written slowly has a bucket a version, as before.
+const servedBucketShift = 16
 
 // ServedOf names vs by instance, one Served a collection, collections in
 // order. ok false when a version lacks its collection or date_added (the
