@@ -29,6 +29,11 @@ type Filter struct {
 	Resolve bool
 }
 
+// entriesChunk is how many leaves Entries reads a query: the rows are
+// read and closed before their entries are resolved (a connection of
+// PostgreSQL runs one query at a time) and handed on.
+const entriesChunk = 256
+
 // Entries calls fn with the entries f selects, oldest first, read from
 // one snapshot. The entries are decoded from their leaves, not from the
 // columns that index them.
@@ -39,7 +44,6 @@ func Entries(ctx context.Context, db core.DB, f Filter, fn func(Entry) error) er
 		where = append(where, cond)
 		args = append(args, v)
 	}
-	from := `audit_entries e`
 	if f.Object != "" {
 		// The entries the index lists under the object's id (refs) or
 		// under a bucket of one of its instances (served); each is
@@ -58,20 +62,9 @@ func Entries(ctx context.Context, db core.DB, f Filter, fn func(Entry) error) er
 	if !f.Since.IsZero() {
 		add(`e.at_us >= ?`, core.Micros(f.Since))
 	}
-	if f.After >= 0 {
-		add(`e.idx > ?`, f.After)
-	}
-	q := `SELECT e.idx, e.data FROM ` + from
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	q += ` ORDER BY e.idx`
-	// With an object, an entry the index lists may name none of it (a
-	// bucket shared with other versions): the limit counts in Go.
-	if f.Limit > 0 && f.Object == "" {
-		q += ` LIMIT ?`
-		args = append(args, f.Limit)
-	}
+	add(`e.idx > ?`, nil) // the cursor, from f.After
+	q := `SELECT e.idx, e.data FROM audit_entries e WHERE ` + strings.Join(where, ` AND `) + ` ORDER BY e.idx LIMIT ?`
+	args = append(args, nil)
 	return inTx(ctx, db, false, func(tx core.Tx) error {
 		var insts []Instance
 		if f.Object != "" {
@@ -85,48 +78,82 @@ func Entries(ctx context.Context, db core.DB, f Filter, fn func(Entry) error) er
 			}
 			args[0] = core.Int64s(keys)
 		}
-		n := 0
-		rows, err := tx.Query(q, args...)
-		if err != nil {
-			return fmt.Errorf("audit: read entries: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var i int64
-			var data []byte
-			if err := rows.Scan(&i, &data); err != nil {
-				return fmt.Errorf("audit: read entries: %w", err)
+		cursor := max(f.After, -1)
+		n := 0 // entries handed to fn
+		for {
+			// With an object, an entry the index lists may name none of
+			// it (a bucket shared with other versions): the limit counts
+			// what is handed on, not the rows read.
+			chunk := entriesChunk
+			if f.Limit > 0 && f.Object == "" {
+				chunk = min(chunk, f.Limit-n)
 			}
-			e, err := Decode(i, data)
+			if chunk <= 0 {
+				return nil
+			}
+			args[len(args)-2], args[len(args)-1] = cursor, chunk
+			stored, err := readLeaves(tx, q, args)
 			if err != nil {
 				return err
 			}
-			if f.Object != "" {
-				refs := servedRefs(e, f.Object, insts)
-				if len(refs) == 0 && !e.Names(f.Object) {
-					continue // another id or bucket with the same key
+			for _, se := range stored {
+				cursor = se.idx
+				e, err := Decode(se.idx, se.data)
+				if err != nil {
+					return err
 				}
-				e.Refs = append(e.Refs, refs...)
+				if f.Object != "" {
+					refs := servedRefs(e, f.Object, insts)
+					if len(refs) == 0 && !e.Names(f.Object) {
+						continue // another id or bucket with the same key
+					}
+					e.Refs = append(e.Refs, refs...)
+				} else if f.Resolve && len(e.Served) > 0 {
+					refs, err := resolveServed(tx, e.Served)
+					if err != nil {
+						return fmt.Errorf("audit: entry %d: %w", se.idx, err)
+					}
+					e.Refs = append(e.Refs, refs...)
+				}
 				if f.Limit > 0 && n == f.Limit {
-					break
+					return nil
 				}
 				n++
-			} else if f.Resolve && len(e.Served) > 0 {
-				refs, err := resolveServed(tx, e.Served)
-				if err != nil {
-					return fmt.Errorf("audit: entry %d: %w", i, err)
+				if err := fn(e); err != nil {
+					return err
 				}
-				e.Refs = append(e.Refs, refs...)
 			}
-			if err := fn(e); err != nil {
-				return err
+			if len(stored) < chunk {
+				return nil
 			}
 		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("audit: read entries: %w", err)
-		}
-		return nil
 	})
+}
+
+type leaf struct {
+	idx  int64
+	data []byte
+}
+
+// readLeaves reads the (idx, data) rows of q whole, and closes them.
+func readLeaves(tx core.Tx, q string, args []any) ([]leaf, error) {
+	rows, err := tx.Query(q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit: read entries: %w", err)
+	}
+	defer rows.Close()
+	var out []leaf
+	for rows.Next() {
+		var l leaf
+		if err := rows.Scan(&l.idx, &l.data); err != nil {
+			return nil, fmt.Errorf("audit: read entries: %w", err)
+		}
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("audit: read entries: %w", err)
+	}
+	return out, nil
 }
 
 // instancesOf are the instances of object id: those stored, and those
