@@ -62,8 +62,9 @@ const (
 // modified time), or a consultation, contribution or proposal
 // ("consultation/12"). Note says what became of it where that differs
 // from the entry's action (a rejection's message, "present"). In a leaf
-// it is an array, [id, version] or [id, version, note]: a read of a page
-// names a hundred of them.
+// it is an array, [id, version] or [id, version, note]: a write names
+// one a version, and so did a read before reads named what they served
+// by instance (Served).
 type Ref struct {
 	ID      string
 	Version string
@@ -118,8 +119,8 @@ type Entry struct {
 
 // Encode is the entry's leaf: its JSON, with the time in UTC to the
 // microsecond, as the store keeps it. The refs are written by hand: a
-// read of a page names a hundred of them, and reflection on each was a
-// fifth of the appender's time.
+// write names a thousand of them, and reflection on each was a fifth of
+// the appender's time.
 func (e Entry) Encode() ([]byte, error) {
 	e.Time = e.Time.UTC().Truncate(time.Microsecond)
 	refs := e.Refs
