@@ -74,7 +74,8 @@ func EntriesFor(ctx context.Context, db core.DB, reader liaison.Principal, f Fil
 				if len(refs) == 0 {
 					return nil
 				}
-				e.Refs, e.Collection, e.Detail = refs, "", ""
+				// Served names everything else the reader was served.
+				e.Refs, e.Served, e.Collection, e.Detail = refs, nil, "", ""
 			}
 			if limit > 0 && n >= limit {
 				return errDone

@@ -64,8 +64,9 @@ const (
 // modified time), or a consultation, contribution or proposal
 // ("consultation/12"). Note says what became of it where that differs
 // from the entry's action (a rejection's message, "present"). In a leaf
-// it is an array, [id, version] or [id, version, note]: a read of a page
-// names a hundred of them.
+// it is an array, [id, version] or [id, version, note]: a write names
+// one a version, and so did a read before reads named what they served
+// by instance (Served).
 type Ref struct {
 	ID      string
 	Version string
@@ -112,12 +113,16 @@ type Entry struct {
 	Outcome    string    `json:"outcome"` // "ok" or an error code
 	Detail     string    `json:"detail,omitempty"`
 	Refs       []Ref     `json:"refs,omitempty"`
+	// Served names the object versions a read returned by instance,
+	// compactly (Served); a read entry of versions names them here
+	// rather than in Refs. Entries before it name each version in Refs.
+	Served []Served `json:"served,omitempty"`
 }
 
 // Encode is the entry's leaf: its JSON, with the time in UTC to the
 // microsecond, as the store keeps it. The refs are written by hand: a
-// read of a page names a hundred of them, and reflection on each was a
-// fifth of the appender's time.
+// write names a thousand of them, and reflection on each was a fifth of
+// the appender's time.
 func (e Entry) Encode() ([]byte, error) {
 	e.Time = e.Time.UTC().Truncate(time.Microsecond)
 	refs := e.Refs
@@ -188,6 +193,11 @@ func Decode(i int64, data []byte) (Entry, error) {
 	if err := dec.Decode(&e); err != nil {
 		return Entry{}, fmt.Errorf("audit: entry %d is not a well-formed entry: %w", i, err)
 	}
+	for _, sv := range e.Served {
+		if _, err := sv.Times(); err != nil {
+			return Entry{}, fmt.Errorf("audit: entry %d is not a well-formed entry: %w", i, err)
+		}
+	}
 	e.Index = i
 	return e, nil
 }
@@ -201,11 +211,16 @@ func ObjectKey(id string) int64 {
 	return int64(binary.BigEndian.Uint64(h[:8]))
 }
 
-// ObjectKeys are the distinct keys of the ids the entry names, sorted.
+// ObjectKeys are the distinct keys of the entry in the refs index,
+// sorted: those of the ids its refs name, and one a collection and
+// bucket of date_added (ServedKey) its served versions came from.
 func (e Entry) ObjectKeys() []int64 {
 	var keys []int64
 	for _, id := range e.ObjectIDs() {
 		keys = append(keys, ObjectKey(id))
+	}
+	for _, s := range e.Served {
+		keys = append(keys, s.keys()...)
 	}
 	slices.Sort(keys)
 	return slices.Compact(keys)

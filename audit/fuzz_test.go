@@ -1,14 +1,17 @@
 package audit_test
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"golang.org/x/mod/sumdb/note"
 
+	"liaison"
 	"liaison/audit"
 )
 
@@ -38,6 +41,8 @@ func FuzzOpenCheckpoint(f *testing.F) {
 func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"at":"2026-01-01T00:00:00Z","principal":"p","action":"read","path":"taxii","op":"Objects","outcome":"ok","refs":[["x","2024-01-01T00:00:00Z"],["y","","present"]]}`))
 	f.Add([]byte(`{"unknown":1}`))
+	f.Add([]byte(`{"at":"2026-01-01T00:00:00Z","principal":"p","action":"read","path":"taxii","op":"Objects","outcome":"ok","served":[{"c":"x","n":2,"added":"gICAgICAgAEB"}]}`))
+	f.Add([]byte(`{"at":"2026-01-01T00:00:00Z","principal":"p","action":"read","path":"taxii","op":"Objects","outcome":"ok","served":[{"c":"x","n":3,"added":"/////////////wE"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e, err := audit.Decode(7, data)
 		if err == nil && e.Index != 7 {
@@ -79,6 +84,66 @@ func FuzzEncode(f *testing.F) {
 		back.Time = e.Time
 		if !reflect.DeepEqual(back, e) {
 			t.Fatalf("%+v read back as %+v", e, back)
+		}
+	})
+}
+
+// FuzzServed: the versions of a page, named by instance, read back as
+// exactly their date_added times, in order, through a leaf.
+func FuzzServed(f *testing.F) {
+	f.Add([]byte{1, 0, 0, 0, 1, 0, 0, 0, 200, 1, 0, 0})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+		var vs []liaison.Version
+		want := map[int64]bool{}
+		at := base
+		for len(b) >= 4 {
+			at += int64(binary.LittleEndian.Uint32(b))
+			b = b[4:]
+			coll := "c1"
+			if at%3 == 0 {
+				coll = "c2"
+			}
+			vs = append(vs, liaison.Version{Collection: coll, DateAdded: time.UnixMicro(at)})
+			want[at] = true
+		}
+		if len(vs) == 0 {
+			return
+		}
+		ss, ok := audit.ServedOf(vs)
+		if !ok {
+			t.Fatal("versions with collections and dates are not named by instance")
+		}
+		data, err := audit.Entry{Time: time.Unix(1, 0), Principal: "p", Action: "read", Path: "taxii", Op: "Objects", Outcome: "ok", Served: ss}.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := audit.Decode(0, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, s := range back.Served {
+			ts, err := s.Times()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.IsSorted(ts) {
+				t.Fatalf("%v is not in order", ts)
+			}
+			for _, u := range ts {
+				if !want[u] || !s.Holds(u) {
+					t.Fatalf("%s names %d, which was not served", s.Collection, u)
+				}
+				n++
+			}
+			if s.Holds(ts[len(ts)-1] + 1) {
+				t.Fatalf("%s holds a time after its last", s.Collection)
+			}
+		}
+		if n != len(want) {
+			t.Fatalf("%d times read back, want %d", n, len(want))
 		}
 	})
 }

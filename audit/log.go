@@ -104,17 +104,18 @@ func (l *Log) Record(e Entry) {
 
 // Stats are the log's counts since it started: entries appended, append
 // attempts that failed, and of the read entries appended, how many,
-// their leaves' bytes and the versions they name.
+// their leaves' bytes, the versions they name and their rows in the
+// refs index.
 type Stats struct {
-	Appended, Failures               int64
-	ReadEntries, ReadBytes, ReadRefs int64
+	Appended, Failures                         int64
+	ReadEntries, ReadBytes, ReadRefs, ReadKeys int64
 }
 
 // Stats returns the log's counts.
 func (l *Log) Stats() Stats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return Stats{Appended: l.appended, Failures: l.failures, ReadEntries: l.reads.entries, ReadBytes: l.reads.bytes, ReadRefs: l.reads.refs}
+	return Stats{Appended: l.appended, Failures: l.failures, ReadEntries: l.reads.entries, ReadBytes: l.reads.bytes, ReadRefs: l.reads.refs, ReadKeys: l.reads.keys}
 }
 
 // Close appends what is queued, signs a last checkpoint and stops.
@@ -206,6 +207,7 @@ func (l *Log) appendBatch(batch []Entry) error {
 		l.reads.entries += rc.entries
 		l.reads.bytes += rc.bytes
 		l.reads.refs += rc.refs
+		l.reads.keys += rc.keys
 		l.mu.Unlock()
 	}
 	return err

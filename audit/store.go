@@ -96,6 +96,16 @@ func versionRefs(vs []liaison.Version) []Ref {
 	return refs
 }
 
+// nameServed names the versions a read returned in e: by instance
+// (Served) when each has its collection and date_added, else by Ref.
+func nameServed(e *Entry, vs []liaison.Version) {
+	if sv, ok := ServedOf(vs); ok {
+		e.Served = sv
+		return
+	}
+	e.Refs = versionRefs(vs)
+}
+
 func consultationRef(id int64) Ref { return Ref{ID: "consultation/" + strconv.FormatInt(id, 10)} }
 func contributionRef(id int64) Ref { return Ref{ID: "contribution/" + strconv.FormatInt(id, 10)} }
 func proposalRef(id int64) Ref     { return Ref{ID: "proposal/" + strconv.FormatInt(id, 10)} }
@@ -406,7 +416,8 @@ func (s *store) Objects(ctx context.Context, reader liaison.Principal, collectio
 	page, err := s.next.Objects(ctx, reader, collection, q)
 	if err == nil && len(page.Versions) > 0 {
 		e := entry(ctx, reader, ActionRead, "Objects", nil)
-		e.Collection, e.Refs = collection, versionRefs(page.Versions)
+		e.Collection = collection
+		nameServed(&e, page.Versions)
 		if q.Manifest {
 			e.Detail = "manifest"
 		}
@@ -433,7 +444,8 @@ func (s *store) Related(ctx context.Context, reader liaison.Principal, id string
 	vs, more, err := s.next.Related(ctx, reader, id, limit)
 	if err == nil && len(vs) > 0 {
 		e := entry(ctx, reader, ActionRead, "Related", nil)
-		e.Detail, e.Refs = "links of "+id, versionRefs(vs)
+		e.Detail = "links of " + id
+		nameServed(&e, vs)
 		s.log.Record(e)
 	}
 	return vs, more, err
@@ -443,7 +455,8 @@ func (s *store) RelatedAfter(ctx context.Context, reader liaison.Principal, id, 
 	vs, next, err := s.next.RelatedAfter(ctx, reader, id, after, limit)
 	if err == nil && len(vs) > 0 {
 		e := entry(ctx, reader, ActionRead, "Related", nil)
-		e.Detail, e.Refs = "links of "+id, versionRefs(vs)
+		e.Detail = "links of " + id
+		nameServed(&e, vs)
 		s.log.Record(e)
 	}
 	return vs, next, err
@@ -453,7 +466,8 @@ func (s *store) ExplainAudience(ctx context.Context, reader liaison.Principal, c
 	x, err := s.next.ExplainAudience(ctx, reader, collection, id, version)
 	if err == nil {
 		e := entry(ctx, reader, ActionRead, "ExplainAudience", nil)
-		e.Collection, e.Refs = collection, versionRefs([]liaison.Version{x.Version})
+		e.Collection = collection
+		nameServed(&e, []liaison.Version{x.Version})
 		e.Detail = "who may read it"
 		s.log.Record(e)
 	}
@@ -471,7 +485,8 @@ func (s *store) Search(ctx context.Context, reader liaison.Principal, q liaison.
 			vs[i] = h.Version
 		}
 		e := entry(ctx, reader, ActionRead, "Search", nil)
-		e.Detail, e.Refs = "search", versionRefs(vs)
+		e.Detail = "search"
+		nameServed(&e, vs)
 		s.log.Record(e)
 	}
 	return page, err

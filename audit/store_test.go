@@ -130,7 +130,7 @@ func TestEveryKindRecorded(t *testing.T) {
 				{audit.ActionTokenRevoke, "RevokeToken", audit.OperatorName, audit.PathCommand, "ok", nil},
 			}
 			var got []audit.Entry
-			must(audit.Entries(ctx, s.DB(), audit.Filter{After: -1}, func(e audit.Entry) error { got = append(got, e); return nil }))
+			must(audit.Entries(ctx, s.DB(), audit.Filter{After: -1, Resolve: true}, func(e audit.Entry) error { got = append(got, e); return nil }))
 			if len(got) != len(wants) {
 				for _, e := range got {
 					t.Logf("%d %s %s %s", e.Index, e.Action, e.Op, e.Principal)

@@ -89,8 +89,8 @@ func headSize(tx core.Tx) (int64, error) {
 }
 
 // readCost is what the read entries of a batch cost: how many, their
-// leaves' bytes and the versions (refs) they name.
-type readCost struct{ entries, bytes, refs int64 }
+// leaves' bytes, the versions (refs) they name and their index rows.
+type readCost struct{ entries, bytes, refs, keys int64 }
 
 // appendEntries appends the entries as leaves in one transaction: their
 // rows, their object refs, the tree's new hashes and the new size. It
@@ -113,7 +113,7 @@ func appendEntries(tx core.Tx, entries []Entry, rc *readCost) (int64, error) {
 		if rc != nil && e.Action == ActionRead {
 			rc.entries++
 			rc.bytes += int64(len(data))
-			rc.refs += int64(len(e.Refs))
+			rc.refs += int64(len(e.Refs) + e.Count())
 		}
 		hs, err := tlog.StoredHashesForRecordHash(n, tlog.RecordHash(data), r)
 		if err != nil {
@@ -125,8 +125,12 @@ func appendEntries(tx core.Tx, entries []Entry, rc *readCost) (int64, error) {
 			hashRows = append(hashRows, []any{base + int64(j), h[:]})
 		}
 		entryRows = append(entryRows, []any{n, core.Micros(e.Time), e.Principal, e.Org, e.Action, e.Path, data})
-		for _, k := range e.ObjectKeys() {
+		keys := e.ObjectKeys()
+		for _, k := range keys {
 			refRows = append(refRows, []any{k, n})
+		}
+		if rc != nil && e.Action == ActionRead {
+			rc.keys += int64(len(keys))
 		}
 		n++
 	}

@@ -40,6 +40,7 @@ type auditEntryView struct {
 	Collection, Outcome, Detail             string
 	Refs                                    []string
 	MoreRefs                                int
+	Served                                  int // versions named by instance (audit.Served), beyond Refs
 }
 
 // auditRefsShown bounds the refs listed for one entry.
@@ -59,7 +60,7 @@ func (s *Server) auditPage(p *page) error {
 	}
 	v := auditView{Principal: q.Get("principal"), Org: q.Get("org"), Object: strings.TrimSpace(q.Get("object")), Since: q.Get("since"), Action: q.Get("action"),
 		Limit: auditPageLimit, Admin: p.p.HasRole(liaison.RoleAdmin), Actions: auditActions}
-	f := audit.Filter{Principal: v.Principal, Org: v.Org, Object: v.Object, Action: v.Action, After: -1}
+	f := audit.Filter{Principal: v.Principal, Org: v.Org, Object: v.Object, Action: v.Action, After: -1, Resolve: true}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > auditPageMaxLimit {
@@ -95,6 +96,9 @@ func (s *Server) auditPage(p *page) error {
 		}
 		ev := auditEntryView{Index: e.Index, At: p.when(e.Time), Principal: e.Principal, Org: e.Org, Action: e.Action, Op: e.Op, Path: e.Path,
 			Route: e.Route, Collection: e.Collection, Outcome: e.Outcome, Detail: e.Detail}
+		if len(e.Refs) == 0 {
+			ev.Served = e.Count()
+		}
 		for i, r := range e.Refs {
 			if i == auditRefsShown {
 				ev.MoreRefs = len(e.Refs) - i

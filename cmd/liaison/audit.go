@@ -263,7 +263,7 @@ func (f *auditFilterFlags) filter() (audit.Filter, error) {
 	if f.limit < 0 {
 		return audit.Filter{}, usagef("--limit %d is negative", f.limit)
 	}
-	return audit.Filter{Principal: f.principal, Org: f.org, Object: f.object, Action: f.action, Since: since, After: -1, Limit: f.limit}, nil
+	return audit.Filter{Principal: f.principal, Org: f.org, Object: f.object, Action: f.action, Since: since, After: -1, Limit: f.limit, Resolve: true}, nil
 }
 
 type auditLogCmd struct{ auditFilterFlags }
@@ -307,6 +307,9 @@ func formatEntry(en audit.Entry) string {
 			b.WriteString(" " + en.Refs[0].Version)
 		}
 		b.WriteString(")")
+	}
+	if n := en.Count(); n > 0 && len(en.Refs) == 0 {
+		fmt.Fprintf(&b, " %d versions served", n)
 	}
 	if en.Detail != "" {
 		b.WriteString(": " + en.Detail)

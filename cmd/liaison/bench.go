@@ -216,11 +216,13 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 			st.ReadEntries += n.ReadEntries
 			st.ReadBytes += n.ReadBytes
 			st.ReadRefs += n.ReadRefs
+			st.ReadKeys += n.ReadKeys
 		}
 		fmt.Fprintf(e.stderr, "audit: %d entries appended (%d append attempts failed)\n", st.Appended, st.Failures)
 		if st.ReadEntries > 0 && st.ReadRefs > 0 {
-			fmt.Fprintf(e.stderr, "audit: %d read entries, %.0f bytes of leaf each, %.0f bytes per 1,000 versions served (plus one index row a version)\n",
-				st.ReadEntries, float64(st.ReadBytes)/float64(st.ReadEntries), float64(st.ReadBytes)/float64(st.ReadRefs)*1000)
+			fmt.Fprintf(e.stderr, "audit: %d read entries, %.0f bytes of leaf each, %.0f bytes per 1,000 versions served (plus %.1f index rows an entry, %.0f per 1,000 versions)\n",
+				st.ReadEntries, float64(st.ReadBytes)/float64(st.ReadEntries), float64(st.ReadBytes)/float64(st.ReadRefs)*1000,
+				float64(st.ReadKeys)/float64(st.ReadEntries), float64(st.ReadKeys)/float64(st.ReadRefs)*1000)
 		}
 	}
 	if o.duration > 0 {
