@@ -49,8 +49,17 @@ type Config struct {
 	Samples int
 	// Throughput is how long the concurrent readers run; default 10 s.
 	Throughput time.Duration
-	// WorkDir holds the bundle file written for the import.
+	// WorkDir holds the bundle file written for the import, and the state
+	// file of a kept store.
 	WorkDir string
+	// Keep keeps the store the TAXII ingest grew (the engine's store
+	// "ingest", with what the run knows of it in WorkDir) instead of
+	// removing it, and skips the raw inserts and the import: for Reuse.
+	Keep bool
+	// Reuse measures the reads again on the store a run with Keep and the
+	// same WorkDir kept, at the size it has, with no ingest; Sizes are
+	// not used.
+	Reuse bool
 	// Log receives progress; default discards.
 	Log *slog.Logger
 }
@@ -213,16 +222,20 @@ type run struct {
 	idsSeen  int
 	hub      string // the technique the graph is measured on, once added
 	stored   int
+	preamble int // objects of the preamble, among the stored
 	bytes    int64
 }
 
 // Run runs the benchmark and returns its report.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg.defaults()
-	if len(cfg.Sizes) == 0 {
+	if len(cfg.Sizes) == 0 && !cfg.Reuse {
 		return nil, liaison.Errorf(liaison.EINVALID, "bench: no sizes")
 	}
-	if !slices.IsSorted(cfg.Sizes) || cfg.Sizes[0] <= 0 {
+	if cfg.Keep && cfg.Reuse {
+		return nil, liaison.Errorf(liaison.EINVALID, "bench: keep and reuse are exclusive")
+	}
+	if !cfg.Reuse && (!slices.IsSorted(cfg.Sizes) || cfg.Sizes[0] <= 0) {
 		return nil, liaison.Errorf(liaison.EINVALID, "bench: sizes must be positive and ascending, got %v", cfg.Sizes)
 	}
 	rep := &Report{Engine: cfg.Engine.Name, Server: "in-process (RSS is the whole benchmark process: server and load generator)",
@@ -234,14 +247,24 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	r := &run{cfg: cfg, gen: NewGenerator(cfg.Seed), rng: rand.New(rand.NewPCG(cfg.Seed, 17))}
 
+	if cfg.Reuse {
+		if err := r.reuse(ctx, rep); err != nil {
+			return rep, err
+		}
+		finish(rep)
+		rep.Seconds = time.Since(rep.Started).Seconds()
+		return rep, nil
+	}
 	if err := r.ingestAndRead(ctx, rep); err != nil {
 		return rep, err
 	}
-	if err := r.rawInsert(ctx, rep); err != nil {
-		return rep, err
-	}
-	if err := r.importBundle(ctx, rep); err != nil {
-		return rep, err
+	if !cfg.Keep {
+		if err := r.rawInsert(ctx, rep); err != nil {
+			return rep, err
+		}
+		if err := r.importBundle(ctx, rep); err != nil {
+			return rep, err
+		}
 	}
 	finish(rep)
 	rep.Seconds = time.Since(rep.Started).Seconds()
@@ -293,14 +316,17 @@ func finish(rep *Report) {
 // ingestAndRead starts the server on a fresh store, grows the store to
 // each size over TAXII and measures reads at each.
 func (r *run) ingestAndRead(ctx context.Context, rep *Report) (err error) {
-	const name = "ingest"
+	const name = keptStore
 	_ = r.cfg.Engine.Remove(name)
 	s, err := r.cfg.Engine.Open(ctx, name)
 	if err != nil {
 		return fmt.Errorf("bench: open store: %w", err)
 	}
 	defer func() {
-		err = errors.Join(err, s.Close(), r.cfg.Engine.Remove(name))
+		err = errors.Join(err, s.Close())
+		if !r.cfg.Keep {
+			err = errors.Join(err, r.cfg.Engine.Remove(name))
+		}
 	}()
 	if r.world, err = Setup(ctx, s); err != nil {
 		return err
@@ -318,6 +344,7 @@ func (r *run) ingestAndRead(ctx context.Context, rep *Report) (err error) {
 		return fmt.Errorf("bench: preamble: %w", err)
 	}
 	r.stored = len(pre)
+	r.preamble = len(pre)
 	r.timeline = append(r.timeline, mark{r.stored, time.Now()})
 
 	for _, size := range r.cfg.Sizes {
@@ -336,6 +363,11 @@ func (r *run) ingestAndRead(ctx context.Context, rep *Report) (err error) {
 			res.IngestObjectsPerCPUS = float64(r.stored-before) / cpu.Seconds()
 		}
 		r.cfg.Log.Info("ingested", "objects", r.stored, "objects_per_s", int(res.IngestObjectsPerS))
+		if r.cfg.Keep {
+			if err := r.saveKept(); err != nil {
+				return err
+			}
+		}
 		if st, ok := s.(settler); ok {
 			t0 := time.Now()
 			if err := st.Settle(ctx); err != nil {
@@ -351,6 +383,11 @@ func (r *run) ingestAndRead(ctx context.Context, rep *Report) (err error) {
 			return err
 		}
 		rep.Sizes = append(rep.Sizes, res)
+		if r.cfg.Keep {
+			if err := r.saveKept(); err != nil { // with the hub
+				return err
+			}
+		}
 	}
 	if r.stored > 0 {
 		rep.AvgBytes = int(r.bytes / int64(r.stored-len(pre)))

@@ -31,6 +31,12 @@ type Searcher interface {
 // in an expression the index can return in descending order, so that a
 // window of the newest matches is read without reading every match; Rank
 // is d's rank, an integer, higher is better.
+//
+// Gate, when set, is the alias of a second, narrow row of the matching
+// version that From joins before v (its vid and audience_id, from an
+// index): the reader's audience test runs on it first, so that a match
+// the reader may not read costs an entry of that small index rather than
+// a read of the version's row. The whole filter still runs on v.
 type SearchSQL struct {
 	From      string
 	Match     string
@@ -38,6 +44,7 @@ type SearchSQL struct {
 	Key       string
 	Rank      string
 	RankArgs  []any
+	Gate      string
 }
 
 // SearchDoc is the searchable text of one stored version, as indexed.
@@ -539,6 +546,25 @@ func (o *Office) search(ctx context.Context, se Searcher, reader liaison.Princip
 // most searchWindow, at or below the version top (below: strictly below
 // it; top < 0: from the newest), each with its rank.
 func (o *Office) searchWindow(tx Tx, sq SearchSQL, reader liaison.Principal, ids []string, f objquery.Filter, q liaison.SearchQuery, top int64, below bool) ([]windowRow, error) {
+	query, args := searchWindowQuery(sq, reader.Org, ids, f, q, top, below)
+	var out []windowRow
+	err := eachRow(tx, func(r Rows) error {
+		var w windowRow
+		if err := r.Scan(&w.vid, &w.added, &w.coll, &w.score); err != nil {
+			return err
+		}
+		out = append(out, w)
+		return nil
+	}, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search: read a window of matches: %w", err)
+	}
+	return out, nil
+}
+
+// searchWindowQuery is the query of one window (see searchWindow), as org
+// may read it.
+func searchWindowQuery(sq SearchSQL, org string, ids []string, f objquery.Filter, q liaison.SearchQuery, top int64, below bool) (string, []any) {
 	a := coreSQL(slices.Clone(sq.RankArgs))
 	a = append(a, sq.MatchArgs...)
 	bound := ""
@@ -548,7 +574,14 @@ func (o *Office) searchWindow(tx Tx, sq SearchSQL, reader liaison.Principal, ids
 	case top >= 0:
 		bound = ` AND ` + sq.Key + ` <= ` + a.Arg(top)
 	}
-	readable := func(alias string) string { a.Arg(reader.Org); return readableBy(alias) }
+	readable := func(alias string) string { a.Arg(org); return readableBy(alias) }
+	gate := ""
+	if sq.Gate != "" {
+		// Unary plus: the gate's entry is found by vid alone and its
+		// audience tested, rather than sought once per audience org
+		// may read.
+		gate = ` AND +` + readable(sq.Gate)
+	}
 	where := f.WhereIn(&a, ids, func() string { return readable("v") }, readable)
 	if q.Originator != "" {
 		where += ` AND v.originator = ` + a.Arg(q.Originator)
@@ -560,20 +593,23 @@ func (o *Office) searchWindow(tx Tx, sq SearchSQL, reader liaison.Principal, ids
 		where += ` AND v.version_us < ` + a.Arg(Micros(q.ModifiedBefore))
 	}
 	a = append(a, searchWindow)
-	var out []windowRow
-	err := eachRow(tx, func(r Rows) error {
-		var w windowRow
-		if err := r.Scan(&w.vid, &w.added, &w.coll, &w.score); err != nil {
-			return err
-		}
-		out = append(out, w)
-		return nil
-	}, `SELECT v.vid, v.date_added_us, v.collection, `+sq.Rank+` FROM `+sq.From+` WHERE `+sq.Match+bound+` AND `+where+
-		` ORDER BY `+sq.Key+` DESC LIMIT ?`, a...)
+	return `SELECT v.vid, v.date_added_us, v.collection, ` + sq.Rank + ` FROM ` + sq.From + ` WHERE ` + sq.Match + bound + gate + ` AND ` + where +
+		` ORDER BY ` + sq.Key + ` DESC LIMIT ?`, a
+}
+
+// SearchWindowQuery is the query of a search's first window of text in
+// the collections, as org may read them, for the stores' plan tests.
+func SearchWindowQuery(se Searcher, org string, collections []string, text string) (string, []any, error) {
+	tq, err := textsearch.Parse(text)
 	if err != nil {
-		return nil, fmt.Errorf("search: read a window of matches: %w", err)
+		return "", nil, err
 	}
-	return out, nil
+	f, err := searchFilter(liaison.SearchQuery{Text: text})
+	if err != nil {
+		return "", nil, err
+	}
+	query, args := searchWindowQuery(se.SearchMatch(tq), org, collections, f, liaison.SearchQuery{Text: text}, -1, false)
+	return query, args, nil
 }
 
 // searchHits reads the page's versions in full, in the order picked.

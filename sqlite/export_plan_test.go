@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"testing"
+
+	"liaison/core"
 )
 
 // Plan returns SQLite's plan of a core query, its lists bound as the store
@@ -40,4 +42,15 @@ func explain(t testing.TB, tx *sql.Tx, query string, a ...any) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// SearchPlan returns SQLite's plan of the first window of a search of
+// text in the collections, as org may read them.
+func SearchPlan(t testing.TB, s *Store, org string, collections []string, text string) []string {
+	t.Helper()
+	query, a, err := core.SearchWindowQuery(pages{s}, org, collections, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Plan(t, s, query, a...)
 }

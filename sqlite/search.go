@@ -42,11 +42,16 @@ var _ core.Searcher = pages{}
 // SearchMatch asks the FTS5 index for the documents matching q, newest
 // first (FTS5 returns rowids in descending order without sorting, so a
 // window stops reading the index when it is full), and ranks them with
-// searchRank. CROSS JOIN keeps the index as the outer loop.
+// searchRank. CROSS JOIN keeps the index as the outer loop, then the
+// gate: each match's audience is read from versions_vid_audience (some
+// ten bytes an entry) before its row in versions (a page of 4 KiB for
+// every two or three rows), so a reader who may read few versions reads
+// a window's worth of small entries, not of pages, to fill it.
 func (pages) SearchMatch(q textsearch.Query) core.SearchSQL {
 	return core.SearchSQL{
-		From:      `search_fts CROSS JOIN versions v CROSS JOIN search_docs d`,
-		Match:     `search_fts MATCH ? AND v.vid = search_fts.rowid AND d.vid = search_fts.rowid`,
+		From:      `search_fts CROSS JOIN versions a INDEXED BY versions_vid_audience CROSS JOIN versions v CROSS JOIN search_docs d`,
+		Match:     `search_fts MATCH ? AND a.vid = search_fts.rowid AND v.vid = search_fts.rowid AND d.vid = search_fts.rowid`,
+		Gate:      "a",
 		MatchArgs: []any{q.FTS5()},
 		Key:       `search_fts.rowid`,
 		Rank:      searchRank + `(?, d.name, d.tags, d.body)`,

@@ -21,6 +21,7 @@ import (
 
 type benchCmd struct {
 	sizes, jsonOut, writeBundle, cpuprofile, workdir string
+	keep, reuse                                      string // --keep DIR, --reuse DIR: a store measured again
 	match                                            string // --match INDICATORS:OBSERVATIONS: the matcher only
 	federation                                       string
 	quick, loadWorker, audited                       bool
@@ -49,6 +50,8 @@ func (o *benchCmd) declare(fs *flag.FlagSet) {
 	fs.BoolVar(&o.audited, "audit", false, "run the office with its audit log on, as serve does (compare a run without)")
 	fs.StringVar(&o.federation, "federation", "", "measure federation alone: SIZE objects (such as 10k) posted over TAXII to one SQLite office, then pulled by another over the peer endpoint, and a sync of 10 collections with nothing new")
 	fs.StringVar(&o.workdir, "workdir", "", "where the benchmark's stores and bundle go (default a new temporary folder, removed afterwards)")
+	fs.StringVar(&o.keep, "keep", "", "keep the store the TAXII ingest grew to the last of --sizes in this folder (with PostgreSQL: the schema liaison_bench_ingest, and its state file here), for --reuse; skips the raw inserts and the import")
+	fs.StringVar(&o.reuse, "reuse", "", "measure the reads again on the store that --keep left in this folder, at the size it has, with no ingest (--sizes is not used)")
 }
 
 // run benchmarks SQLite, or PostgreSQL at --db when it is given.
@@ -114,6 +117,19 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 		}
 	}
 	work := o.workdir
+	switch {
+	case o.keep != "" && o.reuse != "":
+		return usagef("--keep and --reuse are exclusive")
+	case (o.keep != "" || o.reuse != "") && (work != "" || o.duration > 0 || o.federation != ""):
+		return usagef("--keep and --reuse name the work folder themselves, and measure neither the load mode nor federation")
+	case o.keep != "":
+		work, cfg.Keep = o.keep, true
+	case o.reuse != "":
+		if _, err := os.Stat(o.reuse); err != nil {
+			return usagef("--reuse: %v", err)
+		}
+		work, cfg.Reuse = o.reuse, true
+	}
 	if work == "" {
 		tmp, err := os.MkdirTemp("", "liaison-bench-")
 		if err != nil {

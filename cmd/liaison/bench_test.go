@@ -161,3 +161,53 @@ func TestBenchLoadFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchKeepReuse keeps the store of a tiny run and measures its reads
+// again with --reuse: no ingest, the same objects (the graph's technique
+// and its links among them, added by the first run), every page measured.
+func TestBenchKeepReuse(t *testing.T) {
+	c := newCLI(t)
+	dir := filepath.Join(t.TempDir(), "kept")
+	r := c.must("", "bench", "--quick", "--sizes", "1k", "--samples", "5", "--readers", "2", "--keep", dir)
+	if !strings.Contains(r.stdout, "| 1k |") {
+		t.Errorf("the kept run reports no reads at 1k:\n%s", r.stdout)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bench-kept.json")); err != nil {
+		t.Fatalf("--keep left no state file: %v", err)
+	}
+	out := filepath.Join(t.TempDir(), "reuse.json")
+	c.must("", "bench", "--quick", "--samples", "5", "--readers", "2", "--reuse", dir, "--json", out)
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep bench.Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Sizes) != 1 {
+		t.Fatalf("%d sizes in the reuse report, want 1", len(rep.Sizes))
+	}
+	s := rep.Sizes[0]
+	if want := 1000 + bench.HubLinks + 1; s.Objects != want || s.WalkWide.Objects != want {
+		t.Errorf("reused store: %d objects, walked %d; want %d (1k and the graph's hub)", s.Objects, s.WalkWide.Objects, want)
+	}
+	if s.IngestObjectsPerS != 0 {
+		t.Errorf("--reuse ingested (%v objects/s)", s.IngestObjectsPerS)
+	}
+	for name, l := range map[string]bench.Latency{"list wide": s.Pages.ListWide, "list narrow": s.Pages.ListNarrow,
+		"object wide": s.Pages.ObjectWide, "graph wide": s.Pages.GraphWide, "search narrow": s.Search.Narrow} {
+		if l.N == 0 || l.P50Ms <= 0 {
+			t.Errorf("%s not measured on the reused store: %+v", name, l)
+		}
+	}
+	for _, args := range [][]string{
+		{"bench", "--reuse", filepath.Join(t.TempDir(), "none")},
+		{"bench", "--keep", dir, "--reuse", dir},
+		{"bench", "--reuse", t.TempDir()},
+	} {
+		if r := c.run("", args...); r.code == 0 {
+			t.Errorf("%v: exit 0, want a refusal", args)
+		}
+	}
+}

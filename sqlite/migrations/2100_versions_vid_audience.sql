@@ -1,0 +1,11 @@
+-- A search window takes the newest matches of a word from the FTS5 index
+-- and keeps those the reader may read; a reader who may read 4% of the
+-- versions reads some 25 matches per one kept. Each test read the match's
+-- row in versions for its audience_id: rows of about 1.4 KB, two or three
+-- to a 4 KiB page, so a window of a common word at 1M objects read some
+-- ten thousand pages. This index holds the audience by vid, a dozen bytes
+-- an entry, and the search reads it first (core.SearchSQL.Gate); the row
+-- is read only for a match whose audience the reader is in. Its entries
+-- are appended in vid order as versions are, at the right edge of the
+-- index.
+CREATE INDEX versions_vid_audience ON versions (vid, audience_id);
