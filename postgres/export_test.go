@@ -2,10 +2,13 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"liaison/core"
 	"liaison/internal/objquery"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"liaison"
 )
@@ -91,4 +94,87 @@ func parseQuery(q liaison.ObjectQuery) (filter, error) {
 func IgnoreNarrowingMark() (restore func()) {
 	ignoreMark = true
 	return func() { ignoreMark = false }
+}
+
+// SupersededVersions returns "id@version_us" of the versions in the
+// collection whose superseded flag is set (migration 2200), sorted.
+func SupersededVersions(t *testing.T, s *Store, collection string) []string {
+	t.Helper()
+	rows, err := s.pool.Query(context.Background(), `SELECT id || '@' || version_us FROM versions WHERE collection = $1 AND superseded = 1 ORDER BY 1`, collection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// PageProbes runs the page query Objects would run for org under
+// EXPLAIN ANALYZE and returns how many times it looked up later versions
+// (versions n, the latest-version test), and the plan.
+func PageProbes(t *testing.T, s *Store, org, collection string, q liaison.ObjectQuery) (int, string) {
+	t.Helper()
+	ctx := context.Background()
+	f, err := parseQuery(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	query, args := f.pageQuery(`v.id`, collection, org, nil, 0, 0)
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	// As PagePlan: the plan of a large table, index walks, and lookups by
+	// id rather than a hash of the whole collection.
+	if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := tx.Query(ctx, `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) `+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	probes := 0
+	for _, l := range lines {
+		if !strings.Contains(l, " on versions n ") {
+			continue
+		}
+		if strings.Contains(l, "(never executed)") {
+			continue
+		}
+		i := strings.Index(l, "loops=")
+		if i < 0 {
+			t.Fatalf("no loops in %q", l)
+		}
+		var n int
+		if _, err := fmt.Sscanf(l[i:], "loops=%d", &n); err != nil {
+			t.Fatalf("loops in %q: %v", l, err)
+		}
+		probes += n
+	}
+	return probes, strings.Join(lines, "\n")
+}
+
+// SkipSuperseded makes every store's pages of latest versions drop the
+// superseded versions whoever reads them, until the returned function
+// runs: a mutant that the leak test must catch.
+func SkipSuperseded() (restore func()) {
+	skipSuperseded = true
+	return func() { skipSuperseded = false }
+}
+
+// DropSupersededTrigger removes the trigger that marks superseded
+// versions from s's schema: a mutant whose pages take an earlier version
+// for the latest.
+func DropSupersededTrigger(t *testing.T, s *Store) {
+	t.Helper()
+	if _, err := s.pool.Exec(context.Background(), `DROP TRIGGER versions_mark_superseded ON versions`); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -59,6 +59,7 @@ func (a *args) Arg(v any) string { return a.add(v) }
 // a. With aud set (an SQL expression), it selects versions of that
 // audience only, and its audience test is that org is a member of aud.
 func (f filter) whereInto(a *args, collection, org, aud string) string {
+	f.Superseded = true // migration 2200
 	var orgP string
 	visible := func() string {
 		orgP = a.add(org)
@@ -67,8 +68,18 @@ func (f filter) whereInto(a *args, collection, org, aud string) string {
 		}
 		return readableBy("v", orgP)
 	}
-	return f.Where(a, collection, visible, func(alias string) string { return readableBy(alias, orgP) })
+	w := f.Where(a, collection, visible, func(alias string) string { return readableBy(alias, orgP) })
+	if skipSuperseded {
+		w = strings.Replace(w, `(v.superseded = 0 OR `, `(v.superseded = 0 AND `, 1)
+	}
+	return w
 }
+
+// skipSuperseded is a mutant for tests only: a page of latest versions
+// that drops every superseded version, as if the later version were
+// readable by everyone, so a reader from whom the later one is hidden
+// misses the version they should see.
+var skipSuperseded bool
 
 // maxAudienceArms is the most audiences a page query walks one by one
 // (Store.arms, which tests may change). Each walk reads up to a page, so

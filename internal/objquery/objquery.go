@@ -31,6 +31,12 @@ type Filter struct {
 	All, First, Last  bool
 	Stamps            []int64 // explicit versions asked for
 	Manifest          bool
+	// Superseded says the store keeps versions.superseded, 0 only when no
+	// later version of the object is stored in the collection (whoever may
+	// read it): such a version is the latest for every reader who may read
+	// it, so the latest-version test passes it without looking for later
+	// ones. The stores set it, not the query.
+	Superseded bool
 }
 
 // SplitList splits every entry on commas, trims, and drops empty values.
@@ -254,6 +260,11 @@ func (f Filter) where(q SQL, inCollections string, visible func() string, readab
 	}
 	if f.Last {
 		extreme(">")
+		if f.Superseded {
+			// Only the probe decides for a superseded version: the later
+			// one may be hidden from this reader.
+			alts[len(alts)-1] = `(v.superseded = 0 OR ` + alts[len(alts)-1] + `)`
+		}
 	}
 	if len(f.Stamps) > 0 {
 		alts = append(alts, q.In("v.version_us", f.Stamps))
