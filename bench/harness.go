@@ -579,7 +579,11 @@ func (r *run) measureReads(ctx context.Context, res *SizeResult) error {
 			}
 			ds = append(ds, resp.elapsed)
 		}
-		return latencyOf(ds), nil
+		l := latencyOf(ds)
+		// Each as it is measured: the later reads of a large store take
+		// long, and a run stopped then still tells its pages.
+		r.cfg.Log.Info("pages measured", "objects", r.stored, "limit", limit, "visible", visible, "n", l.N, "p50_ms", l.P50Ms, "p99_ms", l.P99Ms)
+		return l, nil
 	}
 	if res.Page100Wide, err = pages(wide, 100, 1); err != nil {
 		return err
