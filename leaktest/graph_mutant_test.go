@@ -3,7 +3,6 @@ package leaktest_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -17,10 +16,7 @@ import (
 // fault that would leak through that page, and the leak test, run on it
 // in a child process, must fail and say LEAK on that page's path.
 func TestGraphAndActivityMutantsAreCaught(t *testing.T) {
-	skipMutantsUnderRace(t)
-	if os.Getenv("LEAKTEST_PAGE_MUTANT") != "" {
-		t.Skip("inside a mutant run")
-	}
+	mutantProofs(t)
 	for _, m := range []struct{ name, path, who string }{
 		// The graph's reads for JPN (the links naming an object, the
 		// collections and the objects at the links' ends) also return what
@@ -37,13 +33,9 @@ func TestGraphAndActivityMutantsAreCaught(t *testing.T) {
 		{"score-sightings", "web/score-list", ""},
 	} {
 		t.Run(m.name, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestPageMutant$", "-test.v", "-leak.seed=7")
-			cmd.Env = append(os.Environ(), "LEAKTEST_PAGE_MUTANT="+m.name)
-			out, err := cmd.CombinedOutput()
-			if err == nil {
-				t.Fatalf("the leak test passed on mutant %s; it must fail:\n%s", m.name, tail(out))
-			}
-			if !strings.Contains(string(out), " "+m.path+" "+m.who) || !strings.Contains(string(out), "LEAK") {
+			t.Parallel()
+			out := mutantChild{test: "TestPageMutant", env: "LEAKTEST_PAGE_MUTANT", mode: m.name}.caught(t)
+			if !strings.Contains(out, " "+m.path+" "+m.who) {
 				t.Fatalf("the leak test failed on mutant %s but without a LEAK on %s for %q:\n%s", m.name, m.path, m.who, tail(out))
 			}
 		})

@@ -3,7 +3,6 @@ package leaktest_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -18,10 +17,7 @@ import (
 // through one of them, and the leak test, run on it in a child process,
 // must fail and say LEAK on that page for JPN.
 func TestMatrixMutantsAreCaught(t *testing.T) {
-	skipMutantsUnderRace(t)
-	if os.Getenv("LEAKTEST_MATRIX_MUTANT") != "" {
-		t.Skip("inside a mutant run")
-	}
+	mutantProofs(t)
 	for _, m := range []struct{ name, path, says string }{
 		// The matrix counts for JPN as for USA: CountUses unfiltered
 		// for JPN.
@@ -35,13 +31,9 @@ func TestMatrixMutantsAreCaught(t *testing.T) {
 		{"picker-techniques", "web/fimi-picker", "LEAK web FIMI form"},
 	} {
 		t.Run(m.name, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestMatrixMutant$", "-test.v", "-leak.seed=7")
-			cmd.Env = append(os.Environ(), "LEAKTEST_MATRIX_MUTANT="+m.name)
-			out, err := cmd.CombinedOutput()
-			if err == nil {
-				t.Fatalf("the leak test passed on mutant %s; it must fail:\n%s", m.name, tail(out))
-			}
-			if !strings.Contains(string(out), " "+m.path+" jpn.") || !strings.Contains(string(out), m.says) {
+			t.Parallel()
+			out := mutantChild{test: "TestMatrixMutant", env: "LEAKTEST_MATRIX_MUTANT", mode: m.name}.caught(t)
+			if !strings.Contains(out, " "+m.path+" jpn.") || !strings.Contains(out, m.says) {
 				t.Fatalf("the leak test failed on mutant %s but without %q on %s for JPN:\n%s", m.name, m.says, m.path, tail(out))
 			}
 		})

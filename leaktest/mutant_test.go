@@ -3,7 +3,6 @@ package leaktest_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -17,10 +16,7 @@ import (
 // store with one deliberate fault of the kind the invariant forbids; the
 // leak test, run on it in a child process, must fail and say why.
 func TestMutantsAreCaught(t *testing.T) {
-	skipMutantsUnderRace(t)
-	if os.Getenv("LEAKTEST_MUTANT") != "" {
-		t.Skip("inside a mutant run")
-	}
+	mutantProofs(t)
 	for _, m := range []struct {
 		name, want string
 	}{
@@ -44,24 +40,13 @@ func TestMutantsAreCaught(t *testing.T) {
 		{"acs-ignore-nationalities", "LEAK"},
 	} {
 		t.Run(m.name, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestMutant$", "-test.v", "-leak.seed=7")
-			cmd.Env = append(os.Environ(), "LEAKTEST_MUTANT="+m.name)
-			out, err := cmd.CombinedOutput()
-			if err == nil {
-				t.Fatalf("the leak test passed on mutant %s; it must fail:\n%s", m.name, tail(out))
-			}
-			if !strings.Contains(string(out), m.want) {
+			t.Parallel()
+			out := mutantChild{test: "TestMutant", env: "LEAKTEST_MUTANT", mode: m.name}.caught(t)
+			if !strings.Contains(out, m.want) {
 				t.Fatalf("the leak test failed on mutant %s but without %q:\n%s", m.name, m.want, tail(out))
 			}
 		})
 	}
-}
-
-func tail(b []byte) string {
-	if len(b) > 3000 {
-		b = b[len(b)-3000:]
-	}
-	return string(b)
 }
 
 // TestMutant runs a small leak test on the mutant LEAKTEST_MUTANT names.

@@ -3,7 +3,6 @@ package leaktest_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -24,23 +23,16 @@ func TestSQLiteDirectoryInvariant(t *testing.T) {
 // admins (so the pages offer them the preview, as they would if they
 // forgot the role).
 func TestPreviewMutantsAreCaught(t *testing.T) {
-	skipMutantsUnderRace(t)
-	if os.Getenv("LEAKTEST_PREVIEW_MUTANT") != "" {
-		t.Skip("inside a mutant run")
-	}
+	mutantProofs(t)
 	for _, m := range []struct{ name, want string }{
 		{"preview-open", "LEAK store/preview: a non-admin"},
 		{"preview-count", "LEAK store/preview: counts"},
 		{"roles-inflated", "LEAK web/effect-preview"},
 	} {
 		t.Run(m.name, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestPreviewMutant$", "-test.v", "-leak.seed=7")
-			cmd.Env = append(os.Environ(), "LEAKTEST_PREVIEW_MUTANT="+m.name)
-			out, err := cmd.CombinedOutput()
-			if err == nil {
-				t.Fatalf("the leak test passed on mutant %s; it must fail:\n%s", m.name, tail(out))
-			}
-			if !strings.Contains(string(out), m.want) {
+			t.Parallel()
+			out := mutantChild{test: "TestPreviewMutant", env: "LEAKTEST_PREVIEW_MUTANT", mode: m.name}.caught(t)
+			if !strings.Contains(out, m.want) {
 				t.Fatalf("the leak test failed on mutant %s but without %q:\n%s", m.name, m.want, tail(out))
 			}
 		})
