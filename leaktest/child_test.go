@@ -66,6 +66,36 @@ func (c mutantChild) caught(t *testing.T) string {
 	return out
 }
 
+// mutantCase is one mutant a parent proves caught: its name, and what
+// its child's output must hold besides a LEAK.
+type mutantCase struct {
+	name  string
+	wants []string
+}
+
+// caughtEach runs c.caught over each mutant of cases, in parallel
+// subtests named for them, and checks that each child's output holds
+// that mutant's wants.
+func (c mutantChild) caughtEach(t *testing.T, cases []mutantCase) {
+	t.Helper()
+	for _, m := range cases {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			c := c
+			c.mode = m.name
+			out := c.caught(t)
+			for _, w := range m.wants {
+				if !strings.Contains(out, w) {
+					t.Errorf("the leak test failed on mutant %s (%s) but without %q", m.name, c.test, w)
+				}
+			}
+			if t.Failed() {
+				t.Logf("its output ends:\n%s", tail(out))
+			}
+		})
+	}
+}
+
 // run runs the child and returns its output and how it exited.
 func (c mutantChild) run(t *testing.T) (string, error) {
 	t.Helper()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,26 +17,19 @@ import (
 // must fail and say LEAK on that page for JPN.
 func TestMatrixMutantsAreCaught(t *testing.T) {
 	mutantProofs(t)
-	for _, m := range []struct{ name, path, says string }{
+	// Each must say LEAK on its page, for JPN.
+	mutantChild{test: "TestMatrixMutant", env: "LEAKTEST_MATRIX_MUTANT"}.caughtEach(t, []mutantCase{
 		// The matrix counts for JPN as for USA: CountUses unfiltered
 		// for JPN.
-		{"matrix-counts", "web/matrix", "LEAK web matrix"},
+		{"matrix-counts", []string{" web/matrix jpn.", "LEAK web matrix"}},
 		// The links naming a technique, for JPN, also those USA, FRA
 		// and NATO-IS read: the technique page lists users through links
 		// JPN may not read.
-		{"technique-links", "web/matrix", "LEAK web technique"},
+		{"technique-links", []string{" web/matrix jpn.", "LEAK web technique"}},
 		// JPN's reads of attack-patterns also return those USA, FRA and
 		// NATO-IS read: the form offers techniques JPN may not read.
-		{"picker-techniques", "web/fimi-picker", "LEAK web FIMI form"},
-	} {
-		t.Run(m.name, func(t *testing.T) {
-			t.Parallel()
-			out := mutantChild{test: "TestMatrixMutant", env: "LEAKTEST_MATRIX_MUTANT", mode: m.name}.caught(t)
-			if !strings.Contains(out, " "+m.path+" jpn.") || !strings.Contains(out, m.says) {
-				t.Fatalf("the leak test failed on mutant %s but without %q on %s for JPN:\n%s", m.name, m.says, m.path, tail(out))
-			}
-		})
-	}
+		{"picker-techniques", []string{" web/fimi-picker jpn.", "LEAK web FIMI form"}},
+	})
 }
 
 // TestMatrixMutant runs a small leak test of the matrix pages over the

@@ -3,7 +3,6 @@ package leaktest_test
 import (
 	"context"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,19 +23,11 @@ func TestSQLiteDirectoryInvariant(t *testing.T) {
 // forgot the role).
 func TestPreviewMutantsAreCaught(t *testing.T) {
 	mutantProofs(t)
-	for _, m := range []struct{ name, want string }{
-		{"preview-open", "LEAK store/preview: a non-admin"},
-		{"preview-count", "LEAK store/preview: counts"},
-		{"roles-inflated", "LEAK web/effect-preview"},
-	} {
-		t.Run(m.name, func(t *testing.T) {
-			t.Parallel()
-			out := mutantChild{test: "TestPreviewMutant", env: "LEAKTEST_PREVIEW_MUTANT", mode: m.name}.caught(t)
-			if !strings.Contains(out, m.want) {
-				t.Fatalf("the leak test failed on mutant %s but without %q:\n%s", m.name, m.want, tail(out))
-			}
-		})
-	}
+	mutantChild{test: "TestPreviewMutant", env: "LEAKTEST_PREVIEW_MUTANT"}.caughtEach(t, []mutantCase{
+		{"preview-open", []string{"LEAK store/preview: a non-admin"}},
+		{"preview-count", []string{"LEAK store/preview: counts"}},
+		{"roles-inflated", []string{"LEAK web/effect-preview"}},
+	})
 }
 
 // TestPreviewMutant runs a small leak test of the preview over the
