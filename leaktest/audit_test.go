@@ -40,7 +40,7 @@ func TestAuditMutant(t *testing.T) {
 	open := func(t *testing.T, now func() time.Time) liaison.Store {
 		return orgIgnored{openSQLite(t, now).(*sqlite.Store)}
 	}
-	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}}, open, leaktest.AuditPaths()...)
+	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}, StopAtLeak: true}, open, leaktest.AuditPaths()...)
 }
 
 // orgIgnored is the SQLite store whose transactions, as handed to the

@@ -40,7 +40,9 @@ func mutantProofs(t *testing.T) {
 }
 
 // mutantChild is a small leak test over one mutant: test, run alone in a
-// child process, reads the mutant's name from the variable env.
+// child process, reads the mutant's name from the variable env. The child
+// tests run with leaktest.Options.StopAtLeak: the first LEAK on a path
+// proves that path catches the mutant.
 type mutantChild struct {
 	test string   // the child test, such as "TestMutant"
 	env  string   // the variable that names the mutant to it

@@ -90,7 +90,7 @@ func TestConsultMutant(t *testing.T) {
 	// stores do not yet keep them apart from no list (see
 	// TestSQLiteConsultInvariant), and the control must pass.
 	p := &consultPath{opt: leaktest.ConsultOptions{NoEmptyLists: true}}
-	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}}, open, p, consultPages{p})
+	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}, StopAtLeak: true}, open, p, consultPages{p})
 	p.mustHaveRun(t)
 }
 

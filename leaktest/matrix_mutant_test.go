@@ -48,7 +48,7 @@ func TestMatrixMutant(t *testing.T) {
 			paths = append(paths, p)
 		}
 	}
-	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}}, open, paths...)
+	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}, StopAtLeak: true}, open, paths...)
 }
 
 type matrixMutant struct {

@@ -40,7 +40,7 @@ func TestPreviewMutant(t *testing.T) {
 	open := func(t *testing.T, now func() time.Time) liaison.Store {
 		return previewMutant{Store: openSQLite(t, now), mode: mode}
 	}
-	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}}, open, leaktest.DirectoryPaths()...)
+	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}, StopAtLeak: true}, open, leaktest.DirectoryPaths()...)
 }
 
 type previewMutant struct {

@@ -43,7 +43,7 @@ func TestSearchMutant(t *testing.T) {
 	for _, p := range leaktest.SearchPaths() {
 		paths = append(paths, onlyJPN{p})
 	}
-	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 1, OtherPartners: 1, Objects: 40}}, open, paths...)
+	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 1, OtherPartners: 1, Objects: 40}, StopAtLeak: true}, open, paths...)
 }
 
 // onlyJPN checks a path for JPN's user in the first phase alone.
