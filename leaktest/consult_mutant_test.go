@@ -3,7 +3,6 @@ package leaktest_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"regexp"
 	"slices"
 	"sync"
@@ -21,10 +20,7 @@ import (
 // fail with a LEAK that matches want. The control, the same child run on
 // the store itself, must pass, so that the LEAKs are the mutant's.
 func TestConsultMutantsAreCaught(t *testing.T) {
-	skipMutantsUnderRace(t)
-	if os.Getenv("LEAKTEST_CONSULT_MUTANT") != "" || os.Getenv("LEAKTEST_MUTANT") != "" {
-		t.Skip("inside a mutant run")
-	}
+	mutantProofs(t)
 	leaks := regexp.MustCompile(`consult/decide: .*; (\d+) LEAKs`)
 	for _, m := range []struct {
 		name, want string
@@ -44,23 +40,28 @@ func TestConsultMutantsAreCaught(t *testing.T) {
 		{"history-refs-kept", `LEAK consultation \d+ .* history\[\d+\]: ref `, `LEAK page /consultations/\d+ names [a-z-]+--`},
 	} {
 		t.Run(m.name, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestConsultMutant$", "-test.v", "-leak.seed=7")
-			cmd.Env = append(os.Environ(), "LEAKTEST_CONSULT_MUTANT="+m.name)
-			out, err := cmd.CombinedOutput()
-			n := "?"
-			if s := leaks.FindSubmatch(out); s != nil {
-				n = string(s[1])
+			t.Parallel()
+			child := mutantChild{test: "TestConsultMutant", env: "LEAKTEST_CONSULT_MUTANT", mode: m.name}
+			count := func(out string) string {
+				if s := leaks.FindStringSubmatch(out); s != nil {
+					return s[1]
+				}
+				return "?"
 			}
+			if m.want == "" {
+				out, err := child.run(t)
+				if err != nil {
+					t.Fatalf("the consult leak test failed on the store without a mutant:\n%s", tail(out))
+				}
+				t.Logf("control: %s LEAKs", count(out))
+				return
+			}
+			out := child.caught(t)
+			n := count(out)
 			switch {
-			case m.want == "" && err != nil:
-				t.Fatalf("the consult leak test failed on the store without a mutant:\n%s", tail(out))
-			case m.want == "":
-				t.Logf("control: %s LEAKs", n)
-			case err == nil:
-				t.Fatalf("the consult leak test passed on mutant %s; it must fail:\n%s", m.name, tail(out))
-			case !regexp.MustCompile(m.want).Match(out):
+			case !regexp.MustCompile(m.want).MatchString(out):
 				t.Fatalf("the consult leak test failed on mutant %s but without a LEAK matching %q:\n%s", m.name, m.want, tail(out))
-			case !regexp.MustCompile(m.page).Match(out):
+			case !regexp.MustCompile(m.page).MatchString(out):
 				t.Fatalf("the pages did not catch mutant %s: no LEAK matching %q:\n%s", m.name, m.page, tail(out))
 			case n == "0" || n == "?":
 				t.Fatalf("the consult leak test counted %s LEAKs on mutant %s:\n%s", n, m.name, tail(out))
@@ -89,7 +90,7 @@ func TestConsultMutant(t *testing.T) {
 	// stores do not yet keep them apart from no list (see
 	// TestSQLiteConsultInvariant), and the control must pass.
 	p := &consultPath{opt: leaktest.ConsultOptions{NoEmptyLists: true}}
-	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}}, open, p, consultPages{p})
+	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}, StopAtLeak: true}, open, p, consultPages{p})
 	p.mustHaveRun(t)
 }
 

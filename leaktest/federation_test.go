@@ -99,7 +99,7 @@ func (m sharingMutant) AddObjects(ctx context.Context, writer liaison.Principal,
 // that drops the source's audience, one that ignores the change feed and
 // one that ignores ACS further sharing are each found leaking.
 func TestFederationMutantsAreCaught(t *testing.T) {
-	skipMutantsUnderRace(t)
+	mutantProofs(t)
 	all := []string{"USA", "FRA", "DEU", "GBR", "NATO-IS", "JPN", "KOR", "AUS"}
 	for _, kind := range []string{"widens on arrival", "drops the source's audience", "ignores the change feed", "ignores further sharing"} {
 		t.Run(kind, func(t *testing.T) {

@@ -3,8 +3,6 @@ package leaktest_test
 import (
 	"context"
 	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,37 +15,23 @@ import (
 // fault that would leak through that page, and the leak test, run on it
 // in a child process, must fail and say LEAK on that page's path.
 func TestGraphAndActivityMutantsAreCaught(t *testing.T) {
-	skipMutantsUnderRace(t)
-	if os.Getenv("LEAKTEST_PAGE_MUTANT") != "" {
-		t.Skip("inside a mutant run")
-	}
-	for _, m := range []struct{ name, path, who string }{
+	mutantProofs(t)
+	// Each must say LEAK on its page (for JPN, where it leaks to JPN).
+	mutantChild{test: "TestPageMutant", env: "LEAKTEST_PAGE_MUTANT"}.caughtEach(t, []mutantCase{
 		// The graph's reads for JPN (the links naming an object, the
 		// collections and the objects at the links' ends) also return what
 		// USA, FRA and NATO-IS read: the graph draws ends and links JPN
 		// may not read.
-		{"graph-ends", "web/graph", "jpn"},
+		{"graph-ends", []string{" web/graph jpn"}},
 		// The timeline counts for JPN as for USA: unfiltered for JPN.
-		{"activity-unfiltered", "web/activity", "jpn"},
+		{"activity-unfiltered", []string{" web/activity jpn"}},
 		// The collections pages for JPN list, and open, the collections
 		// USA may read or write as well as JPN's own.
-		{"collections-unfiltered", "web/collections", "jpn"},
+		{"collections-unfiltered", []string{" web/collections jpn"}},
 		// The score on the lists counts, for every reader, the sightings
 		// USA, FRA and NATO-IS read too.
-		{"score-sightings", "web/score-list", ""},
-	} {
-		t.Run(m.name, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestPageMutant$", "-test.v", "-leak.seed=7")
-			cmd.Env = append(os.Environ(), "LEAKTEST_PAGE_MUTANT="+m.name)
-			out, err := cmd.CombinedOutput()
-			if err == nil {
-				t.Fatalf("the leak test passed on mutant %s; it must fail:\n%s", m.name, tail(out))
-			}
-			if !strings.Contains(string(out), " "+m.path+" "+m.who) || !strings.Contains(string(out), "LEAK") {
-				t.Fatalf("the leak test failed on mutant %s but without a LEAK on %s for %q:\n%s", m.name, m.path, m.who, tail(out))
-			}
-		})
-	}
+		{"score-sightings", []string{" web/score-list "}},
+	})
 }
 
 // TestPageMutant runs a small leak test of one page over the mutant
@@ -67,7 +51,7 @@ func TestPageMutant(t *testing.T) {
 			paths = append(paths, p)
 		}
 	}
-	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}}, open, paths...)
+	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}, StopAtLeak: true}, open, paths...)
 }
 
 type pageMutant struct {

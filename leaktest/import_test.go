@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -23,18 +22,10 @@ import (
 // the last phase only, where -leak.full makes sure JPN is among the
 // writers checked.
 func TestWebImportMutantIsCaught(t *testing.T) {
-	skipMutantsUnderRace(t)
-	if os.Getenv("LEAKTEST_IMPORT_MUTANT") != "" {
-		t.Skip("inside a mutant run")
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestWebImportMutant$", "-test.v", "-leak.seed=7", "-leak.full")
-	cmd.Env = append(os.Environ(), "LEAKTEST_IMPORT_MUTANT=1")
-	out, err := cmd.CombinedOutput()
-	if err == nil {
-		t.Fatalf("the leak test passed on the import paths over a leaking store; it must fail:\n%s", tail(out))
-	}
+	mutantProofs(t)
+	out := mutantChild{test: "TestWebImportMutant", env: "LEAKTEST_IMPORT_MUTANT", mode: "1", args: []string{"-leak.full"}}.caught(t)
 	for _, want := range []string{"LEAK web import into", "LEAK web import preview"} {
-		if !strings.Contains(string(out), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("the leak test failed on the leaking import paths but without %q:\n%s", want, tail(out))
 		}
 	}
@@ -49,7 +40,7 @@ func TestWebImportMutant(t *testing.T) {
 	open := func(t *testing.T, now func() time.Time) liaison.Store {
 		return importMutant{Store: openSQLite(t, now)}
 	}
-	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}}, open, leaktest.WebImportPaths()...)
+	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}, StopAtLeak: true}, open, leaktest.WebImportPaths()...)
 }
 
 type importMutant struct{ liaison.Store }

@@ -3,9 +3,7 @@ package leaktest_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,34 +16,20 @@ import (
 // through one of them, and the leak test, run on it in a child process,
 // must fail and say LEAK on that page for JPN.
 func TestMatrixMutantsAreCaught(t *testing.T) {
-	skipMutantsUnderRace(t)
-	if os.Getenv("LEAKTEST_MATRIX_MUTANT") != "" {
-		t.Skip("inside a mutant run")
-	}
-	for _, m := range []struct{ name, path, says string }{
+	mutantProofs(t)
+	// Each must say LEAK on its page, for JPN.
+	mutantChild{test: "TestMatrixMutant", env: "LEAKTEST_MATRIX_MUTANT"}.caughtEach(t, []mutantCase{
 		// The matrix counts for JPN as for USA: CountUses unfiltered
 		// for JPN.
-		{"matrix-counts", "web/matrix", "LEAK web matrix"},
+		{"matrix-counts", []string{" web/matrix jpn.", "LEAK web matrix"}},
 		// The links naming a technique, for JPN, also those USA, FRA
 		// and NATO-IS read: the technique page lists users through links
 		// JPN may not read.
-		{"technique-links", "web/matrix", "LEAK web technique"},
+		{"technique-links", []string{" web/matrix jpn.", "LEAK web technique"}},
 		// JPN's reads of attack-patterns also return those USA, FRA and
 		// NATO-IS read: the form offers techniques JPN may not read.
-		{"picker-techniques", "web/fimi-picker", "LEAK web FIMI form"},
-	} {
-		t.Run(m.name, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestMatrixMutant$", "-test.v", "-leak.seed=7")
-			cmd.Env = append(os.Environ(), "LEAKTEST_MATRIX_MUTANT="+m.name)
-			out, err := cmd.CombinedOutput()
-			if err == nil {
-				t.Fatalf("the leak test passed on mutant %s; it must fail:\n%s", m.name, tail(out))
-			}
-			if !strings.Contains(string(out), " "+m.path+" jpn.") || !strings.Contains(string(out), m.says) {
-				t.Fatalf("the leak test failed on mutant %s but without %q on %s for JPN:\n%s", m.name, m.says, m.path, tail(out))
-			}
-		})
-	}
+		{"picker-techniques", []string{" web/fimi-picker jpn.", "LEAK web FIMI form"}},
+	})
 }
 
 // TestMatrixMutant runs a small leak test of the matrix pages over the
@@ -64,7 +48,7 @@ func TestMatrixMutant(t *testing.T) {
 			paths = append(paths, p)
 		}
 	}
-	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}}, open, paths...)
+	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}, StopAtLeak: true}, open, paths...)
 }
 
 type matrixMutant struct {

@@ -3,9 +3,7 @@ package leaktest_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,51 +15,27 @@ import (
 // store with one deliberate fault of the kind the invariant forbids; the
 // leak test, run on it in a child process, must fail and say why.
 func TestMutantsAreCaught(t *testing.T) {
-	skipMutantsUnderRace(t)
-	if os.Getenv("LEAKTEST_MUTANT") != "" {
-		t.Skip("inside a mutant run")
-	}
-	for _, m := range []struct {
-		name, want string
-	}{
+	mutantProofs(t)
+	mutantChild{test: "TestMutant", env: "LEAKTEST_MUTANT"}.caughtEach(t, []mutantCase{
 		// JPN's reads are answered as if JPN were USA.
-		{"reader-swap", "LEAK"},
+		{"reader-swap", nil},
 		// The store's clock never moves: the expired agreement stays in force.
-		{"frozen-clock", "[agreement-expired"},
+		{"frozen-clock", []string{"[agreement-expired"}},
 		// A hidden collection answers with its own message.
-		{"telling-404", "hidden and missing differ"},
+		{"telling-404", []string{"hidden and missing differ"}},
 		// more=true on the last page.
-		{"more-leak", "more=true"},
+		{"more-leak", []string{"more=true"}},
 		// Related answers JPN as if it were USA.
-		{"related-swap", "Related("},
+		{"related-swap", []string{"Related("}},
 		// RelatedAfter (the graph's paged read) answers JPN as if it were USA.
-		{"related-after-swap", "RelatedAfter("},
+		{"related-after-swap", []string{"RelatedAfter("}},
 		// ExplainAudience answers JPN as if it were USA.
-		{"explain-swap", "ExplainAudience"},
+		{"explain-swap", []string{"ExplainAudience"}},
 		// Match tries JPN's observations against every indicator anyone reads.
-		{"match-all", "LEAK store/match"},
+		{"match-all", []string{"LEAK store/match"}},
 		// ACS permits are read without their permitted_nationalities.
-		{"acs-ignore-nationalities", "LEAK"},
-	} {
-		t.Run(m.name, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestMutant$", "-test.v", "-leak.seed=7")
-			cmd.Env = append(os.Environ(), "LEAKTEST_MUTANT="+m.name)
-			out, err := cmd.CombinedOutput()
-			if err == nil {
-				t.Fatalf("the leak test passed on mutant %s; it must fail:\n%s", m.name, tail(out))
-			}
-			if !strings.Contains(string(out), m.want) {
-				t.Fatalf("the leak test failed on mutant %s but without %q:\n%s", m.name, m.want, tail(out))
-			}
-		})
-	}
-}
-
-func tail(b []byte) string {
-	if len(b) > 3000 {
-		b = b[len(b)-3000:]
-	}
-	return string(b)
+		{"acs-ignore-nationalities", nil},
+	})
 }
 
 // TestMutant runs a small leak test on the mutant LEAKTEST_MUTANT names.
@@ -86,7 +60,7 @@ func TestMutant(t *testing.T) {
 			paths = append(paths, p)
 		}
 	}
-	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}}, open, paths...)
+	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}, StopAtLeak: true}, open, paths...)
 }
 
 type mutant struct {

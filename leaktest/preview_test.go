@@ -3,8 +3,6 @@ package leaktest_test
 import (
 	"context"
 	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,27 +22,12 @@ func TestSQLiteDirectoryInvariant(t *testing.T) {
 // admins (so the pages offer them the preview, as they would if they
 // forgot the role).
 func TestPreviewMutantsAreCaught(t *testing.T) {
-	skipMutantsUnderRace(t)
-	if os.Getenv("LEAKTEST_PREVIEW_MUTANT") != "" {
-		t.Skip("inside a mutant run")
-	}
-	for _, m := range []struct{ name, want string }{
-		{"preview-open", "LEAK store/preview: a non-admin"},
-		{"preview-count", "LEAK store/preview: counts"},
-		{"roles-inflated", "LEAK web/effect-preview"},
-	} {
-		t.Run(m.name, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestPreviewMutant$", "-test.v", "-leak.seed=7")
-			cmd.Env = append(os.Environ(), "LEAKTEST_PREVIEW_MUTANT="+m.name)
-			out, err := cmd.CombinedOutput()
-			if err == nil {
-				t.Fatalf("the leak test passed on mutant %s; it must fail:\n%s", m.name, tail(out))
-			}
-			if !strings.Contains(string(out), m.want) {
-				t.Fatalf("the leak test failed on mutant %s but without %q:\n%s", m.name, m.want, tail(out))
-			}
-		})
-	}
+	mutantProofs(t)
+	mutantChild{test: "TestPreviewMutant", env: "LEAKTEST_PREVIEW_MUTANT"}.caughtEach(t, []mutantCase{
+		{"preview-open", []string{"LEAK store/preview: a non-admin"}},
+		{"preview-count", []string{"LEAK store/preview: counts"}},
+		{"roles-inflated", []string{"LEAK web/effect-preview"}},
+	})
 }
 
 // TestPreviewMutant runs a small leak test of the preview over the
@@ -57,7 +40,7 @@ func TestPreviewMutant(t *testing.T) {
 	open := func(t *testing.T, now func() time.Time) liaison.Store {
 		return previewMutant{Store: openSQLite(t, now), mode: mode}
 	}
-	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}}, open, leaktest.DirectoryPaths()...)
+	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}, StopAtLeak: true}, open, leaktest.DirectoryPaths()...)
 }
 
 type previewMutant struct {

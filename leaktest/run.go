@@ -69,6 +69,7 @@ type shared struct {
 	cache  map[expKey][]*Obj
 	errs   map[string]int
 	extras map[string]any
+	leaked map[string]bool // paths that reported a LEAK, in any phase
 }
 
 type expKey struct {
@@ -175,15 +176,26 @@ func (e *Env) Intn(n int) int { return e.rand.IntN(n) }
 func (e *Env) Errorf(r *User, format string, args ...any) {
 	e.T.Helper()
 	k := e.Phase + "/" + e.path + "/" + r.Name
+	msg := fmt.Sprintf(format, args...)
 	e.sh.mu.Lock()
 	e.sh.errs[k]++
 	n := e.sh.errs[k]
+	if strings.HasPrefix(msg, "LEAK") {
+		e.sh.leaked[e.path] = true
+	}
 	e.sh.mu.Unlock()
 	if n <= 5 {
-		e.T.Errorf("[%s %s %s(%s)] %s", e.Phase, e.path, r.Name, r.Org, fmt.Sprintf(format, args...))
+		e.T.Errorf("[%s %s %s(%s)] %s", e.Phase, e.path, r.Name, r.Org, msg)
 	} else if n == 6 {
 		e.T.Errorf("[%s %s %s(%s)] more differences not shown", e.Phase, e.path, r.Name, r.Org)
 	}
+}
+
+// pathLeaked reports whether the path has reported a LEAK in this run.
+func (e *Env) pathLeaked(path string) bool {
+	e.sh.mu.Lock()
+	defer e.sh.mu.Unlock()
+	return e.sh.leaked[path]
 }
 
 // Stats returns the run's counters.
@@ -228,6 +240,10 @@ func (e *Env) Readers() []*User {
 type Options struct {
 	Seed  int64 // 0: from -leak.seed
 	Sizes Sizes // zero: CI sizes, objects from -leak.objects
+	// StopAtLeak stops checking a path once it has reported a LEAK: for
+	// the child run over a mutant, which has proved what it must with
+	// the first LEAK on each path. Never for a run over a real store.
+	StopAtLeak bool
 }
 
 // Run generates a world, loads it into a store from open, and checks every
@@ -268,6 +284,7 @@ func RunWith(t *testing.T, opt Options, open func(t *testing.T, now func() time.
 	ctx := context.Background()
 	stats := &Stats{}
 	extras := map[string]any{}
+	leaked := map[string]bool{}
 	var partnerJoined, memberLeft string
 	phases := []struct {
 		name string
@@ -343,7 +360,7 @@ func RunWith(t *testing.T, opt Options, open func(t *testing.T, now func() time.
 			T:    t, Store: s, World: w, Phase: ph.name, Now: clock.Now(),
 			Final: i == len(phases)-1,
 			ref:   w.ref(clock.Now()),
-			sh:    &shared{cache: map[expKey][]*Obj{}, errs: map[string]int{}, extras: extras},
+			sh:    &shared{cache: map[expKey][]*Obj{}, errs: map[string]int{}, extras: extras, leaked: leaked},
 			stats: stats,
 		}
 		rs := e.Readers()
@@ -370,6 +387,9 @@ func RunWith(t *testing.T, opt Options, open func(t *testing.T, now func() time.
 			var wg sync.WaitGroup
 			sem := make(chan struct{}, workers)
 			for k, r := range rs {
+				if opt.StopAtLeak && e.pathLeaked(p.Name()) {
+					break
+				}
 				re := *e
 				re.path = p.Name()
 				re.rand = rand.New(rand.NewPCG(uint64(seed), uint64(i)<<32|uint64(j)<<16|uint64(k)))

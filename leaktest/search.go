@@ -206,7 +206,7 @@ func searchAll(e *Env, r *User, q liaison.SearchQuery) ([]liaison.Version, error
 			return out, err
 		}
 		if promised && len(pg.Hits) == 0 {
-			e.Errorf(r, "Search(%q): a page said more=true but the next page is empty (a count of hidden versions leaks)", q.Text)
+			e.Errorf(r, "LEAK Search(%q): a page said more=true but the next page is empty (a count of hidden versions leaks)", q.Text)
 		}
 		limit := q.Limit
 		if limit == 0 {

@@ -3,7 +3,6 @@ package leaktest_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -17,18 +16,10 @@ import (
 // the reader's filter would. The leak test, run on it in a child process,
 // must fail and say LEAK on the store's path and on the pages' and API's.
 func TestSearchMutantIsCaught(t *testing.T) {
-	skipMutantsUnderRace(t)
-	if os.Getenv("LEAKTEST_SEARCH_MUTANT") != "" {
-		t.Skip("inside a mutant run")
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestSearchMutant$", "-test.v", "-leak.seed=7")
-	cmd.Env = append(os.Environ(), "LEAKTEST_SEARCH_MUTANT=search-swap")
-	out, err := cmd.CombinedOutput()
-	if err == nil {
-		t.Fatalf("the leak test passed on a store whose search leaks; it must fail:\n%s", tail(out))
-	}
+	mutantProofs(t)
+	out := mutantChild{test: "TestSearchMutant", env: "LEAKTEST_SEARCH_MUTANT", mode: "search-swap"}.caught(t)
 	for _, p := range leaktest.SearchPaths() {
-		if !strings.Contains(string(out), " "+p.Name()+" jpn.") || !strings.Contains(string(out), "LEAK") {
+		if !strings.Contains(out, " "+p.Name()+" jpn.") {
 			t.Errorf("path %s did not report the leak:\n%s", p.Name(), tail(out))
 		}
 	}
@@ -52,7 +43,7 @@ func TestSearchMutant(t *testing.T) {
 	for _, p := range leaktest.SearchPaths() {
 		paths = append(paths, onlyJPN{p})
 	}
-	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 1, OtherPartners: 1, Objects: 40}}, open, paths...)
+	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 1, OtherPartners: 1, Objects: 40}, StopAtLeak: true}, open, paths...)
 }
 
 // onlyJPN checks a path for JPN's user in the first phase alone.
@@ -79,20 +70,12 @@ func (m searchSwap) Search(ctx context.Context, p liaison.Principal, q liaison.S
 // search has an originator or modified filter, as a filter written
 // outside the reader's query would.
 func TestFilteredSearchMutantIsCaught(t *testing.T) {
-	skipMutantsUnderRace(t)
-	if os.Getenv("LEAKTEST_SEARCH_MUTANT") != "" {
-		t.Skip("inside a mutant run")
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestSearchMutant$", "-test.v", "-leak.seed=7")
-	cmd.Env = append(os.Environ(), "LEAKTEST_SEARCH_MUTANT=filtered")
-	out, err := cmd.CombinedOutput()
-	if err == nil {
-		t.Fatalf("the leak test passed on a store whose filtered search leaks; it must fail:\n%s", tail(out))
-	}
+	mutantProofs(t)
+	out := mutantChild{test: "TestSearchMutant", env: "LEAKTEST_SEARCH_MUTANT", mode: "filtered"}.caught(t)
 	// The paths that send filtered searches; the EDT page searches a
 	// label without filters, and the swap of every search covers it.
 	for _, name := range []string{"store/search", "web/search"} {
-		if !strings.Contains(string(out), " "+name+" jpn.") || !strings.Contains(string(out), "LEAK") {
+		if !strings.Contains(out, " "+name+" jpn.") {
 			t.Errorf("path %s did not report the leak:\n%s", name, tail(out))
 		}
 	}

@@ -35,7 +35,7 @@ func readAll(e *Env, r *User, c *Coll, q liaison.ObjectQuery) ([]liaison.Version
 			return out, err
 		}
 		if promised && len(pg.Versions) == 0 {
-			e.Errorf(r, "%s: a page said more=true but the next page is empty (a count of hidden versions leaks)", c.Key)
+			e.Errorf(r, "LEAK %s: a page said more=true but the next page is empty (a count of hidden versions leaks)", c.Key)
 		}
 		if q.Limit > 0 && len(pg.Versions) > q.Limit {
 			e.Errorf(r, "%s: page of %d versions for limit %d", c.Key, len(pg.Versions), q.Limit)
@@ -136,12 +136,12 @@ func sameNotFound(e *Env, r *User, what string, hidden error, hiddenID string, m
 	hm := strings.ReplaceAll(liaison.ErrorMessage(hidden), hiddenID, "<id>")
 	mm := strings.ReplaceAll(liaison.ErrorMessage(missing), missingID, "<id>")
 	if hm != mm {
-		e.Errorf(r, "%s: hidden and missing differ in message: %q vs %q", what, hm, mm)
+		e.Errorf(r, "LEAK %s: hidden and missing differ in message: %q vs %q", what, hm, mm)
 	}
 	he := strings.ReplaceAll(hidden.Error(), hiddenID, "<id>")
 	me := strings.ReplaceAll(missing.Error(), missingID, "<id>")
 	if he != me {
-		e.Errorf(r, "%s: hidden and missing differ in error text: %q vs %q", what, he, me)
+		e.Errorf(r, "LEAK %s: hidden and missing differ in error text: %q vs %q", what, he, me)
 	}
 }
 

@@ -3,7 +3,6 @@ package leaktest_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -27,23 +26,12 @@ func TestSQLiteWebInvariant(t *testing.T) {
 // the first page of each list. The leak test, run on it in a child
 // process, must fail and say LEAK.
 func TestWebMutantIsCaught(t *testing.T) {
-	skipMutantsUnderRace(t)
-	if os.Getenv("LEAKTEST_WEB_MUTANT") != "" {
-		t.Skip("inside a mutant run")
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestWebMutant$", "-test.v", "-leak.seed=7")
-	cmd.Env = append(os.Environ(), "LEAKTEST_WEB_MUTANT=show-one")
-	out, err := cmd.CombinedOutput()
-	if err == nil {
-		t.Fatalf("the leak test passed on the pages over a leaking store; it must fail:\n%s", tail(out))
-	}
-	n := strings.Count(string(out), "LEAK")
-	if n == 0 {
-		t.Fatalf("the leak test failed on the leaking pages but without LEAK:\n%s", tail(out))
-	}
+	mutantProofs(t)
+	out := mutantChild{test: "TestWebMutant", env: "LEAKTEST_WEB_MUTANT", mode: "show-one"}.caught(t)
+	n := strings.Count(out, "LEAK")
 	// Each page path must catch it on its own.
 	for _, p := range leaktest.WebPaths() {
-		if !strings.Contains(string(out), " "+p.Name()+" jpn.") {
+		if !strings.Contains(out, " "+p.Name()+" jpn.") {
 			t.Errorf("path %s did not report the leak:\n%s", p.Name(), tail(out))
 		}
 	}
@@ -58,7 +46,7 @@ func TestWebMutant(t *testing.T) {
 	open := func(t *testing.T, now func() time.Time) liaison.Store {
 		return showOne{Store: openSQLite(t, now)}
 	}
-	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}}, open, leaktest.WebPaths()...)
+	leaktest.RunWith(t, leaktest.Options{Sizes: leaktest.Sizes{Allies: 3, OtherPartners: 1, Objects: 150}, StopAtLeak: true}, open, leaktest.WebPaths()...)
 }
 
 // showOne is a store that, on the first page of each of JPN's reads,
