@@ -43,6 +43,14 @@ func (s *peerStore) entry(ctx context.Context, peer, action, op string, err erro
 	return e
 }
 
+// change records a grant or pull set up or removed, by the request's
+// principal or the operator.
+func (s *peerStore) change(ctx context.Context, op string, err error, detail string) {
+	e := entry(ctx, actor(ctx), ActionPeer, op, err)
+	e.Path, e.Detail = PathPeer, detail
+	s.log.Record(e)
+}
+
 func peerRefs(vs []liaison.PeerVersion) []Ref {
 	refs := make([]Ref, len(vs))
 	for i, v := range vs {
@@ -53,9 +61,7 @@ func peerRefs(vs []liaison.PeerVersion) []Ref {
 
 func (s *peerStore) AllowPeer(ctx context.Context, name string, serves []string) (string, error) {
 	tok, err := s.next.AllowPeer(ctx, name, serves)
-	e := entry(ctx, actor(ctx), ActionPeer, "AllowPeer", err)
-	e.Path, e.Detail = PathPeer, "peer office "+name+" granted, serving "+strings.Join(serves, ", ")
-	s.log.Record(e)
+	s.change(ctx, "AllowPeer", err, "peer office "+name+" granted, serving "+strings.Join(serves, ", "))
 	return tok, err
 }
 
@@ -65,9 +71,7 @@ func (s *peerStore) PeerGrants(ctx context.Context) ([]liaison.PeerGrant, error)
 
 func (s *peerStore) RemovePeerGrant(ctx context.Context, name string) error {
 	err := s.next.RemovePeerGrant(ctx, name)
-	e := entry(ctx, actor(ctx), ActionPeer, "RemovePeerGrant", err)
-	e.Path, e.Detail = PathPeer, "grant of peer office "+name+" removed"
-	s.log.Record(e)
+	s.change(ctx, "RemovePeerGrant", err, "grant of peer office "+name+" removed")
 	return err
 }
 
@@ -113,13 +117,11 @@ func (s *peerStore) PeerChanges(ctx context.Context, peer liaison.PeerGrant, aft
 
 func (s *peerStore) AddPeerPull(ctx context.Context, p liaison.PeerPull) error {
 	err := s.next.AddPeerPull(ctx, p)
-	e := entry(ctx, actor(ctx), ActionPeer, "AddPeerPull", err)
 	cs := make([]string, len(p.Collections))
 	for i, c := range p.Collections {
 		cs[i] = c.Remote + " into " + c.Local
 	}
-	e.Path, e.Detail = PathPeer, "pull from peer office "+p.Name+" at "+p.URL+": "+strings.Join(cs, ", ")
-	s.log.Record(e)
+	s.change(ctx, "AddPeerPull", err, "pull from peer office "+p.Name+" at "+p.URL+": "+strings.Join(cs, ", "))
 	return err
 }
 
@@ -129,9 +131,7 @@ func (s *peerStore) PeerPulls(ctx context.Context) ([]liaison.PeerPull, error) {
 
 func (s *peerStore) RemovePeerPull(ctx context.Context, name string) error {
 	err := s.next.RemovePeerPull(ctx, name)
-	e := entry(ctx, actor(ctx), ActionPeer, "RemovePeerPull", err)
-	e.Path, e.Detail = PathPeer, "pull from peer office "+name+" removed"
-	s.log.Record(e)
+	s.change(ctx, "RemovePeerPull", err, "pull from peer office "+name+" removed")
 	return err
 }
 
