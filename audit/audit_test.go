@@ -327,3 +327,30 @@ func TestConcurrentRecord(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 }
+
+// auditedWorld is a store of one backend with its audit log (appended
+// only when closed) and the auditing store over both.
+type auditedWorld struct {
+	s   dbStore
+	key *audit.Key
+	log *audit.Log
+	st  liaison.Store
+}
+
+func openAudited(t *testing.T, b backend) auditedWorld {
+	t.Helper()
+	s := b.open(t)
+	key := newKey(t)
+	l := audit.New(s.DB(), audit.Options{Key: key, FlushEvery: time.Hour, Logger: quiet()})
+	return auditedWorld{s: s, key: key, log: l, st: audit.NewStore(s, l)}
+}
+
+// mustOf returns a check that fails t on an error.
+func mustOf(t *testing.T) func(error) {
+	return func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -19,17 +19,10 @@ func TestPeerServedAndReceived(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
-			must := func(err error) {
-				t.Helper()
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
+			must := mustOf(t)
 			// The serving office.
-			src := b.open(t)
-			key := newKey(t)
-			srcLog := audit.New(src.DB(), audit.Options{Key: key, FlushEvery: time.Hour, Logger: quiet()})
-			st := audit.NewStore(src, srcLog)
+			sw := openAudited(t, b)
+			src, srcLog, st := sw.s, sw.log, sw.st
 			srcPeers := audit.NewPeerService(src.(liaison.PeerService), srcLog)
 			must(st.CreateOrganisation(ctx, liaison.Organisation{Code: "USA", Name: "United States", Kind: liaison.Ally}))
 			must(st.CreateOrganisation(ctx, liaison.Organisation{Code: "JPN", Name: "Japan", Kind: liaison.Partner}))
@@ -62,10 +55,9 @@ func TestPeerServedAndReceived(t *testing.T) {
 			must(srcLog.Close())
 
 			// The pulling office.
-			dst := b.open(t)
-			dstLog := audit.New(dst.DB(), audit.Options{Key: newKey(t), FlushEvery: time.Hour, Logger: quiet()})
+			dw := openAudited(t, b)
+			dst, dstLog, dstStore := dw.s, dw.log, dw.st
 			dstPeers := audit.NewPeerService(dst.(liaison.PeerService), dstLog)
-			dstStore := audit.NewStore(dst, dstLog)
 			must(dstStore.CreateOrganisation(ctx, liaison.Organisation{Code: "USA", Name: "United States", Kind: liaison.Ally}))
 			local := liaison.Collection{Title: "From Tokyo", Topic: liaison.TopicCyber, Read: []string{"ALL"}, Write: []string{"ALL"}}
 			must(dstStore.CreateCollection(ctx, &local))

@@ -20,17 +20,10 @@ import (
 func TestWhoReceivedIsExact(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
-			s := b.open(t)
-			key := newKey(t)
-			l := audit.New(s.DB(), audit.Options{Key: key, FlushEvery: time.Hour, Logger: quiet()})
-			st := audit.NewStore(s, l)
+			w := openAudited(t, b)
+			s, key, l, st := w.s, w.key, w.log, w.st
 			ctx := context.Background()
-			must := func(err error) {
-				t.Helper()
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
+			must := mustOf(t)
 			must(st.CreateOrganisation(ctx, liaison.Organisation{Code: "USA", Name: "United States", Kind: liaison.Ally}))
 			must(st.CreateOrganisation(ctx, liaison.Organisation{Code: "NZL", Name: "New Zealand", Kind: liaison.Partner}))
 			usa := liaison.Principal{Name: "usa-analyst", Org: "USA", Roles: []liaison.Role{liaison.RoleAnalyst}}

@@ -28,17 +28,10 @@ func candidate(id string, modified time.Time, ends ...string) liaison.Candidate 
 func TestEveryKindRecorded(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
-			s := b.open(t)
-			key := newKey(t)
-			l := audit.New(s.DB(), audit.Options{Key: key, FlushEvery: time.Hour, Logger: quiet()})
-			st := audit.NewStore(s, l)
+			w := openAudited(t, b)
+			s, key, l, st := w.s, w.key, w.log, w.st
 			ctx := context.Background()
-			must := func(err error) {
-				t.Helper()
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
+			must := mustOf(t)
 			must(st.CreateOrganisation(ctx, liaison.Organisation{Code: "USA", Name: "United States", Kind: liaison.Ally}))
 			must(st.CreateOrganisation(ctx, liaison.Organisation{Code: "JPN", Name: "Japan", Kind: liaison.Partner}))
 			must(st.CreateCommunity(ctx, liaison.Community{Name: "PACIFIC", Members: []string{"USA", "JPN"}}))
