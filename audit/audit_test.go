@@ -302,11 +302,21 @@ func TestConcurrentRecord(t *testing.T) {
 	for range writers {
 		<-done
 	}
+	// Once the appender has taken every entry (and signed at least the
+	// checkpoint of its first append), one more entry makes Close sign
+	// a checkpoint of a larger tree: at least two to check against each
+	// other however fast the writers were.
+	for deadline := time.Now().Add(10 * time.Second); l.Stats().Appended < writers*each; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("appended %d of %d after 10 s", l.Stats().Appended, writers*each)
+		}
+	}
+	l.Record(audit.Entry{Principal: "last", Action: audit.ActionRead, Path: audit.PathAPI, Op: "Objects"})
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if st := l.Stats(); st.Appended != writers*each {
-		t.Fatalf("appended %d, want %d", st.Appended, writers*each)
+	if st := l.Stats(); st.Appended != writers*each+1 {
+		t.Fatalf("appended %d, want %d", st.Appended, writers*each+1)
 	}
 	seen := map[string]bool{}
 	err := audit.Entries(context.Background(), s.DB(), audit.Filter{After: -1}, func(e audit.Entry) error {
@@ -320,8 +330,8 @@ func TestConcurrentRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(seen) != writers*each {
-		t.Fatalf("%d distinct entries, want %d", len(seen), writers*each)
+	if len(seen) != writers*each+1 {
+		t.Fatalf("%d distinct entries, want %d", len(seen), writers*each+1)
 	}
 	if rep := verify(t, s.DB(), k); !rep.OK() || rep.Unsigned != 0 || rep.Checkpoints < 2 {
 		t.Fatalf("report %+v", rep)
