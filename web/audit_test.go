@@ -115,6 +115,17 @@ func TestAuditPage(t *testing.T) {
 	if code != 200 || !orgs(body)["JPN"] || !orgs(body)["USA"] || !orgs(body)["FRA"] || !strings.Contains(body, `href="/audit"`) {
 		t.Fatalf("admin: %d, orgs %v", code, orgs(body))
 	}
+	// JPN's list page is recorded with its versions named by instance;
+	// the page names them by id again, as a person reads them.
+	listed := false
+	for _, row := range strings.Split(body, "<tr data-entry=") {
+		if strings.Contains(row, `data-principal="jpn-analyst"`) && strings.Contains(row, "<td>Objects via ") && !strings.Contains(row, "ExplainAudience") {
+			listed = listed || strings.Contains(row, "<code>"+usaObj+" @ ") && strings.Contains(row, "<code>"+fraObj+" @ ")
+		}
+	}
+	if !listed {
+		t.Error("the admin's audit page does not name the versions of JPN's list page by id")
+	}
 	code, body = get("/audit?limit=1000", "usa-officer")
 	if got := orgs(body); code != 200 || len(got) != 1 || !got["USA"] {
 		t.Fatalf("usa officer's audit: %d, orgs %v", code, got)
