@@ -338,6 +338,36 @@ func TestConcurrentRecord(t *testing.T) {
 	}
 }
 
+// TestFlush: Flush appends what was recorded before it, though the log
+// would not append on its own for an hour, and fails once it is closed.
+func TestFlush(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			s := b.open(t)
+			l := audit.New(s.DB(), audit.Options{FlushEvery: time.Hour, Logger: quiet()})
+			ctx := context.Background()
+			for round, n := range []int{3, 0, 5} {
+				for i := range n {
+					l.Record(audit.Entry{Principal: fmt.Sprintf("r%d", round), Action: audit.ActionRead, Path: audit.PathAPI, Op: "Objects", Detail: fmt.Sprint(i)})
+				}
+				if err := l.Flush(ctx); err != nil {
+					t.Fatalf("round %d: %v", round, err)
+				}
+				want := map[int]int64{0: 3, 1: 3, 2: 8}[round]
+				if got := l.Stats().Appended; got != want {
+					t.Fatalf("round %d: appended %d after Flush, want %d", round, got, want)
+				}
+			}
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Flush(ctx); err == nil {
+				t.Fatal("Flush after Close did not fail")
+			}
+		})
+	}
+}
+
 // auditedWorld is a store of one backend with its audit log (appended
 // only when closed) and the auditing store over both.
 type auditedWorld struct {

@@ -41,8 +41,9 @@ type Log struct {
 	queue  []Entry
 	closed bool
 	wake   chan struct{}
-	done   chan struct{} // closed by Close
-	stop   chan struct{} // closed when run has returned
+	flush  chan chan error // Flush's requests
+	done   chan struct{}   // closed by Close
+	stop   chan struct{}   // closed when run has returned
 
 	lastSigned time.Time
 	unsigned   bool // entries appended since the last checkpoint
@@ -68,7 +69,7 @@ func New(db core.DB, opts Options) *Log {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	l := &Log{db: db, opts: opts, wake: make(chan struct{}, 1), done: make(chan struct{}), stop: make(chan struct{})}
+	l := &Log{db: db, opts: opts, wake: make(chan struct{}, 1), flush: make(chan chan error), done: make(chan struct{}), stop: make(chan struct{})}
 	go l.run()
 	return l
 }
@@ -138,6 +139,28 @@ func (l *Log) Close() error {
 	return nil
 }
 
+// Flush appends every entry recorded before it was called, from the
+// log's own goroutine, and returns once they are appended: for a
+// measurement that must charge the appends to the requests that made
+// them. It returns the append's error, or ctx's, or an error once the
+// log is closed.
+func (l *Log) Flush(ctx context.Context) error {
+	reply := make(chan error, 1)
+	select {
+	case l.flush <- reply:
+	case <-l.stop:
+		return fmt.Errorf("audit: flush: the log is closed")
+	case <-ctx.Done():
+		return fmt.Errorf("audit: flush: %w", ctx.Err())
+	}
+	select {
+	case err := <-reply:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("audit: flush: %w", ctx.Err())
+	}
+}
+
 func (l *Log) run() {
 	t := time.NewTicker(l.opts.FlushEvery)
 	defer t.Stop()
@@ -146,6 +169,9 @@ func (l *Log) run() {
 		select {
 		case <-t.C:
 		case <-l.wake:
+		case reply := <-l.flush:
+			reply <- l.round(false)
+			continue
 		case <-l.done:
 			// Close: append the rest and sign, retrying a few times so a
 			// busy store at shutdown does not lose the last batch.

@@ -398,29 +398,39 @@ func (r *run) ingestAndRead(ctx context.Context, rep *Report) (err error) {
 // serve starts the office's HTTP server over s on a loopback port, finds
 // its API root and makes r's client of it; stop closes both.
 func (r *run) serve(ctx context.Context, s liaison.Store) (stop func(), err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("bench: listen: %w", err)
-	}
 	h, err := r.cfg.Handler(s)
 	if err != nil {
-		ln.Close()
 		return nil, fmt.Errorf("bench: build the handler: %w", err)
+	}
+	var base string
+	r.cl, base, stop, err = r.serveHandler(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	r.base = base
+	r.cfg.Log.Info("server up", "url", base, "api_root", r.cl.root, "engine", r.cfg.Engine.Name)
+	return stop, nil
+}
+
+// serveHandler serves h on a loopback port, finds its API root and
+// returns a client of it and the server's URL; stop closes both.
+func (r *run) serveHandler(ctx context.Context, h http.Handler) (cl *client, base string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("bench: listen: %w", err)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	base := "http://" + ln.Addr().String()
-	r.base = base
+	base = "http://" + ln.Addr().String()
 	disc := newClient("", r.world.Collection, nil)
 	root, err := discover(ctx, disc, base+"/taxii2/", r.world.WriterToken)
 	disc.close()
 	if err != nil {
 		srv.Close()
-		return nil, fmt.Errorf("bench: %w", err)
+		return nil, "", nil, fmt.Errorf("bench: %w", err)
 	}
-	r.cl = newClient(root, r.world.Collection, nil)
-	r.cfg.Log.Info("server up", "url", base, "api_root", root, "engine", r.cfg.Engine.Name)
-	return func() { r.cl.close(); srv.Close() }, nil
+	cl = newClient(root, r.world.Collection, nil)
+	return cl, base, func() { cl.close(); srv.Close() }, nil
 }
 
 // settler is a store with maintenance after bulk writes (PostgreSQL's

@@ -24,7 +24,7 @@ type benchCmd struct {
 	keep, reuse                                      string // --keep DIR, --reuse DIR: a store measured again
 	match                                            string // --match INDICATORS:OBSERVATIONS: the matcher only
 	federation                                       string
-	quick, loadWorker, audited                       bool
+	quick, loadWorker, audited, auditCompare         bool
 	objects, seed, clients, readers, samples         int
 	matchOffice                                      int
 	duration                                         time.Duration
@@ -47,7 +47,8 @@ func (o *benchCmd) declare(fs *flag.FlagSet) {
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run (server included) to this file, for go tool pprof")
 	fs.StringVar(&o.match, "match", "", "only measure the matcher: INDICATORS:OBSERVATIONS such as 100k:1m (index against the plain loop, p99, memory), then the office's Match through a store")
 	fs.IntVar(&o.matchOffice, "match-office", 10000, "indicators written to the store for the office-level part of --match (at most INDICATORS)")
-	fs.BoolVar(&o.audited, "audit", false, "run the office with its audit log on, as serve does (compare a run without)")
+	fs.BoolVar(&o.audited, "audit", false, "run the office with its audit log on, as serve does (compare a run without, or use --audit-compare)")
+	fs.BoolVar(&o.auditCompare, "audit-compare", false, "compare audit on against audit off in one run: one store served twice, ingest to the largest of --sizes in alternating blocks, then the same reads sent to both (100k, or 10k with --quick, unless --sizes)")
 	fs.StringVar(&o.federation, "federation", "", "measure federation alone: SIZE objects (such as 10k) posted over TAXII to one SQLite office, then pulled by another over the peer endpoint, and a sync of 10 collections with nothing new")
 	fs.StringVar(&o.workdir, "workdir", "", "where the benchmark's stores and bundle go (default a new temporary folder, removed afterwards)")
 	fs.StringVar(&o.keep, "keep", "", "keep the store the TAXII ingest grew to the last of --sizes in this folder (with PostgreSQL: the schema liaison_bench_ingest, and its state file here), for --reuse; skips the raw inserts and the import")
@@ -117,6 +118,20 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 		}
 	}
 	work := o.workdir
+	if o.auditCompare {
+		switch {
+		case o.audited:
+			return usagef("--audit-compare runs both with and without the audit; leave out --audit")
+		case o.keep != "" || o.reuse != "" || o.duration > 0 || o.federation != "":
+			return usagef("--audit-compare measures neither --keep, --reuse, the load mode nor federation")
+		}
+		if !given(o.fs, "sizes") {
+			cfg.Sizes = []int{100000}
+			if o.quick {
+				cfg.Sizes = []int{10000}
+			}
+		}
+	}
 	switch {
 	case o.keep != "" && o.reuse != "":
 		return usagef("--keep and --reuse are exclusive")
@@ -241,6 +256,13 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 				float64(st.ReadKeys)/float64(st.ReadEntries), float64(st.ReadKeys)/float64(st.ReadRefs)*1000)
 		}
 	}
+	if o.auditCompare {
+		cmp, err := bench.CompareAudit(ctx, cfg, auditPair(work, quiet))
+		if err != nil {
+			return err
+		}
+		return writeReport(e, cmp, o.jsonOut)
+	}
 	if o.duration > 0 {
 		objects := o.objects
 		if o.quick && !given(o.fs, "objects") {
@@ -259,6 +281,48 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 	}
 	printAudit()
 	return writeReport(e, rep, o.jsonOut)
+}
+
+// auditPair serves a benchmark store twice, as serve would: plainly, and
+// with an audit log that signs checkpoints with a key made in work.
+func auditPair(work string, log *slog.Logger) func(liaison.Store) (bench.AuditPair, error) {
+	return func(s liaison.Store) (bench.AuditPair, error) {
+		db, err := dbOf(s)
+		if err != nil {
+			return bench.AuditPair{}, err
+		}
+		office, err := officeOf(context.Background(), s)
+		if err != nil {
+			office = liaison.Organisation{Code: "LIAISON", Name: "Liaison office", Kind: liaison.NATOBody}
+		}
+		keyDir, err := os.MkdirTemp(work, "audit-key-")
+		if err != nil {
+			return bench.AuditPair{}, fmt.Errorf("bench: audit key folder: %w", err)
+		}
+		key, err := audit.CreateKey(keyDir, audit.OriginFor(office.Code))
+		if err != nil {
+			return bench.AuditPair{}, err
+		}
+		l := audit.New(db, audit.Options{Key: key, Logger: log})
+		aud := &auditing{store: audit.NewStore(s, l), log: l, db: db, key: key}
+		peers, _ := s.(liaison.PeerService)
+		plain, err := newHandler(s, peers, office, log, nil)
+		if err != nil {
+			return bench.AuditPair{}, err
+		}
+		if peers != nil {
+			peers = audit.NewPeerService(peers, l)
+		}
+		on, err := newHandler(aud.store, peers, office, log, aud)
+		if err != nil {
+			return bench.AuditPair{}, err
+		}
+		stats := func() bench.AuditStats {
+			st := l.Stats()
+			return bench.AuditStats{Entries: st.Appended, ReadEntries: st.ReadEntries, ReadBytes: st.ReadBytes, ReadRefs: st.ReadRefs, ReadKeys: st.ReadKeys}
+		}
+		return bench.AuditPair{Plain: plain, Audited: on, Flush: l.Flush, Stats: stats}, nil
+	}
 }
 
 // writeReport prints a report as markdown, and writes it as JSON to path

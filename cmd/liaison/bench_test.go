@@ -211,3 +211,53 @@ func TestBenchKeepReuse(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchAuditCompare runs the audit on against off comparison on a
+// tiny store: both modes ingest and serve every read, the audited server
+// records an entry for each read it serves, and the report says whether
+// each figure is within 10%.
+func TestBenchAuditCompare(t *testing.T) {
+	c := newCLI(t)
+	out := filepath.Join(t.TempDir(), "audit.json")
+	r := c.must("", "bench", "--audit-compare", "--sizes", "3k", "--samples", "10", "--json", out, "--workdir", t.TempDir())
+	for _, want := range []string{"audit off", "audit on", "within 10%", "TAXII page of 1000, narrow", "object page with who may read it", "bytes per 1,000 versions served"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("report lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmp bench.AuditComparison
+	if err := json.Unmarshal(data, &cmp); err != nil {
+		t.Fatalf("--json wrote no comparison: %v\n%s", err, data)
+	}
+	if cmp.Objects < 3000 {
+		t.Errorf("compared at %d objects, want at least 3000", cmp.Objects)
+	}
+	in := cmp.Ingest
+	if in.Blocks[0] < 1 || in.Blocks[1] < 1 || in.OffObjectsPerS <= 0 || in.OnObjectsPerS <= 0 || in.Ratio <= 0 {
+		t.Errorf("ingest %+v: want blocks and rates for both modes", in)
+	}
+	if len(cmp.Reads) != 9 {
+		t.Fatalf("%d reads compared, want 9", len(cmp.Reads))
+	}
+	served := 0
+	for _, rd := range cmp.Reads {
+		if rd.Off.N != 20 || rd.On.N != 20 || rd.Off.P50Ms <= 0 || rd.On.P50Ms <= 0 || rd.P50Ratio <= 0 {
+			t.Errorf("%s: %+v, want 20 timed requests each way", rd.Name, rd)
+		}
+		served += rd.On.N
+	}
+	// Every read the audited server answered is at least one entry (an
+	// object page is a few: the object, its links, who may read it); the
+	// server with the audit off adds none, or there would be twice as
+	// many.
+	if a := cmp.Audit; a.ReadEntries < int64(served) || a.ReadEntries >= int64(2*served) || a.ReadRefs <= 0 || a.ReadBytes <= 0 {
+		t.Errorf("audit %+v: want from %d to %d read entries, naming versions", a, served, 2*served-1)
+	}
+	if r := c.run("", "bench", "--audit-compare", "--audit"); r.code != 2 || !strings.Contains(r.stderr, "leave out --audit") {
+		t.Errorf("--audit-compare --audit: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
