@@ -95,8 +95,13 @@ type ReadCompared struct {
 	CPURatio  float64 `json:"cpu_ratio_on_over_off"`
 }
 
-// compareBlock is how many requests a read block sends to each server.
-const compareBlock = 10
+// compareBlock is how many requests a read block sends to each server:
+// enough for the log to append several times within the block, at its
+// usual pace, so that the block pays what the audit costs the reads
+// beside it (each append is a commit, after which SQLite's readers
+// reload the pages they had cached); only the block's last append is
+// forced, by the wait at its end.
+const compareBlock = 50
 
 // CompareAudit grows a fresh store to the largest of cfg.Sizes over
 // TAXII, in blocks that alternate between the two servers of

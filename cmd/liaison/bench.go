@@ -131,6 +131,12 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 				cfg.Sizes = []int{10000}
 			}
 		}
+		if !given(o.fs, "samples") {
+			cfg.Samples = 1000 // 20 blocks of each read
+			if o.quick {
+				cfg.Samples = 200
+			}
+		}
 	}
 	switch {
 	case o.keep != "" && o.reuse != "":

@@ -219,7 +219,7 @@ func TestBenchKeepReuse(t *testing.T) {
 func TestBenchAuditCompare(t *testing.T) {
 	c := newCLI(t)
 	out := filepath.Join(t.TempDir(), "audit.json")
-	r := c.must("", "bench", "--audit-compare", "--sizes", "3k", "--samples", "10", "--json", out, "--workdir", t.TempDir())
+	r := c.must("", "bench", "--audit-compare", "--sizes", "3k", "--samples", "60", "--json", out, "--workdir", t.TempDir())
 	for _, want := range []string{"audit off", "audit on", "within 10%", "TAXII page of 1000, narrow", "object page with who may read it", "bytes per 1,000 versions served"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("report lacks %q:\n%s", want, r.stdout)
@@ -245,8 +245,8 @@ func TestBenchAuditCompare(t *testing.T) {
 	}
 	served := 0
 	for _, rd := range cmp.Reads {
-		if rd.Off.N != 20 || rd.On.N != 20 || rd.Off.P50Ms <= 0 || rd.On.P50Ms <= 0 || rd.P50Ratio <= 0 {
-			t.Errorf("%s: %+v, want 20 timed requests each way", rd.Name, rd)
+		if rd.Off.N != 100 || rd.On.N != 100 || rd.Off.P50Ms <= 0 || rd.On.P50Ms <= 0 || rd.P50Ratio <= 0 {
+			t.Errorf("%s: %+v, want 100 timed requests each way (two blocks of 50)", rd.Name, rd)
 		}
 		served += rd.On.N
 	}
