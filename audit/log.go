@@ -16,7 +16,12 @@ type Options struct {
 	// is signed (a command that records while a server signs).
 	Key *Key
 	// FlushEvery is how long an entry may wait in memory before its batch
-	// is appended; 0 means 100 ms.
+	// is appended; 0 means one second. Each append is a commit, and on
+	// SQLite every commit makes the readers reload the pages they had
+	// cached: at 100 ms a page of 1,000 or a search cost 16-26% more
+	// with the audit on than off (bench --audit-compare, 100k objects),
+	// at one second 0-6%. A crash loses at most this much of the newest
+	// entries.
 	FlushEvery time.Duration
 	// BatchSize appends a batch as soon as it holds this many entries; 0
 	// means 1000.
@@ -55,7 +60,7 @@ type Log struct {
 // New starts a log over db's audit tables.
 func New(db core.DB, opts Options) *Log {
 	if opts.FlushEvery <= 0 {
-		opts.FlushEvery = 100 * time.Millisecond
+		opts.FlushEvery = time.Second
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 1000
