@@ -129,6 +129,9 @@ type Accepted struct {
 	// other content. STIX gives a changed object a new modified, so the
 	// stored version stays.
 	Conflict string
+	// Added is the date_added of the instance this write stored; zero
+	// when it stored none (Present, Conflict).
+	Added time.Time
 }
 
 // WriteResult reports the fate of each candidate in a write.

@@ -375,7 +375,9 @@ func (s *store) Collection(ctx context.Context, reader liaison.Principal, id str
 
 // AddObjects records the versions written (and those present already or
 // conflicting, noted) in one entry, and those rejected, with their
-// messages, in another.
+// messages, in another. The instances it stored are named compactly, by
+// date_added (Served), as a read's are: an envelope of 1,000 then takes
+// a few index rows rather than one a version.
 func (s *store) AddObjects(ctx context.Context, writer liaison.Principal, collection string, objs []liaison.Candidate) (liaison.WriteResult, error) {
 	res, err := s.next.AddObjects(ctx, writer, collection, objs)
 	if err != nil {
@@ -387,16 +389,26 @@ func (s *store) AddObjects(ctx context.Context, writer liaison.Principal, collec
 	if len(res.Accepted) > 0 {
 		e := entry(ctx, writer, ActionWrite, "AddObjects", nil)
 		e.Collection = collection
-		e.Refs = make([]Ref, len(res.Accepted))
-		for i, a := range res.Accepted {
+		var stored []liaison.Version
+		for _, a := range res.Accepted {
 			r := Ref{ID: a.ID, Version: stamp(a.Version)}
 			switch {
 			case a.Conflict != "":
 				r.Note = "conflicting"
 			case a.Present:
 				r.Note = "present"
+			case !a.Added.IsZero():
+				stored = append(stored, liaison.Version{ID: a.ID, Modified: a.Version, Collection: collection, DateAdded: a.Added})
+				continue
 			}
-			e.Refs[i] = r
+			e.Refs = append(e.Refs, r)
+		}
+		if len(stored) > 0 {
+			if sv, ok := ServedOf(stored); ok {
+				e.Served = sv
+			} else {
+				e.Refs = append(e.Refs, versionRefs(stored)...)
+			}
 		}
 		s.log.Record(e)
 	}

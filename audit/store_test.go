@@ -143,6 +143,14 @@ func TestEveryKindRecorded(t *testing.T) {
 					t.Errorf("entry %d: the refused %s is recorded as ok", i, e.Op)
 				}
 			}
+			// Unresolved, the write names the three instances it stored
+			// compactly, by date_added, and no version one by one.
+			must(audit.Entries(ctx, s.DB(), audit.Filter{After: -1, Action: audit.ActionWrite}, func(e audit.Entry) error {
+				if e.Op == "AddObjects" && (len(e.Refs) != 0 || e.Count() != 3) {
+					t.Errorf("the write entry names %d refs and %d instances, want 0 and 3", len(e.Refs), e.Count())
+				}
+				return nil
+			}))
 			if rep := verify(t, s.DB(), key); !rep.OK() || rep.Unsigned != 0 {
 				t.Fatalf("verify after close: %+v", rep)
 			}

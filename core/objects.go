@@ -278,7 +278,7 @@ func (w *Write) AddObjects(writer liaison.Principal, collection string, objs []l
 		} else {
 			rows = append(rows, row)
 		}
-		accept(p.pos, liaison.Accepted{Index: c.Index, ID: c.ID, Version: FromMicros(version)})
+		accept(p.pos, liaison.Accepted{Index: c.Index, ID: c.ID, Version: FromMicros(version), Added: FromMicros(date)})
 	}
 
 	// 4. Insert: the other objects, then the relationships and sightings
