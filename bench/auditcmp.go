@@ -128,7 +128,7 @@ type side struct {
 }
 
 func (r *run) compareAudit(ctx context.Context, cmp *AuditComparison, target int, pairOf func(liaison.Store) (AuditPair, error)) (err error) {
-	const name = "audit-compare"
+	const name = "audit_compare"
 	_ = r.cfg.Engine.Remove(name)
 	s, err := r.cfg.Engine.Open(ctx, name)
 	if err != nil {

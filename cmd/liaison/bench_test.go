@@ -218,8 +218,26 @@ func TestBenchKeepReuse(t *testing.T) {
 // each figure is within 10%.
 func TestBenchAuditCompare(t *testing.T) {
 	c := newCLI(t)
+	benchAuditCompare(t, c)
+	if r := c.run("", "bench", "--audit-compare", "--audit"); r.code != 2 || !strings.Contains(r.stderr, "leave out --audit") {
+		t.Errorf("--audit-compare --audit: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// TestBenchAuditComparePostgres is the same comparison on PostgreSQL,
+// whose benchmark stores are schemas of the database named.
+func TestBenchAuditComparePostgres(t *testing.T) {
+	base := os.Getenv("LIAISON_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("no PostgreSQL to test against: set LIAISON_TEST_POSTGRES=postgres://user@host:5432/db?sslmode=disable to run the PostgreSQL CLI tests")
+	}
+	benchAuditCompare(t, newCLI(t), "--db", base)
+}
+
+func benchAuditCompare(t *testing.T, c *cli, args ...string) {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), "audit.json")
-	r := c.must("", "bench", "--audit-compare", "--sizes", "3k", "--samples", "60", "--json", out, "--workdir", t.TempDir())
+	r := c.must("", append([]string{"bench", "--audit-compare", "--sizes", "3k", "--samples", "60", "--json", out, "--workdir", t.TempDir()}, args...)...)
 	for _, want := range []string{"audit off", "audit on", "within 10%", "TAXII page of 1000, narrow", "object page with who may read it", "bytes per 1,000 versions served"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("report lacks %q:\n%s", want, r.stdout)
@@ -256,8 +274,5 @@ func TestBenchAuditCompare(t *testing.T) {
 	// many.
 	if a := cmp.Audit; a.ReadEntries < int64(served) || a.ReadEntries >= int64(2*served) || a.ReadRefs <= 0 || a.ReadBytes <= 0 {
 		t.Errorf("audit %+v: want from %d to %d read entries, naming versions", a, served, 2*served-1)
-	}
-	if r := c.run("", "bench", "--audit-compare", "--audit"); r.code != 2 || !strings.Contains(r.stderr, "leave out --audit") {
-		t.Errorf("--audit-compare --audit: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
