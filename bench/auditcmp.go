@@ -101,6 +101,7 @@ type ReadCompared struct {
 // beside it (each append is a commit, after which SQLite's readers
 // reload the pages they had cached); only the block's last append is
 // forced, by the wait at its end.
+// Fewer samples than two blocks make two smaller blocks.
 const compareBlock = 50
 
 // CompareAudit grows a fresh store to the largest of cfg.Sizes over
@@ -112,7 +113,7 @@ func CompareAudit(ctx context.Context, cfg Config, pairOf func(liaison.Store) (A
 		return nil, liaison.Errorf(liaison.EINVALID, "bench: no size to compare the audit at")
 	}
 	target := cfg.Sizes[len(cfg.Sizes)-1]
-	cmp := &AuditComparison{Engine: cfg.Engine.Name, Commit: Commit(), Machine: ThisMachine(), Seed: cfg.Seed, Started: time.Now().UTC(), BlockRequests: compareBlock}
+	cmp := &AuditComparison{Engine: cfg.Engine.Name, Commit: Commit(), Machine: ThisMachine(), Seed: cfg.Seed, Started: time.Now().UTC()}
 	r := &run{cfg: cfg, gen: NewGenerator(cfg.Seed), rng: rand.New(rand.NewPCG(cfg.Seed, 17))}
 	err := r.compareAudit(ctx, cmp, target, pairOf)
 	cmp.Seconds = time.Since(cmp.Started).Seconds()
@@ -337,13 +338,15 @@ func (r *run) compareReads(ctx context.Context, cmp *AuditComparison, sides [2]s
 		{"object page with who may read it", objectPage},
 		{"search, first page of 25", search},
 	}
-	blocks := max(2, (r.cfg.Samples+compareBlock-1)/compareBlock)
+	size := min(compareBlock, max(1, r.cfg.Samples/2))
+	blocks := max(2, (r.cfg.Samples+size-1)/size)
+	cmp.BlockRequests = size
 	for _, k := range kinds {
 		rc := ReadCompared{Name: k.name}
 		var ds [2][]time.Duration
 		var cpu, flush [2]time.Duration
 		for b := 0; b < blocks; b++ {
-			probes := make([]probe, compareBlock)
+			probes := make([]probe, size)
 			for i := range probes {
 				probes[i] = k.next()
 			}
@@ -368,7 +371,7 @@ func (r *run) compareReads(ctx context.Context, cmp *AuditComparison, sides [2]s
 				cpu[i] += cpuTime() - c0
 			}
 		}
-		n := float64(blocks * compareBlock)
+		n := float64(blocks * size)
 		rc.Off, rc.On = latencyOf(ds[0]), latencyOf(ds[1])
 		if rc.Off.P50Ms > 0 {
 			rc.P50Ratio = rc.On.P50Ms / rc.Off.P50Ms

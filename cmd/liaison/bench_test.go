@@ -237,7 +237,7 @@ func TestBenchAuditComparePostgres(t *testing.T) {
 func benchAuditCompare(t *testing.T, c *cli, args ...string) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "audit.json")
-	r := c.must("", append([]string{"bench", "--audit-compare", "--sizes", "3k", "--samples", "60", "--json", out, "--workdir", t.TempDir()}, args...)...)
+	r := c.must("", append([]string{"bench", "--audit-compare", "--sizes", "2k", "--samples", "20", "--json", out, "--workdir", t.TempDir()}, args...)...)
 	for _, want := range []string{"audit off", "audit on", "within 10%", "TAXII page of 1000, narrow", "object page with who may read it", "bytes per 1,000 versions served"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("report lacks %q:\n%s", want, r.stdout)
@@ -251,8 +251,8 @@ func benchAuditCompare(t *testing.T, c *cli, args ...string) {
 	if err := json.Unmarshal(data, &cmp); err != nil {
 		t.Fatalf("--json wrote no comparison: %v\n%s", err, data)
 	}
-	if cmp.Objects < 3000 {
-		t.Errorf("compared at %d objects, want at least 3000", cmp.Objects)
+	if cmp.Objects < 2000 {
+		t.Errorf("compared at %d objects, want at least 2000", cmp.Objects)
 	}
 	in := cmp.Ingest
 	if in.Blocks[0] < 1 || in.Blocks[1] < 1 || in.OffObjectsPerS <= 0 || in.OnObjectsPerS <= 0 || in.Ratio <= 0 {
@@ -263,8 +263,8 @@ func benchAuditCompare(t *testing.T, c *cli, args ...string) {
 	}
 	served := 0
 	for _, rd := range cmp.Reads {
-		if rd.Off.N != 100 || rd.On.N != 100 || rd.Off.P50Ms <= 0 || rd.On.P50Ms <= 0 || rd.P50Ratio <= 0 {
-			t.Errorf("%s: %+v, want 100 timed requests each way (two blocks of 50)", rd.Name, rd)
+		if rd.Off.N != 20 || rd.On.N != 20 || rd.Off.P50Ms <= 0 || rd.On.P50Ms <= 0 || rd.P50Ratio <= 0 {
+			t.Errorf("%s: %+v, want 20 timed requests each way (two blocks of 10)", rd.Name, rd)
 		}
 		served += rd.On.N
 	}
