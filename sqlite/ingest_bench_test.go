@@ -23,8 +23,9 @@ import (
 // Each step's objects are decoded and their search documents made before
 // it is timed, so both sides time the writer's work alone; the two alternate
 // step by step, so a loaded machine weighs on both alike. It reports
-// each side's objects per CPU-second and their ratio, the writer's
-// ingest efficiency.
+// each side's objects per CPU-second (the process's, so each side's
+// figure also holds what both stores' background checkpoints did
+// meanwhile) and their ratio, the writer's ingest efficiency.
 func BenchmarkIngestVsRaw(b *testing.B) {
 	total := 100000
 	if v, err := strconv.Atoi(os.Getenv("LIAISON_BENCH_OBJECTS")); err == nil && v > 0 {
