@@ -209,3 +209,72 @@ func TestConcurrentAddsAndClose(t *testing.T) {
 		t.Errorf("after reopening: %d objects, but calls reported %d written", n, written)
 	}
 }
+
+// TestGroupTakesCallsThatArriveWhileItRuns queues calls where the group
+// writer finds them after its first call has run: they join its
+// transaction, each with its own outcome, and a failing one among them
+// fails alone.
+func TestGroupTakesCallsThatArriveWhileItRuns(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		queued  []string // writers of the calls waiting
+		errs    []string // per call, the first one included
+		groups  int64
+		grouped int64
+		stored  int
+	}{
+		{name: "waiting calls share the commit", queued: []string{"USA", "USA"}, errs: []string{"", "", ""}, groups: 1, grouped: 3, stored: 12},
+		{name: "a waiting call that fails fails alone", queued: []string{"USA", "FRA"}, errs: []string{"", "", liaison.EFORBIDDEN}, groups: 1, grouped: 3, stored: 8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, users, coll := groupWorld(t)
+			// Stop the group writer's goroutine, so that the calls wait in
+			// a queue of our own until runGroup takes them.
+			s.gw.stop()
+			s.gw.reqs = make(chan *addReq, len(tt.queued))
+			calls := []*addReq{req(ctx, users["USA"], coll, groupBatch(0, 5))}
+			for i, w := range tt.queued {
+				r := req(ctx, users[w], coll, groupBatch(100*(i+1), 5))
+				calls = append(calls, r)
+				s.gw.reqs <- r
+			}
+			s.runGroup(calls[:1])
+			if got := s.gw.groups.Load(); got != tt.groups {
+				t.Errorf("transactions counted: %d, want %d", got, tt.groups)
+			}
+			if got := s.gw.grouped.Load(); got != tt.grouped {
+				t.Errorf("calls counted: %d, want %d", got, tt.grouped)
+			}
+			if len(s.gw.reqs) != 0 {
+				t.Errorf("%d calls left waiting", len(s.gw.reqs))
+			}
+			for i, c := range calls {
+				var out addResult
+				select {
+				case out = <-c.done:
+				default:
+					t.Fatalf("call %d was not answered", i)
+				}
+				switch want := tt.errs[i]; {
+				case want != "":
+					if liaison.ErrorCode(out.err) != want {
+						t.Errorf("call %d: err %v, want code %s", i, out.err, want)
+					}
+				case out.err != nil:
+					t.Errorf("call %d: %v", i, out.err)
+				case len(out.res.Accepted) != len(c.objs)-1 || len(out.res.Rejected) != 1:
+					t.Errorf("call %d: %d accepted, %d rejected; want all but the last", i, len(out.res.Accepted), len(out.res.Rejected))
+				}
+			}
+			page, err := s.Objects(ctx, users["USA"], coll, liaison.ObjectQuery{Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Versions) != tt.stored {
+				t.Errorf("stored %d objects, want %d", len(page.Versions), tt.stored)
+			}
+		})
+	}
+}

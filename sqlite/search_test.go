@@ -81,3 +81,91 @@ func TestSearchBackfill(t *testing.T) {
 		t.Errorf("found %d after the backfill, want %d", found, n)
 	}
 }
+
+// TestSearchHashsizeMigration: a store made before migration 2400 (its
+// record and its setting removed here) gets FTS5's hashsize when it opens
+// again, keeps its automerge, and finds what it found before; a new
+// store has both settings.
+func TestSearchHashsizeMigration(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := sqlite.Open(ctx, dir, sqlite.Options{Password: testCost, Logger: testLogger(t)})
+	must(err)
+	must(s.CreateOrganisation(ctx, liaison.Organisation{Code: "USA", Name: "United States", Kind: liaison.Ally}))
+	p := liaison.Principal{Name: "usa", Org: "USA", Roles: []liaison.Role{liaison.RoleAnalyst}}
+	must(s.CreateUser(ctx, &p, ""))
+	c := liaison.Collection{Title: "Shared", Topic: liaison.TopicCyber, Read: []string{"ALL"}, Write: []string{"ALL"}}
+	must(s.CreateCollection(ctx, &c))
+	mod := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var cs []liaison.Candidate
+	for i, name := range []string{"Lateral movement tool", "Movement lateral tool", "Exfiltration kit"} {
+		id := fmt.Sprintf("tool--%08x-0000-4000-8000-000000000000", i)
+		raw := fmt.Sprintf(`{"type":"tool","spec_version":"2.1","id":%q,"created":"2025-01-01T00:00:00Z","modified":"2025-01-01T00:00:00Z","name":%q}`, id, name)
+		cs = append(cs, liaison.Candidate{Index: i, ID: id, Type: "tool", SpecVersion: "2.1", Created: mod, Modified: mod, Raw: []byte(raw)})
+	}
+	if res, err := s.AddObjects(ctx, p, c.ID, cs); err != nil || len(res.Rejected) > 0 {
+		t.Fatalf("add: %v %+v", err, res.Rejected)
+	}
+	hits := func(s *sqlite.Store) []string {
+		t.Helper()
+		var out []string
+		for _, q := range []string{`"lateral movement"`, "exfil*", "tool"} {
+			res, err := s.Search(ctx, p, liaison.SearchQuery{Text: q, Limit: 10})
+			must(err)
+			for _, h := range res.Hits {
+				out = append(out, q+" "+h.ID)
+			}
+		}
+		return out
+	}
+	before := hits(s)
+	must(s.Close())
+	settings := func() map[string]int64 {
+		t.Helper()
+		db, err := sql.Open("sqlite", filepath.Join(dir, sqlite.FileName))
+		must(err)
+		defer db.Close()
+		rows, err := db.Query(`SELECT k, v FROM search_fts_config WHERE k IN ('automerge', 'hashsize')`)
+		must(err)
+		defer rows.Close()
+		out := map[string]int64{}
+		for rows.Next() {
+			var k string
+			var v int64
+			must(rows.Scan(&k, &v))
+			out[k] = v
+		}
+		must(rows.Err())
+		return out
+	}
+	want := map[string]int64{"automerge": 16, "hashsize": 32 << 20}
+	if got := settings(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("a new store's settings: %v, want %v", got, want)
+	}
+
+	db, err := sql.Open("sqlite", filepath.Join(dir, sqlite.FileName))
+	must(err)
+	_, err = db.Exec(`DELETE FROM search_fts_config WHERE k = 'hashsize'; DELETE FROM schema_migrations WHERE name LIKE '2400%'`)
+	must(err)
+	must(db.Close())
+	if got := settings(); got["hashsize"] != 0 {
+		t.Fatalf("the hashsize was not removed: %v", got)
+	}
+
+	s, err = sqlite.Open(ctx, dir, sqlite.Options{Password: testCost, Logger: testLogger(t)})
+	must(err)
+	after := hits(s)
+	must(s.Close())
+	if got := settings(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("after migrating: %v, want %v", got, want)
+	}
+	if fmt.Sprint(after) != fmt.Sprint(before) || len(before) != 4 {
+		t.Errorf("hits before migrating %v, after %v; want the same 4", before, after)
+	}
+}
