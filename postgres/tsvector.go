@@ -35,12 +35,6 @@ const (
 	vectorMaxDocBytes = 1 << 19 // bytes of text; PostgreSQL refuses lexemes beyond 1 MiB
 )
 
-// vectorWord is one occurrence of a word while a vector is made.
-type vectorWord struct {
-	word string
-	pos  pgtype.TSVectorPosition
-}
-
 // searchVector returns the tsvector PostgreSQL makes of a document (see
 // above), and true, when the document is words of ASCII lower-case letters
 // and digits, each separated from the next by one space, within the
@@ -49,13 +43,11 @@ func searchVector(name, tags, body string) (pgtype.TSVector, bool) {
 	if len(name)+len(tags)+len(body) > vectorMaxDocBytes {
 		return pgtype.TSVector{}, false
 	}
-	words := make([]vectorWord, 0, 16+(len(name)+len(tags)+len(body))/6)
-	pos := 0
-	for _, part := range [...]struct {
-		text   string
-		weight pgtype.TSVectorWeight
-	}{{name, pgtype.TSVectorWeightA}, {tags, pgtype.TSVectorWeightB}, {body, pgtype.TSVectorWeightC}} {
-		s := part.text
+	// The words in order (word i is at position i+1), each numbered by
+	// its lexeme, lexemes numbered as first met.
+	words := make([]string, 0, 16+(len(name)+len(tags)+len(body))/6)
+	var ends [3]int // words of each part end here
+	for k, s := range [3]string{name, tags, body} {
 		for len(s) > 0 {
 			end := strings.IndexByte(s, ' ')
 			w := s
@@ -70,32 +62,60 @@ func searchVector(name, tags, body string) (pgtype.TSVector, bool) {
 			if !plainWord(w) {
 				return pgtype.TSVector{}, false
 			}
-			pos++
-			if pos > vectorMaxPos {
-				return pgtype.TSVector{}, false
-			}
-			words = append(words, vectorWord{w, pgtype.TSVectorPosition{Position: uint16(pos), Weight: part.weight}})
+			words = append(words, w)
 		}
+		ends[k] = len(words)
 	}
-	// Lexemes in PostgreSQL's order (bytes, a prefix first, as Go's string
-	// order), each with its positions ascending: a stable sort by word
-	// keeps them in the order they were numbered.
-	slices.SortStableFunc(words, func(a, b vectorWord) int { return strings.Compare(a.word, b.word) })
-	positions := make([]pgtype.TSVectorPosition, len(words))
-	v := pgtype.TSVector{Valid: true}
-	for i := 0; i < len(words); {
-		j := i + 1
-		for j < len(words) && words[j].word == words[i].word {
-			j++
+	if len(words) > vectorMaxPos {
+		return pgtype.TSVector{}, false
+	}
+	lexeme := make(map[string]int32, len(words))
+	lexemeOf := make([]int32, len(words))
+	var lexemes []string
+	var count []int32
+	for i, w := range words {
+		l, ok := lexeme[w]
+		if !ok {
+			l = int32(len(lexemes))
+			lexeme[w] = l
+			lexemes = append(lexemes, w)
+			count = append(count, 0)
 		}
-		if j-i > vectorMaxRepeats {
+		count[l]++
+		if count[l] > vectorMaxRepeats {
 			return pgtype.TSVector{}, false
 		}
-		for k := i; k < j; k++ {
-			positions[k] = words[k].pos
+		lexemeOf[i] = l
+	}
+	// Lexemes in PostgreSQL's order (bytes, a prefix first: Go's string
+	// order), each with its positions ascending.
+	order := make([]int32, len(lexemes))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(lexemes[a], lexemes[b]) })
+	at := make([]int32, len(lexemes)) // where each lexeme's positions start
+	next := int32(0)
+	for _, l := range order {
+		at[l] = next
+		next += count[l]
+	}
+	positions := make([]pgtype.TSVectorPosition, len(words))
+	fill := slices.Clone(at)
+	for i, l := range lexemeOf {
+		weight := pgtype.TSVectorWeightC
+		switch {
+		case i < ends[0]:
+			weight = pgtype.TSVectorWeightA
+		case i < ends[1]:
+			weight = pgtype.TSVectorWeightB
 		}
-		v.Lexemes = append(v.Lexemes, pgtype.TSVectorLexeme{Word: words[i].word, Positions: positions[i:j:j]})
-		i = j
+		positions[fill[l]] = pgtype.TSVectorPosition{Position: uint16(i + 1), Weight: weight}
+		fill[l]++
+	}
+	v := pgtype.TSVector{Valid: true, Lexemes: make([]pgtype.TSVectorLexeme, len(order))}
+	for i, l := range order {
+		v.Lexemes[i] = pgtype.TSVectorLexeme{Word: lexemes[l], Positions: positions[at[l] : at[l]+count[l] : at[l]+count[l]]}
 	}
 	return v, true
 }

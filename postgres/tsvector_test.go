@@ -175,3 +175,18 @@ func FuzzSearchVector(f *testing.F) {
 		checkVector(t, conn, name, tags, body)
 	})
 }
+
+// BenchmarkSearchVector makes the vectors of the benchmark's documents.
+func BenchmarkSearchVector(b *testing.B) {
+	g := bench.NewGenerator(1)
+	docs := make([][3]string, 1000)
+	for i := range docs {
+		d := core.SearchTextOf(g.Next().Raw)
+		docs[i] = [3]string{d.Name, d.Keys, d.Body}
+	}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		d := docs[i%len(docs)]
+		searchVector(d[0], d[1], d[2])
+	}
+}
