@@ -22,6 +22,7 @@ var (
 	_ core.Engine          = engine{}
 	_ core.VersionInserter = engine{}
 	_ core.AfterImport     = engine{}
+	_ core.EndsInserter    = engine{}
 )
 
 // Begin starts a read-only REPEATABLE READ transaction, whose queries
@@ -107,6 +108,19 @@ func (e engine) InsertVersions(t core.Tx, rows []core.VersionRow) error {
 		[]string{"vid", "collection", "id", "version_us", "date_added_us", "type", "spec_version", "originator", "default_marking", "label_id", "audience_id", "ends", "granular_refs", "raw", "shadow"},
 		pgx.CopyFromRows(src)); err != nil {
 		return fmt.Errorf("copy versions: %w", err)
+	}
+	return nil
+}
+
+// InsertEnds records the ends of new relationship and sighting versions
+// in one statement rather than a round trip each (a third of an ingest's
+// objects are relationships or sightings, each with two ends or more).
+// ON CONFLICT keeps a pair named twice (a relationship from an object to
+// itself) once, as the row-by-row insert did.
+func (engine) InsertEnds(t core.Tx, ends []string, vids []int64) error {
+	tx := t.(*pgTx)
+	if _, err := tx.tx.Exec(tx.ctx, `INSERT INTO ends (end_id, rel_vid) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING`, ends, vids); err != nil {
+		return fmt.Errorf("insert %d ends: %w", len(ends), err)
 	}
 	return nil
 }

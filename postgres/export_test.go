@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"liaison"
 )
@@ -177,4 +178,29 @@ func DropSupersededTrigger(t *testing.T, s *Store) {
 	if _, err := s.pool.Exec(context.Background(), `DROP TRIGGER versions_mark_superseded ON versions`); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// BackendPIDs returns the server process ids of every connection of s's
+// pool, opening up to n first so that a benchmark's writes and reads
+// use connections it knows.
+func BackendPIDs(t testing.TB, s *Store, n int) []uint32 {
+	t.Helper()
+	ctx := context.Background()
+	var held []*pgxpool.Conn
+	for range n {
+		c, err := s.pool.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+	}
+	for _, c := range held {
+		c.Release()
+	}
+	var pids []uint32
+	for _, c := range s.pool.AcquireAllIdle(ctx) {
+		pids = append(pids, c.Conn().PgConn().PID())
+		c.Release()
+	}
+	return pids
 }

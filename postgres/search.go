@@ -34,14 +34,20 @@ func (pages) SearchMatch(q textsearch.Query) core.SearchSQL {
 	}
 }
 
-// InsertSearchDocs copies new search documents in.
+// InsertSearchDocs copies new search documents in, each with its
+// tsvector where searchVector can make it; the search_docs_doc trigger
+// makes the others' from their text.
 func (engine) InsertSearchDocs(t core.Tx, docs []core.SearchDoc) error {
 	tx := t.(*pgTx)
 	src := make([][]any, len(docs))
 	for i, d := range docs {
-		src[i] = []any{d.VID, d.Name, d.Tags, d.Body}
+		var doc any // NULL: the trigger makes it
+		if v, ok := searchVector(d.Name, d.Tags, d.Body); ok {
+			doc = v
+		}
+		src[i] = []any{d.VID, d.Name, d.Tags, d.Body, doc}
 	}
-	if _, err := tx.tx.CopyFrom(tx.ctx, pgx.Identifier{"search_docs"}, []string{"vid", "name", "tags", "body"}, pgx.CopyFromRows(src)); err != nil {
+	if _, err := tx.tx.CopyFrom(tx.ctx, pgx.Identifier{"search_docs"}, []string{"vid", "name", "tags", "body", "doc"}, pgx.CopyFromRows(src)); err != nil {
 		return fmt.Errorf("copy search documents: %w", err)
 	}
 	return nil
