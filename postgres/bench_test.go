@@ -18,7 +18,7 @@ import (
 // benchCandidates are the benchmark generator's objects (seed 1) from
 // the n-th on, decoded as TAXII decodes them, with TLP markings in the
 // place of the hub's (which this store does not hold).
-func benchCandidates(b *testing.B, g *bench.Generator, n int) []liaison.Candidate {
+func benchCandidates(b testing.TB, g *bench.Generator, n int) []liaison.Candidate {
 	b.Helper()
 	marks := [][]string{nil, {liaison.TLPGreenID}, {liaison.TLPAmberID}, {liaison.TLPRedID}}
 	out := make([]liaison.Candidate, n)

@@ -281,9 +281,14 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 	return !used, nil
 }
 
-// officeTables are every table of the office, for Wipe.
-const officeTables = `decision_actions, proposals, contribution_history, contributions, consultations, statuses, ends, versions,
-	labels, audience_members, audiences, markings, collections, tokens, users, agreements, communities, organisations`
+// officeTables are every table of the office, for Wipe: each table that
+// refers to one of them by a foreign key must be among them, or TRUNCATE
+// refuses (TestWipe). The audit's tables are not: they are append-only,
+// and keep what a failed fill did.
+const officeTables = `decision_actions, proposals, contribution_history, contributions, consultations, statuses, ends,
+	search_docs, search_backfill, versions, labels, audience_members, audiences, markings, collection_matching, collections,
+	tokens, users, objective_progress, agreements, communities, organisations,
+	peer_changes, peer_cursors, peer_grants, peer_pulls, peer_rejects`
 
 // Wipe deletes every row of the office in one transaction, keeping the
 // schema and its migrations. It exists so that `liaison init` and `liaison

@@ -95,7 +95,12 @@ func newStore(ctx context.Context, e *env, where string) (s liaison.Store, disca
 			return nil, nil, err == nil, err
 		}
 		// What a failed fill leaves is wiped, so the database is empty again.
-		return ps, func() { ps.Wipe(context.WithoutCancel(ctx)); ps.Close() }, false, nil
+		return ps, func() {
+			if err := ps.Wipe(context.WithoutCancel(ctx)); err != nil {
+				e.log.Error("the failed fill left a half-made office that could not be wiped; drop the schema by hand", "err", err)
+			}
+			ps.Close()
+		}, false, nil
 	}
 	if sqlite.Exists(where) {
 		return nil, nil, true, nil
