@@ -57,6 +57,31 @@ func processCPU(pid uint32) time.Duration {
 	return time.Duration(ut+st) * 10 * time.Millisecond // USER_HZ
 }
 
+// smallOffice gives s three organisations (USA, FRA, JPN), an analyst of
+// USA and a collection all may read and write.
+func smallOffice(t testing.TB, s *postgres.Store) (liaison.Principal, liaison.Collection) {
+	t.Helper()
+	ctx := context.Background()
+	for _, o := range []liaison.Organisation{
+		{Code: "USA", Name: "United States", Kind: liaison.Ally},
+		{Code: "FRA", Name: "France", Kind: liaison.Ally},
+		{Code: "JPN", Name: "Japan", Kind: liaison.Partner},
+	} {
+		if err := s.CreateOrganisation(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := liaison.Principal{Name: "usa", Org: "USA", Roles: []liaison.Role{liaison.RoleAnalyst}}
+	if err := s.CreateUser(ctx, &p, ""); err != nil {
+		t.Fatal(err)
+	}
+	c := liaison.Collection{Title: "bench", Topic: "cyber", Read: []string{"ALL"}, Write: []string{"ALL"}}
+	if err := s.CreateCollection(ctx, &c); err != nil {
+		t.Fatal(err)
+	}
+	return p, c
+}
+
 // BenchmarkAddObjects writes envelopes of 1,000 of the benchmark's
 // objects (a third relationships and sightings, with search documents)
 // into a store that holds LIAISON_BENCH_OBJECTS (default 20,000) first,
@@ -72,23 +97,7 @@ func BenchmarkAddObjects(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
-	for _, o := range []liaison.Organisation{
-		{Code: "USA", Name: "United States", Kind: liaison.Ally},
-		{Code: "FRA", Name: "France", Kind: liaison.Ally},
-		{Code: "JPN", Name: "Japan", Kind: liaison.Partner},
-	} {
-		if err := s.CreateOrganisation(ctx, o); err != nil {
-			b.Fatal(err)
-		}
-	}
-	p := liaison.Principal{Name: "usa", Org: "USA", Roles: []liaison.Role{liaison.RoleAnalyst}}
-	if err := s.CreateUser(ctx, &p, ""); err != nil {
-		b.Fatal(err)
-	}
-	c := liaison.Collection{Title: "bench", Topic: "cyber", Read: []string{"ALL"}, Write: []string{"ALL"}}
-	if err := s.CreateCollection(ctx, &c); err != nil {
-		b.Fatal(err)
-	}
+	p, c := smallOffice(b, s)
 	g := bench.NewGenerator(1)
 	add := func(cs []liaison.Candidate) {
 		res, err := s.AddObjects(ctx, p, c.ID, cs)

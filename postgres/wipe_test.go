@@ -14,19 +14,7 @@ import (
 func TestWipe(t *testing.T) {
 	s := open(t, nil)
 	ctx := context.Background()
-	for _, o := range []liaison.Organisation{{Code: "USA", Name: "United States", Kind: liaison.Ally}, {Code: "JPN", Name: "Japan", Kind: liaison.Partner}} {
-		if err := s.CreateOrganisation(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p := liaison.Principal{Name: "usa", Org: "USA", Roles: []liaison.Role{liaison.RoleAnalyst}}
-	if err := s.CreateUser(ctx, &p, ""); err != nil {
-		t.Fatal(err)
-	}
-	c := liaison.Collection{Title: "shared", Topic: "cyber", Read: []string{"ALL"}, Write: []string{"ALL"}}
-	if err := s.CreateCollection(ctx, &c); err != nil {
-		t.Fatal(err)
-	}
+	p, c := smallOffice(t, s)
 	g := bench.NewGenerator(3)
 	if _, err := s.AddObjects(ctx, p, c.ID, benchCandidates(t, g, 200)); err != nil {
 		t.Fatal(err)
