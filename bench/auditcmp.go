@@ -156,13 +156,10 @@ func (r *run) compareAudit(ctx context.Context, cmp *AuditComparison, target int
 	defer stop()
 	r.cfg.Log.Info("servers up", "audit_off", off.base, "audit_on", on.base, "engine", r.cfg.Engine.Name)
 
-	pre := r.gen.Preamble()
-	r.timeline = append(r.timeline, mark{0, time.Now()})
-	if err := off.cl.post(ctx, r.world.WriterToken, envelope(pre), len(pre)); err != nil {
-		return fmt.Errorf("bench: preamble: %w", err)
+	r.cl, r.base = off.cl, off.base
+	if err := r.postPreamble(ctx); err != nil {
+		return err
 	}
-	r.stored, r.preamble = len(pre), len(pre)
-	r.timeline = append(r.timeline, mark{r.stored, time.Now()})
 
 	if err := r.compareIngest(ctx, cmp, target, [2]side{off, on}); err != nil {
 		return err
@@ -172,7 +169,7 @@ func (r *run) compareAudit(ctx context.Context, cmp *AuditComparison, target int
 			return fmt.Errorf("bench: settle: %w", err)
 		}
 	}
-	r.cl, r.base = off.cl, off.base
+	r.cl = off.cl
 	if err := r.addHub(ctx); err != nil {
 		return err
 	}
@@ -240,17 +237,10 @@ func (r *run) compareIngest(ctx context.Context, cmp *AuditComparison, target in
 	}
 	ing := &cmp.Ingest
 	ing.Blocks = blocks
-	per := func(n int, d time.Duration) float64 {
-		if d <= 0 {
-			return 0
-		}
-		return float64(n) / d.Seconds()
-	}
+	per := func(n int, d time.Duration) float64 { return ratio(float64(n), d.Seconds()) }
 	ing.OffObjectsPerS, ing.OnObjectsPerS = per(objects[0], wall[0]), per(objects[1], wall[1])
 	ing.OffObjectsPerCPUS, ing.OnObjectsPerCPUS = per(objects[0], cpu[0]), per(objects[1], cpu[1])
-	if ing.OffObjectsPerS > 0 {
-		ing.Ratio = ing.OnObjectsPerS / ing.OffObjectsPerS
-	}
+	ing.Ratio = ratio(ing.OnObjectsPerS, ing.OffObjectsPerS)
 	ing.PairMedian = median(pairs)
 	return nil
 }
@@ -282,13 +272,8 @@ func (r *run) compareReads(ctx context.Context, cmp *AuditComparison, sides [2]s
 		frac = float64(w.Objects) / float64(r.stored)
 	}
 	taxiiPage := func(token string, limit int, visible float64) func() probe {
-		span := r.stored - int(float64(limit)/max(visible, 1e-9))
 		return func() probe {
-			k := 0
-			if span > 0 {
-				k = r.rng.IntN(span)
-			}
-			after := r.after(k)
+			after := r.pageAfter(limit, visible)
 			return func(ctx context.Context, sd side) (response, error) {
 				return sd.cl.get(ctx, sd.cl.objectsURL("objects", limit, after, ""), token)
 			}
@@ -302,7 +287,7 @@ func (r *run) compareReads(ctx context.Context, cmp *AuditComparison, sides [2]s
 	}
 	listPage := func(token string) func() probe {
 		return func() probe {
-			after := url.QueryEscape(r.after(r.rng.IntN(max(1, r.stored-200))).UTC().Format(time.RFC3339Nano))
+			after := r.listAfter()
 			return func(ctx context.Context, sd side) (response, error) {
 				return sd.cl.get(ctx, sd.base+"/collections/"+r.world.Collection+"/objects?added_after="+after, token)
 			}
@@ -312,7 +297,7 @@ func (r *run) compareReads(ctx context.Context, cmp *AuditComparison, sides [2]s
 		id := r.ids[r.rng.IntN(len(r.ids))]
 		return func(ctx context.Context, sd side) (response, error) {
 			resp, err := sd.cl.get(ctx, sd.base+"/collections/"+r.world.Collection+"/objects/"+id, wide)
-			if err == nil && !strings.Contains(string(resp.body), "Who can read this version") {
+			if err == nil && !strings.Contains(string(resp.body), explained) {
 				err = fmt.Errorf("the object page of %s has no audience explanation", id)
 			}
 			return resp, err
@@ -373,15 +358,11 @@ func (r *run) compareReads(ctx context.Context, cmp *AuditComparison, sides [2]s
 		}
 		n := float64(blocks * size)
 		rc.Off, rc.On = latencyOf(ds[0]), latencyOf(ds[1])
-		if rc.Off.P50Ms > 0 {
-			rc.P50Ratio = rc.On.P50Ms / rc.Off.P50Ms
-		}
+		rc.P50Ratio = ratio(rc.On.P50Ms, rc.Off.P50Ms)
 		rc.OffCPUMs = float64(cpu[0].Microseconds()) / 1000 / n
 		rc.OnCPUMs = float64(cpu[1].Microseconds()) / 1000 / n
 		rc.OnFlushMs = float64(flush[1].Microseconds()) / 1000 / n
-		if rc.OffCPUMs > 0 {
-			rc.CPURatio = rc.OnCPUMs / rc.OffCPUMs
-		}
+		rc.CPURatio = ratio(rc.OnCPUMs, rc.OffCPUMs)
 		cmp.Reads = append(cmp.Reads, rc)
 		r.cfg.Log.Info("read compared", "read", k.name, "off_p50_ms", rc.Off.P50Ms, "on_p50_ms", rc.On.P50Ms, "ratio", fmt.Sprintf("%.2f", rc.P50Ratio))
 	}
@@ -437,8 +418,9 @@ func (c *AuditComparison) WriteMarkdown(w io.Writer) error {
 	return err
 }
 
+// ratio is a over b, or 0 when b is not positive.
 func ratio(a, b float64) float64 {
-	if b == 0 {
+	if b <= 0 {
 		return 0
 	}
 	return a / b

@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -337,15 +338,9 @@ func (r *run) ingestAndRead(ctx context.Context, rep *Report) (err error) {
 	}
 	defer stop()
 
-	// The preamble (marking-definitions, the producer) goes first, alone.
-	pre := r.gen.Preamble()
-	r.timeline = append(r.timeline, mark{0, time.Now()})
-	if err := r.cl.post(ctx, r.world.WriterToken, envelope(pre), len(pre)); err != nil {
-		return fmt.Errorf("bench: preamble: %w", err)
+	if err := r.postPreamble(ctx); err != nil {
+		return err
 	}
-	r.stored = len(pre)
-	r.preamble = len(pre)
-	r.timeline = append(r.timeline, mark{r.stored, time.Now()})
 
 	for _, size := range r.cfg.Sizes {
 		res := SizeResult{Objects: size}
@@ -390,10 +385,43 @@ func (r *run) ingestAndRead(ctx context.Context, rep *Report) (err error) {
 		}
 	}
 	if r.stored > 0 {
-		rep.AvgBytes = int(r.bytes / int64(r.stored-len(pre)))
+		rep.AvgBytes = int(r.bytes / int64(r.stored-r.preamble))
 	}
 	return nil
 }
+
+// postPreamble posts the preamble (marking-definitions, the producer)
+// first, alone, with r's client, and starts the ingest timeline.
+func (r *run) postPreamble(ctx context.Context) error {
+	pre := r.gen.Preamble()
+	r.timeline = append(r.timeline, mark{0, time.Now()})
+	if err := r.cl.post(ctx, r.world.WriterToken, envelope(pre), len(pre)); err != nil {
+		return fmt.Errorf("bench: preamble: %w", err)
+	}
+	r.stored, r.preamble = len(pre), len(pre)
+	r.timeline = append(r.timeline, mark{r.stored, time.Now()})
+	return nil
+}
+
+// pageAfter draws an added_after instant from which a full page of limit
+// still follows for a reader who sees the share visible of the store.
+func (r *run) pageAfter(limit int, visible float64) time.Time {
+	k := 0
+	if span := r.stored - int(float64(limit)/max(visible, 1e-9)); span > 0 {
+		k = r.rng.IntN(span)
+	}
+	return r.after(k)
+}
+
+// listAfter draws an added_after instant for the list page, from which
+// its 50 rows follow.
+func (r *run) listAfter() string {
+	return url.QueryEscape(r.after(r.rng.IntN(max(1, r.stored-200))).UTC().Format(time.RFC3339Nano))
+}
+
+// explained is what an object page shows where it says who may read the
+// version, and why.
+const explained = "Who can read this version"
 
 // serve starts the office's HTTP server over s on a loopback port, finds
 // its API root and makes r's client of it; stop closes both.
@@ -575,15 +603,9 @@ func (r *run) measureReads(ctx context.Context, res *SizeResult) error {
 	r.cfg.Log.Info("paged through", "objects", r.stored, "wide_s", res.WalkWide.Seconds, "narrow_objects", res.WalkNarrow.Objects, "narrow_s", res.WalkNarrow.Seconds)
 
 	pages := func(token string, limit int, visible float64) (Latency, error) {
-		// Start where a full page still follows, for this reader.
-		span := r.stored - int(float64(limit)/max(visible, 1e-9))
 		var ds []time.Duration
 		for i := 0; i < r.cfg.Samples; i++ {
-			k := 0
-			if span > 0 {
-				k = r.rng.IntN(span)
-			}
-			resp, err := cl.get(ctx, cl.objectsURL("objects", limit, r.after(k), ""), token)
+			resp, err := cl.get(ctx, cl.objectsURL("objects", limit, r.pageAfter(limit, visible), ""), token)
 			if err != nil {
 				return Latency{}, fmt.Errorf("bench: page: %w", err)
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -96,8 +95,7 @@ func (r *run) measurePages(ctx context.Context, res *SizeResult) error {
 	} {
 		var ds []time.Duration
 		for i := 0; i < r.cfg.Samples; i++ {
-			after := r.after(r.rng.IntN(max(1, r.stored-200))).UTC().Format(time.RFC3339Nano)
-			resp, err := r.cl.get(ctx, list+"?added_after="+url.QueryEscape(after), rd.token)
+			resp, err := r.cl.get(ctx, list+"?added_after="+r.listAfter(), rd.token)
 			if err != nil {
 				return fmt.Errorf("bench: list page: %w", err)
 			}
@@ -115,7 +113,7 @@ func (r *run) measurePages(ctx context.Context, res *SizeResult) error {
 			}
 			switch resp.status {
 			case http.StatusOK:
-				if !strings.Contains(string(resp.body), "Who can read this version") {
+				if !strings.Contains(string(resp.body), explained) {
 					return fmt.Errorf("bench: object page of %s has no audience explanation", id)
 				}
 				ds = append(ds, resp.elapsed)
