@@ -37,6 +37,18 @@ type AuditStats struct {
 	ReadKeys    int64 `json:"read_index_rows"`
 }
 
+// ReadCost says what the read entries cost: how many, their bytes of
+// leaf each and per 1,000 versions served, and their index rows; "" when
+// there were none.
+func (a AuditStats) ReadCost() string {
+	if a.ReadEntries <= 0 || a.ReadRefs <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d read entries: %.0f bytes of leaf each, %.0f bytes per 1,000 versions served (plus %.1f index rows an entry, %.0f per 1,000 versions)",
+		a.ReadEntries, float64(a.ReadBytes)/float64(a.ReadEntries), float64(a.ReadBytes)/float64(a.ReadRefs)*1000,
+		float64(a.ReadKeys)/float64(a.ReadEntries), float64(a.ReadKeys)/float64(a.ReadRefs)*1000)
+}
+
 // AuditComparison is audit on against audit off in one run, on one
 // store: ingest in alternating blocks of envelopes, and each read as the
 // same requests sent to both servers in alternating blocks. Every block
@@ -408,10 +420,8 @@ func (c *AuditComparison) WriteMarkdown(w io.Writer) error {
 	}
 	a := c.Audit
 	fmt.Fprintf(&b, "\nAudit: %d entries appended in the run.", a.Entries)
-	if a.ReadEntries > 0 && a.ReadRefs > 0 {
-		fmt.Fprintf(&b, " %d read entries: %.0f bytes of leaf each, %.0f bytes per 1,000 versions served (plus %.1f index rows an entry, %.0f per 1,000 versions).",
-			a.ReadEntries, float64(a.ReadBytes)/float64(a.ReadEntries), float64(a.ReadBytes)/float64(a.ReadRefs)*1000,
-			float64(a.ReadKeys)/float64(a.ReadEntries), float64(a.ReadKeys)/float64(a.ReadRefs)*1000)
+	if rc := a.ReadCost(); rc != "" {
+		fmt.Fprintf(&b, " %s.", rc)
 	}
 	fmt.Fprintf(&b, " Run took %.0f s.\n", c.Seconds)
 	_, err := io.WriteString(w, b.String())

@@ -256,10 +256,8 @@ func (o *benchCmd) run(ctx context.Context, e *env, st *storeFlags, args []strin
 			st.ReadKeys += n.ReadKeys
 		}
 		fmt.Fprintf(e.stderr, "audit: %d entries appended (%d append attempts failed)\n", st.Appended, st.Failures)
-		if st.ReadEntries > 0 && st.ReadRefs > 0 {
-			fmt.Fprintf(e.stderr, "audit: %d read entries, %.0f bytes of leaf each, %.0f bytes per 1,000 versions served (plus %.1f index rows an entry, %.0f per 1,000 versions)\n",
-				st.ReadEntries, float64(st.ReadBytes)/float64(st.ReadEntries), float64(st.ReadBytes)/float64(st.ReadRefs)*1000,
-				float64(st.ReadKeys)/float64(st.ReadEntries), float64(st.ReadKeys)/float64(st.ReadRefs)*1000)
+		if rc := benchAuditStats(st).ReadCost(); rc != "" {
+			fmt.Fprintf(e.stderr, "audit: %s\n", rc)
 		}
 	}
 	if o.auditCompare {
@@ -323,12 +321,14 @@ func auditPair(work string, log *slog.Logger) func(liaison.Store) (bench.AuditPa
 		if err != nil {
 			return bench.AuditPair{}, err
 		}
-		stats := func() bench.AuditStats {
-			st := l.Stats()
-			return bench.AuditStats{Entries: st.Appended, ReadEntries: st.ReadEntries, ReadBytes: st.ReadBytes, ReadRefs: st.ReadRefs, ReadKeys: st.ReadKeys}
-		}
+		stats := func() bench.AuditStats { return benchAuditStats(l.Stats()) }
 		return bench.AuditPair{Plain: plain, Audited: on, Flush: l.Flush, Stats: stats}, nil
 	}
+}
+
+// benchAuditStats are an audit log's counts as the benchmark reports them.
+func benchAuditStats(st audit.Stats) bench.AuditStats {
+	return bench.AuditStats{Entries: st.Appended, ReadEntries: st.ReadEntries, ReadBytes: st.ReadBytes, ReadRefs: st.ReadRefs, ReadKeys: st.ReadKeys}
 }
 
 // writeReport prints a report as markdown, and writes it as JSON to path
