@@ -96,14 +96,15 @@ func versionRefs(vs []liaison.Version) []Ref {
 	return refs
 }
 
-// nameServed names the versions a read returned in e: by instance
-// (Served) when each has its collection and date_added, else by Ref.
+// nameServed names the versions a read returned (or a write stored) in
+// e: by instance (Served) when each has its collection and date_added,
+// else by Ref, after the refs e names already.
 func nameServed(e *Entry, vs []liaison.Version) {
 	if sv, ok := ServedOf(vs); ok {
 		e.Served = sv
 		return
 	}
-	e.Refs = versionRefs(vs)
+	e.Refs = append(e.Refs, versionRefs(vs)...)
 }
 
 func consultationRef(id int64) Ref { return Ref{ID: "consultation/" + strconv.FormatInt(id, 10)} }
@@ -404,11 +405,7 @@ func (s *store) AddObjects(ctx context.Context, writer liaison.Principal, collec
 			e.Refs = append(e.Refs, r)
 		}
 		if len(stored) > 0 {
-			if sv, ok := ServedOf(stored); ok {
-				e.Served = sv
-			} else {
-				e.Refs = append(e.Refs, versionRefs(stored)...)
-			}
+			nameServed(&e, stored)
 		}
 		s.log.Record(e)
 	}
