@@ -395,28 +395,26 @@ func shadowFlag(shadow bool) int {
 
 // insertEnds records the ends of new relationship versions.
 func (w *Write) insertEnds(rows []VersionRow) error {
+	var ends []string
+	var vids []int64
+	for _, r := range rows {
+		for _, e := range strings.Split(r.Ends, ",") {
+			ends = append(ends, e)
+			vids = append(vids, r.VID)
+		}
+	}
+	if len(ends) == 0 {
+		return nil
+	}
 	if ei, ok := w.o.db.(EndsInserter); ok {
-		var ends []string
-		var vids []int64
-		for _, r := range rows {
-			for _, e := range strings.Split(r.Ends, ",") {
-				ends = append(ends, e)
-				vids = append(vids, r.VID)
-			}
-		}
-		if len(ends) == 0 {
-			return nil
-		}
 		if err := ei.InsertEnds(w.tx, ends, vids); err != nil {
 			return fmt.Errorf("insert ends: %w", err)
 		}
 		return nil
 	}
-	for _, r := range rows {
-		for _, e := range strings.Split(r.Ends, ",") {
-			if _, err := w.tx.Exec(`INSERT INTO ends (end_id, rel_vid) VALUES (?, ?) ON CONFLICT DO NOTHING`, e, r.VID); err != nil {
-				return fmt.Errorf("insert end: %w", err)
-			}
+	for i, e := range ends {
+		if _, err := w.tx.Exec(`INSERT INTO ends (end_id, rel_vid) VALUES (?, ?) ON CONFLICT DO NOTHING`, e, vids[i]); err != nil {
+			return fmt.Errorf("insert end: %w", err)
 		}
 	}
 	return nil
