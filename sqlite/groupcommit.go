@@ -77,19 +77,33 @@ func (s *Store) startGroupWriter() {
 			}
 			group := []*addReq{first}
 			n := len(first.objs)
-		gather:
-			for n < maxGroupObjects {
-				select {
-				case r := <-g.reqs:
-					group = append(group, r)
-					n += len(r.objs)
-				default:
-					break gather
-				}
+			for r := g.next(&n); r != nil; r = g.next(&n) {
+				group = append(group, r)
 			}
 			s.runGroup(group)
 		}
 	}()
+}
+
+// next hands over a call that is waiting, if any, while the group holds
+// fewer than maxGroupObjects objects (*n, which it counts up). A waiting
+// call whose caller has gone is answered with its context's error and
+// passed over.
+func (g *groupWriter) next(n *int) *addReq {
+	for *n < maxGroupObjects {
+		select {
+		case r := <-g.reqs:
+			if err := r.ctx.Err(); err != nil {
+				r.done <- addResult{err: err}
+				continue
+			}
+			*n += len(r.objs)
+			return r
+		default:
+			return nil
+		}
+	}
+	return nil
 }
 
 // stop ends the goroutine after the group it is running, if any. Calls
@@ -139,22 +153,7 @@ func (s *Store) runGroup(group []*addReq) {
 	}
 	// more hands the transaction a call that is waiting, if any, while
 	// the group has room.
-	more := func() *addReq {
-		for n < maxGroupObjects {
-			select {
-			case r := <-s.gw.reqs:
-				if err := r.ctx.Err(); err != nil {
-					r.done <- addResult{err: err}
-					continue
-				}
-				n += len(r.objs)
-				return r
-			default:
-				return nil
-			}
-		}
-		return nil
-	}
+	more := func() *addReq { return s.gw.next(&n) }
 	group, results, err := s.addTogether(ctx, group, more)
 	s.gw.groups.Add(1)
 	s.gw.grouped.Add(int64(len(group)))
