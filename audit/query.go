@@ -159,8 +159,8 @@ func readLeaves(tx core.Tx, q string, args []any) ([]leaf, error) {
 // instancesOf are the instances of object id: those stored, and those
 // deleted since (audit_gone, which a trigger on versions fills).
 func instancesOf(tx core.Tx, id string) ([]Instance, error) {
-	rows, err := tx.Query(`SELECT collection, date_added_us, version_us FROM versions WHERE id = ?
-		UNION SELECT collection, date_added_us, version_us FROM audit_gone WHERE id = ?`, id, id)
+	rows, err := tx.Query(`SELECT collection, date_added_us, version_us FROM versions WHERE idk = ? AND id = ?
+		UNION SELECT collection, date_added_us, version_us FROM audit_gone WHERE id = ?`, core.IDKey(id), id, id)
 	if err != nil {
 		return nil, fmt.Errorf("audit: read the instances of %s: %w", id, err)
 	}

@@ -173,13 +173,13 @@ func (r *sqliteRaw) Insert(ctx context.Context, rows []Row) error {
 		return fmt.Errorf("bench: raw insert: %w", err)
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO versions (collection, id, version_us, date_added_us, type, spec_version, originator, default_marking, label_id, audience_id, ends, granular_refs, raw)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO versions (collection, id, idk, version_us, date_added_us, type, spec_version, originator, default_marking, label_id, audience_id, ends, granular_refs, raw)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("bench: raw insert: %w", err)
 	}
 	defer ins.Close()
-	insEnd, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO ends (end_id, rel_vid) VALUES (?, ?)`)
+	insEnd, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO ends (end_k, rel_vid) VALUES (?, ?)`)
 	if err != nil {
 		return fmt.Errorf("bench: raw insert: %w", err)
 	}
@@ -193,7 +193,7 @@ func (r *sqliteRaw) Insert(ctx context.Context, rows []Row) error {
 		if len(Labels[row.Label].Refs) == 0 {
 			def = liaison.TLPAmberID
 		}
-		res, err := ins.ExecContext(ctx, CollectionID, row.ID, row.Version, date, row.Type, "2.1", WriterOrg, def,
+		res, err := ins.ExecContext(ctx, CollectionID, row.ID, core.IDKey(row.ID), row.Version, date, row.Type, "2.1", WriterOrg, def,
 			r.labelIDs[row.Label], r.audIDs[row.Label], strings.Join(row.Ends, ","), "", row.Raw)
 		if err != nil {
 			return fmt.Errorf("bench: raw insert %s: %w", row.ID, err)
@@ -207,7 +207,7 @@ func (r *sqliteRaw) Insert(ctx context.Context, rows []Row) error {
 		}
 		if len(row.Ends) > 0 {
 			for _, e := range row.Ends {
-				if _, err := insEnd.ExecContext(ctx, e, vid); err != nil {
+				if _, err := insEnd.ExecContext(ctx, core.IDKey(e), vid); err != nil {
 					return fmt.Errorf("bench: raw insert end: %w", err)
 				}
 			}

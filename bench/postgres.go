@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"liaison"
+	"liaison/core"
 )
 
 // PostgreSQL returns the PostgreSQL engine on the database at url. Each
@@ -150,26 +151,26 @@ func (r *pgRaw) Insert(ctx context.Context, rows []Row) error {
 		if len(Labels[row.Label].Refs) == 0 {
 			def = liaison.TLPAmberID
 		}
-		vrows[i] = []any{vids[i], CollectionID, row.ID, row.Version, date, row.Type, "2.1", WriterOrg, def,
+		vrows[i] = []any{vids[i], CollectionID, row.ID, core.IDKey(row.ID), row.Version, date, row.Type, "2.1", WriterOrg, def,
 			r.labelIDs[row.Label], r.audIDs[row.Label], strings.Join(row.Ends, ","), "", row.Raw}
 		if hasWords(row.Search) {
 			drows = append(drows, []any{vids[i], row.Search.Name, row.Search.Keys, row.Search.Body})
 		}
-		seen := map[string]bool{}
+		seen := map[int64]bool{}
 		for _, e := range row.Ends {
-			if !seen[e] {
-				seen[e] = true
-				erows = append(erows, []any{e, vids[i]})
+			if k := core.IDKey(e); !seen[k] {
+				seen[k] = true
+				erows = append(erows, []any{k, vids[i]})
 			}
 		}
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"versions"},
-		[]string{"vid", "collection", "id", "version_us", "date_added_us", "type", "spec_version", "originator", "default_marking", "label_id", "audience_id", "ends", "granular_refs", "raw"},
+		[]string{"vid", "collection", "id", "idk", "version_us", "date_added_us", "type", "spec_version", "originator", "default_marking", "label_id", "audience_id", "ends", "granular_refs", "raw"},
 		pgx.CopyFromRows(vrows)); err != nil {
 		return fmt.Errorf("bench: raw insert: %w", err)
 	}
 	if len(erows) > 0 {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ends"}, []string{"end_id", "rel_vid"}, pgx.CopyFromRows(erows)); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ends"}, []string{"end_k", "rel_vid"}, pgx.CopyFromRows(erows)); err != nil {
 			return fmt.Errorf("bench: raw insert ends: %w", err)
 		}
 	}

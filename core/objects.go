@@ -364,11 +364,11 @@ func (w *Write) insertVersions(rows []VersionRow) error {
 	if w.o.ins != nil {
 		return w.o.ins.InsertVersions(w.tx, rows)
 	}
-	const ins = `INSERT INTO versions (collection, id, version_us, date_added_us, type, spec_version, originator, default_marking, label_id, audience_id, ends, granular_refs, raw, shadow)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	const ins = `INSERT INTO versions (collection, id, idk, version_us, date_added_us, type, spec_version, originator, default_marking, label_id, audience_id, ends, granular_refs, raw, shadow)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	for i := range rows {
 		r := &rows[i]
-		args := []any{r.Collection, r.ID, r.Version, r.DateAdded, r.Type, r.SpecVersion, r.Originator, r.DefaultMarking, r.LabelID, r.AudienceID, r.Ends, r.GranularRefs, r.Raw, shadowFlag(r.Shadow)}
+		args := []any{r.Collection, r.ID, IDKey(r.ID), r.Version, r.DateAdded, r.Type, r.SpecVersion, r.Originator, r.DefaultMarking, r.LabelID, r.AudienceID, r.Ends, r.GranularRefs, r.Raw, shadowFlag(r.Shadow)}
 		// Every vid is wanted: a relationship's for its ends, and every
 		// version's for its search document. An engine that reports the
 		// rowid of an insert gives it at no cost.
@@ -395,11 +395,11 @@ func shadowFlag(shadow bool) int {
 
 // insertEnds records the ends of new relationship versions.
 func (w *Write) insertEnds(rows []VersionRow) error {
-	var ends []string
+	var ends []int64
 	var vids []int64
 	for _, r := range rows {
-		for _, e := range strings.Split(r.Ends, ",") {
-			ends = append(ends, e)
+		for _, k := range endKeys(r.Ends) {
+			ends = append(ends, k)
 			vids = append(vids, r.VID)
 		}
 	}
@@ -413,7 +413,7 @@ func (w *Write) insertEnds(rows []VersionRow) error {
 		return nil
 	}
 	for i, e := range ends {
-		if _, err := w.tx.Exec(`INSERT INTO ends (end_id, rel_vid) VALUES (?, ?) ON CONFLICT DO NOTHING`, e, vids[i]); err != nil {
+		if _, err := w.tx.Exec(`INSERT INTO ends (end_k, rel_vid) VALUES (?, ?) ON CONFLICT DO NOTHING`, e, vids[i]); err != nil {
 			return fmt.Errorf("insert end: %w", err)
 		}
 	}
@@ -494,7 +494,7 @@ func (w *Write) stored(collection string, writer liaison.Principal, canRead bool
 				found = append(found, r)
 			}
 			return nil
-		}, storedQuery, org, collection, Strings(part))
+		}, storedQuery, append([]any{org, collection}, idArgs(part)...)...)
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("find stored versions: %w", err)
@@ -567,7 +567,7 @@ func (w *Write) identical(collection, org string, ps []pending) (map[string]int6
 				haveRaw[k] = ver
 			}
 			return nil
-		}, identicalQuery, collection, org, Strings(part))
+		}, identicalQuery, append([]any{collection, org}, idArgs(part)...)...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("find identical versions: %w", err)
@@ -673,8 +673,8 @@ func (o *Office) DeleteObject(ctx context.Context, writer liaison.Principal, col
 				return fmt.Errorf("delete version: %w", err)
 			}
 			if ends[i] != "" {
-				for _, e := range strings.Split(ends[i], ",") {
-					if _, err := w.tx.Exec(`DELETE FROM ends WHERE end_id = ? AND rel_vid = ?`, e, vid); err != nil {
+				for _, k := range endKeys(ends[i]) {
+					if _, err := w.tx.Exec(`DELETE FROM ends WHERE end_k = ? AND rel_vid = ?`, k, vid); err != nil {
 						return fmt.Errorf("delete end: %w", err)
 					}
 				}

@@ -399,7 +399,7 @@ func (o *Office) PeerObjects(ctx context.Context, peer liaison.PeerGrant, collec
 		}, `SELECT v.id, v.version_us, v.date_added_us, v.originator, a.key, v.label_id, v.raw
 			FROM versions v JOIN audiences a ON a.id = v.audience_id
 			WHERE v.collection = ? AND v.date_added_us > ? AND `+test+`
-			AND (v.shadow = 0 OR NOT EXISTS (SELECT 1 FROM versions p WHERE p.id = v.id AND p.collection = v.collection
+			AND (v.shadow = 0 OR NOT EXISTS (SELECT 1 FROM versions p WHERE p.idk = v.idk AND p.id = v.id AND p.collection = v.collection
 				AND p.version_us = v.version_us AND p.date_added_us < v.date_added_us AND `+shadow+`))
 			ORDER BY v.date_added_us LIMIT ?`, args...)
 	})
@@ -754,7 +754,7 @@ func (w *Write) carriedInstances(local, id string, version int64, peer string) (
 		out = append(out, r)
 		return err
 	}, `SELECT v.vid, v.ends, l.originator, l.markings FROM versions v JOIN labels l ON l.id = v.label_id
-		WHERE v.collection = ? AND v.id = ? AND v.version_us = ? AND l.via = ?`, local, id, version, peer)
+		WHERE v.idk = ? AND v.id = ? AND v.collection = ? AND v.version_us = ? AND l.via = ?`, IDKey(id), id, local, version, peer)
 	return out, err
 }
 

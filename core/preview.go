@@ -467,7 +467,7 @@ func (p *preview) shadows(after int64) (int64, int, error) {
 			e, err := scanProw(rs)
 			all = append(all, e)
 			return err
-		}, `SELECT `+prowCols+` FROM versions WHERE id = ? AND collection = ? AND version_us = ? ORDER BY date_added_us`, r.id, r.coll, r.version)
+		}, `SELECT `+prowCols+` FROM versions WHERE idk = ? AND id = ? AND collection = ? AND version_us = ? ORDER BY date_added_us`, IDKey(r.id), r.id, r.coll, r.version)
 		if err != nil {
 			return after, 0, fmt.Errorf("instances: %w", err)
 		}
@@ -529,7 +529,7 @@ func (p *preview) endReaders(ids []string) (map[string]liaison.Audience, error) 
 				r, err := scanProw(rows)
 				rs = append(rs, r)
 				return err
-			}, `SELECT `+prowCols+` FROM versions WHERE id IN (SELECT value FROM json_each(?))`, Strings(part))
+			}, `SELECT `+prowCols+` FROM versions v WHERE `+byIDs, idArgs(part)...)
 			for _, r := range rs {
 				rowsOf[r.id] = append(rowsOf[r.id], r)
 				for _, e := range r.ends {

@@ -115,9 +115,12 @@ func (o *Office) RelatedAfter(ctx context.Context, reader liaison.Principal, id,
 func relatedQuery(org, collection, id string, f objquery.Filter, limit int) (string, []any) {
 	var a coreSQL
 	readable := func(alias string) string { a.Arg(org); return readableBy(alias) }
-	a.Arg(id)
+	a.Arg(IDKey(id))
 	where := f.Where(&a, collection, func() string { return readable("v") }, readable)
-	return `SELECT ` + PageCols(false) + ` FROM (SELECT DISTINCT rel_vid FROM ends WHERE end_id = ?) e CROSS JOIN versions v WHERE v.vid = e.rel_vid AND ` + where +
+	// ends holds keys, which two ids may share: the link's own ends say
+	// whether it names id.
+	named := ` AND ',' || v.ends || ',' LIKE ` + a.Arg("%,"+id+",%")
+	return `SELECT ` + PageCols(false) + ` FROM (SELECT DISTINCT rel_vid FROM ends WHERE end_k = ?) e CROSS JOIN versions v WHERE v.vid = e.rel_vid AND ` + where + named +
 		` ORDER BY v.date_added_us LIMIT ?`, append(a, limit)
 }
 

@@ -37,7 +37,7 @@ func (w *Write) endReaders(ids []string) (map[string]liaison.Audience, error) {
 			}
 			unions[k] = union(unions[k], a)
 			return nil
-		}, endReadersQuery, Strings(part))
+		}, endReadersQuery, idArgs(part)...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("end readers: %w", err)
@@ -66,7 +66,8 @@ func relAudience(label liaison.Audience, ends []string, readers map[string]liais
 }
 
 // relsNaming returns the versions (relationships and sightings) that name
-// any of ids as an end.
+// any of ids as an end, by their keys: a version that names another id of
+// the same key comes too, and settling it again changes nothing.
 func (w *Write) relsNaming(ids []string) ([]int64, error) {
 	var vids []int64
 	err := forChunks(ids, func(part []string) error {
@@ -77,7 +78,7 @@ func (w *Write) relsNaming(ids []string) ([]int64, error) {
 			}
 			vids = append(vids, v)
 			return nil
-		}, `SELECT rel_vid FROM ends WHERE end_id IN (SELECT value FROM json_each(?))`, Strings(part))
+		}, `SELECT rel_vid FROM ends WHERE end_k IN (SELECT value FROM json_each(?))`, Int64s(IDKeys(part)))
 	})
 	return vids, err
 }
@@ -165,7 +166,7 @@ func (w *Write) settle(vids []int64, changed []string, progress func(n int)) err
 					rels = append(rels, r)
 				}
 				return err
-			}, relsByIDQuery, Strings(part))
+			}, relsByIDQuery, idArgs(part)...)
 		})
 		if err != nil {
 			return fmt.Errorf("settle: load: %w", err)

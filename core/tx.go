@@ -130,12 +130,12 @@ type VersionInserter interface {
 }
 
 // EndsInserter is what a store may implement to record the ends of new
-// relationship and sighting versions in one statement (ends[i] names an
-// end of the version vids[i]; a pair may come twice, and is recorded
-// once). Without it the core inserts them one by one, a round trip each
+// relationship and sighting versions in one statement (ends[i] is the
+// IDKey of an end of the version vids[i]; a pair may come twice, and is
+// recorded once). Without it the core inserts them one by one, a round trip each
 // where the engine is a server.
 type EndsInserter interface {
-	InsertEnds(tx Tx, ends []string, vids []int64) error
+	InsertEnds(tx Tx, ends []int64, vids []int64) error
 }
 
 // Micros converts t to microseconds since the epoch; the zero time is 0.

@@ -90,7 +90,7 @@ func (o *Office) CountUses(ctx context.Context, reader liaison.Principal, q liai
 		f := objquery.Filter{Last: true, Types: []string{"relationship"}}
 		var a coreSQL
 		readable := func(alias string) string { a.Arg(reader.Org); return readableBy(alias) }
-		ends := a.In("end_id", q.Targets)
+		ends := a.In("end_k", IDKeys(q.Targets))
 		var like []string
 		for _, t := range q.SourceTypes {
 			like = append(like, `v.ends LIKE `+a.Arg(t+"--%"))

@@ -101,11 +101,11 @@ func (e engine) InsertVersions(t core.Tx, rows []core.VersionRow) error {
 	for i := range rows {
 		r := &rows[i]
 		r.VID = ids[i]
-		src[i] = []any{r.VID, r.Collection, r.ID, r.Version, r.DateAdded, r.Type, r.SpecVersion, r.Originator, r.DefaultMarking,
+		src[i] = []any{r.VID, r.Collection, r.ID, core.IDKey(r.ID), r.Version, r.DateAdded, r.Type, r.SpecVersion, r.Originator, r.DefaultMarking,
 			r.LabelID, r.AudienceID, r.Ends, r.GranularRefs, r.Raw, shadow(r.Shadow)}
 	}
 	if _, err := tx.tx.CopyFrom(tx.ctx, pgx.Identifier{"versions"},
-		[]string{"vid", "collection", "id", "version_us", "date_added_us", "type", "spec_version", "originator", "default_marking", "label_id", "audience_id", "ends", "granular_refs", "raw", "shadow"},
+		[]string{"vid", "collection", "id", "idk", "version_us", "date_added_us", "type", "spec_version", "originator", "default_marking", "label_id", "audience_id", "ends", "granular_refs", "raw", "shadow"},
 		pgx.CopyFromRows(src)); err != nil {
 		return fmt.Errorf("copy versions: %w", err)
 	}
@@ -117,9 +117,9 @@ func (e engine) InsertVersions(t core.Tx, rows []core.VersionRow) error {
 // objects are relationships or sightings, each with two ends or more).
 // ON CONFLICT keeps a pair named twice (a relationship from an object to
 // itself) once, as the row-by-row insert did.
-func (engine) InsertEnds(t core.Tx, ends []string, vids []int64) error {
+func (engine) InsertEnds(t core.Tx, ends []int64, vids []int64) error {
 	tx := t.(*pgTx)
-	if _, err := tx.tx.Exec(tx.ctx, `INSERT INTO ends (end_id, rel_vid) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING`, ends, vids); err != nil {
+	if _, err := tx.tx.Exec(tx.ctx, `INSERT INTO ends (end_k, rel_vid) SELECT * FROM unnest($1::bigint[], $2::bigint[]) ON CONFLICT DO NOTHING`, ends, vids); err != nil {
 		return fmt.Errorf("insert %d ends: %w", len(ends), err)
 	}
 	return nil

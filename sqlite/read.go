@@ -57,7 +57,7 @@ func (f filter) where(collection, org string) (string, []any) {
 // source returns the FROM and WHERE clauses (without ORDER or LIMIT) of
 // versions v in the collection that org may read and f selects, and their
 // arguments. When f names ids the query is driven from them: each distinct
-// id is looked up by (id, collection) and only its few versions are
+// id is looked up by its key (stix.IDKey) and only its few versions are
 // filtered and sorted. Otherwise SQLite prefers to walk the collection in
 // date_added order for ORDER BY and test every version against the id
 // list, which costs the size of the collection. INDEXED BY keeps it from
@@ -68,11 +68,9 @@ func (f filter) source(collection, org string) (string, []any) {
 		where, args := f.where(collection, org)
 		return `FROM versions v WHERE ` + where, args
 	}
-	g := f
-	g.IDs = nil // the join below selects them
-	where, args := g.where(collection, org)
-	return `FROM (SELECT DISTINCT value AS id FROM json_each(?)) j CROSS JOIN versions v INDEXED BY versions_key ON v.id = j.id WHERE ` + where,
-		append([]any{jsonArray(f.IDs)}, args...)
+	where, args := f.where(collection, org) // which tests the ids too
+	return `FROM (SELECT DISTINCT value AS k FROM json_each(?)) j CROSS JOIN versions v INDEXED BY versions_key ON v.idk = j.k WHERE ` + where,
+		append([]any{jsonArray(core.IDKeys(f.IDs))}, args...)
 }
 
 // pages reads pages of objects for the core.

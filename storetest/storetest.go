@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) liaison.Sto
 		{"MatchConcurrent", testMatchConcurrent},
 		{"Peers", testPeers},
 		{"ACSMarkings", testACSMarkings},
+		{"IDKeyCollisions", testIDKeyCollisions},
 	}
 	tests = append(tests, searchTests...)
 	for _, tc := range tests {

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"liaison"
+	"liaison/stix"
 )
 
 // Page sizes of a read.
@@ -232,6 +233,11 @@ func (f Filter) where(q SQL, inCollections string, visible func() string, readab
 	if f.Before != 0 {
 		b.WriteString(` AND v.date_added_us < ` + q.Arg(f.Before))
 	}
+	if len(f.IDs) > 0 {
+		// The stores index ids by key (stix.IDKey); the ids themselves
+		// are tested too, as two may share a key.
+		b.WriteString(` AND ` + q.In("v.idk", stix.IDKeys(f.IDs)))
+	}
 	for _, l := range []struct {
 		col  string
 		vals []string
@@ -243,13 +249,13 @@ func (f Filter) where(q SQL, inCollections string, visible func() string, readab
 	// A later instance of a version (a write over a version hidden from
 	// its writer) is read only by those who can read no earlier one, so
 	// nobody who reads both gets two answers.
-	b.WriteString(` AND (v.shadow = 0 OR NOT EXISTS (SELECT 1 FROM versions p WHERE p.id = v.id AND p.collection = v.collection AND p.version_us = v.version_us AND p.date_added_us < v.date_added_us AND ` + readable("p") + `))`)
+	b.WriteString(` AND (v.shadow = 0 OR NOT EXISTS (SELECT 1 FROM versions p WHERE p.idk = v.idk AND p.id = v.id AND p.collection = v.collection AND p.version_us = v.version_us AND p.date_added_us < v.date_added_us AND ` + readable("p") + `))`)
 	if f.All {
 		return b.String()
 	}
 	var alts []string
 	extreme := func(cmp string) {
-		s := `NOT EXISTS (SELECT 1 FROM versions n WHERE n.id = v.id AND n.collection = v.collection AND n.version_us ` + cmp + ` v.version_us AND ` + readable("n")
+		s := `NOT EXISTS (SELECT 1 FROM versions n WHERE n.idk = v.idk AND n.id = v.id AND n.collection = v.collection AND n.version_us ` + cmp + ` v.version_us AND ` + readable("n")
 		if len(f.Specs) > 0 {
 			s += ` AND ` + q.In("n.spec_version", f.Specs)
 		}

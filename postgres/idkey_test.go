@@ -1,0 +1,128 @@
+package postgres_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"liaison"
+	"liaison/stix"
+	"liaison/storetest"
+)
+
+// TestIDKeyMigration: a store from before migration 2600 (versions
+// without keys, ends by end id: put back here) gets every version's key
+// and every end's key from the migration's SQL, the same keys stix.IDKey
+// gives, still finds each object by id and each object's links, and its
+// new ends table has the replicas' fence trigger.
+func TestIDKeyMigration(t *testing.T) {
+	url := serverURL(t)
+	sch := schema(t, url)
+	ctx := context.Background()
+	s, p, coll := searchWorld(t, url, sch)
+	tools, cs, err := storetest.IDKeyObjects()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := s.AddObjects(ctx, p, coll, cs); err != nil || len(res.Rejected) > 0 {
+		t.Fatalf("add: %v %+v", err, res.Rejected)
+	}
+	s.Close()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `SET search_path = `+sch); err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Exec(ctx, `ALTER TABLE versions DROP COLUMN idk;
+		CREATE TABLE ends_by_id (end_id text NOT NULL, rel_vid bigint NOT NULL, PRIMARY KEY (end_id, rel_vid));
+		INSERT INTO ends_by_id SELECT DISTINCT e, vid FROM versions, unnest(string_to_array(ends, ',')) e WHERE ends <> '';
+		DROP TABLE ends;
+		ALTER TABLE ends_by_id RENAME TO ends;
+		ALTER INDEX ends_by_id_pkey RENAME TO ends_pkey;
+		DELETE FROM schema_migrations WHERE name = '2600_id_keys.sql'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := postgresOpen(ctx, url, sch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+
+	rows, err := conn.Query(ctx, `SELECT id, idk, ends FROM versions`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]bool{}
+	n := 0
+	for rows.Next() {
+		var id, ends string
+		var k int64
+		if err := rows.Scan(&id, &k, &ends); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if k != stix.IDKey(id) || k == 0 {
+			t.Errorf("%s: the migration's key %d, stix.IDKey %d", id, k, stix.IDKey(id))
+		}
+		if ends != "" {
+			for _, e := range strings.Split(ends, ",") {
+				want[stix.IDKey(e)] = true
+			}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(cs) {
+		t.Fatalf("%d versions, want %d", n, len(cs))
+	}
+	rows, err = conn.Query(ctx, `SELECT DISTINCT end_k FROM ends ORDER BY end_k`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantKeys []int64
+	for k := range want {
+		wantKeys = append(wantKeys, k)
+	}
+	slices.Sort(wantKeys)
+	if !slices.Equal(got, wantKeys) {
+		t.Errorf("end keys after the migration %v, want %v", got, wantKeys)
+	}
+	var fenced bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
+		JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'ends' AND g.tgname = 'liaison_narrowed')`, sch).Scan(&fenced); err != nil {
+		t.Fatal(err)
+	}
+	if !fenced {
+		t.Error("the new ends table has no fence trigger for the replicas")
+	}
+
+	for _, id := range tools {
+		page, err := s2.Objects(ctx, p, coll, liaison.ObjectQuery{IDs: []string{id}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Versions) != 1 || page.Versions[0].ID != id {
+			t.Errorf("%s: by id after the migration: %+v", id, page.Versions)
+		}
+	}
+	links, _, err := s2.Related(ctx, p, tools[3], 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(links) != 1 || links[0].ID != storetest.IDKeyLink {
+		t.Errorf("the links of %s after the migration: %+v", tools[3], links)
+	}
+}

@@ -1,0 +1,127 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"liaison"
+	"liaison/sqlite"
+	"liaison/stix"
+	"liaison/storetest"
+)
+
+// TestIDKeyMigration: a store made before migration 2600 (its schema put
+// back here: versions_key on the id, ends by end id) gets every version's
+// key and every end's key from the migration's SQL, the same keys
+// stix.IDKey gives, and still finds each object by id and each object's
+// links. The ids have every hexadecimal digit, and keys with the top bit
+// set (negative integers).
+func TestIDKeyMigration(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := sqlite.Open(ctx, dir, sqlite.Options{Password: testCost, Logger: testLogger(t)})
+	must(err)
+	must(s.CreateOrganisation(ctx, liaison.Organisation{Code: "USA", Name: "United States", Kind: liaison.Ally}))
+	p := liaison.Principal{Name: "usa", Org: "USA", Roles: []liaison.Role{liaison.RoleAnalyst}}
+	must(s.CreateUser(ctx, &p, ""))
+	c := liaison.Collection{Title: "Shared", Topic: liaison.TopicCyber, Read: []string{"ALL"}, Write: []string{"ALL"}}
+	must(s.CreateCollection(ctx, &c))
+	tools, cs, err := storetest.IDKeyObjects()
+	must(err)
+	if res, err := s.AddObjects(ctx, p, c.ID, cs); err != nil || len(res.Rejected) > 0 {
+		t.Fatalf("add: %v %+v", err, res.Rejected)
+	}
+	must(s.Close())
+
+	path := filepath.Join(dir, sqlite.FileName)
+	db, err := sql.Open("sqlite", path)
+	must(err)
+	_, err = db.Exec(`DROP INDEX versions_key;
+		ALTER TABLE versions DROP COLUMN idk;
+		CREATE INDEX versions_key ON versions (id, version_us, date_added_us);
+		CREATE TABLE ends_by_id (end_id TEXT NOT NULL, rel_vid INTEGER NOT NULL, PRIMARY KEY (end_id, rel_vid)) WITHOUT ROWID;
+		INSERT OR IGNORE INTO ends_by_id SELECT j.value, v.vid FROM versions v, json_each('["' || replace(v.ends, ',', '","') || '"]') j WHERE v.ends != '';
+		DROP TABLE ends;
+		ALTER TABLE ends_by_id RENAME TO ends;
+		DELETE FROM schema_migrations WHERE name LIKE '2600%'`)
+	must(err)
+	var oldEnds int
+	must(db.QueryRow(`SELECT count(*) FROM ends`).Scan(&oldEnds))
+	must(db.Close())
+	if oldEnds != 5 {
+		t.Fatalf("the old ends table holds %d rows, want 5 (the third link names one end twice)", oldEnds)
+	}
+
+	s, err = sqlite.Open(ctx, dir, sqlite.Options{Password: testCost, Logger: testLogger(t)})
+	must(err)
+	defer s.Close()
+	db, err = sql.Open("sqlite", path)
+	must(err)
+	defer db.Close()
+	rows, err := db.Query(`SELECT id, idk, ends FROM versions`)
+	must(err)
+	wantEnds := map[string]bool{}
+	n := 0
+	for rows.Next() {
+		var id, ends string
+		var k int64
+		must(rows.Scan(&id, &k, &ends))
+		n++
+		if k != stix.IDKey(id) || k == 0 {
+			t.Errorf("%s: the migration's key %d, stix.IDKey %d", id, k, stix.IDKey(id))
+		}
+		if ends != "" {
+			for _, e := range strings.Split(ends, ",") {
+				wantEnds[fmt.Sprint(stix.IDKey(e))] = true
+			}
+		}
+	}
+	must(rows.Err())
+	rows.Close()
+	if n != len(cs) {
+		t.Fatalf("%d versions, want %d", n, len(cs))
+	}
+	var gotEnds []string
+	rows, err = db.Query(`SELECT DISTINCT end_k FROM ends`)
+	must(err)
+	for rows.Next() {
+		var k int64
+		must(rows.Scan(&k))
+		gotEnds = append(gotEnds, fmt.Sprint(k))
+	}
+	must(rows.Err())
+	rows.Close()
+	slices.Sort(gotEnds)
+	var want []string
+	for k := range wantEnds {
+		want = append(want, k)
+	}
+	slices.Sort(want)
+	if !slices.Equal(gotEnds, want) {
+		t.Errorf("end keys after the migration %v, want %v", gotEnds, want)
+	}
+
+	for _, id := range tools {
+		page, err := s.Objects(ctx, p, c.ID, liaison.ObjectQuery{IDs: []string{id}})
+		must(err)
+		if len(page.Versions) != 1 || page.Versions[0].ID != id {
+			t.Errorf("%s: by id after the migration: %+v", id, page.Versions)
+		}
+	}
+	links, _, err := s.Related(ctx, p, tools[3], 10)
+	must(err)
+	if len(links) != 1 || links[0].ID != storetest.IDKeyLink {
+		t.Errorf("the links of %s after the migration: %+v", tools[3], links)
+	}
+}
