@@ -13,6 +13,7 @@ import (
 	"liaison/bench"
 	"liaison/postgres"
 	"liaison/stix"
+	"liaison/storetest"
 )
 
 // benchCandidates are the benchmark generator's objects (seed 1) from
@@ -60,26 +61,7 @@ func processCPU(pid uint32) time.Duration {
 // smallOffice gives s three organisations (USA, FRA, JPN), an analyst of
 // USA and a collection all may read and write.
 func smallOffice(t testing.TB, s *postgres.Store) (liaison.Principal, liaison.Collection) {
-	t.Helper()
-	ctx := context.Background()
-	for _, o := range []liaison.Organisation{
-		{Code: "USA", Name: "United States", Kind: liaison.Ally},
-		{Code: "FRA", Name: "France", Kind: liaison.Ally},
-		{Code: "JPN", Name: "Japan", Kind: liaison.Partner},
-	} {
-		if err := s.CreateOrganisation(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p := liaison.Principal{Name: "usa", Org: "USA", Roles: []liaison.Role{liaison.RoleAnalyst}}
-	if err := s.CreateUser(ctx, &p, ""); err != nil {
-		t.Fatal(err)
-	}
-	c := liaison.Collection{Title: "bench", Topic: "cyber", Read: []string{"ALL"}, Write: []string{"ALL"}}
-	if err := s.CreateCollection(ctx, &c); err != nil {
-		t.Fatal(err)
-	}
-	return p, c
+	return storetest.SmallOffice(t, s)
 }
 
 // BenchmarkAddObjects writes envelopes of 1,000 of the benchmark's

@@ -11,6 +11,7 @@ import (
 
 	"liaison"
 	"liaison/postgres"
+	"liaison/storetest"
 )
 
 // TestSearchBackfill: a store whose versions were stored before the
@@ -109,17 +110,7 @@ func searchWorld(t *testing.T, url, sch string) (*postgres.Store, liaison.Princi
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if err := s.CreateOrganisation(ctx, liaison.Organisation{Code: "USA", Name: "United States", Kind: liaison.Ally}); err != nil {
-		t.Fatal(err)
-	}
-	p := liaison.Principal{Name: "usa", Org: "USA", Roles: []liaison.Role{liaison.RoleAnalyst}}
-	if err := s.CreateUser(ctx, &p, ""); err != nil {
-		t.Fatal(err)
-	}
-	c := liaison.Collection{Title: "Shared", Topic: liaison.TopicCyber, Read: []string{"ALL"}, Write: []string{"ALL"}}
-	if err := s.CreateCollection(ctx, &c); err != nil {
-		t.Fatal(err)
-	}
+	p, c := storetest.SmallOffice(t, s)
 	return s, p, c.ID
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"liaison"
 	"liaison/sqlite"
+	"liaison/storetest"
 )
 
 // TestSearchBackfill: a store whose versions were stored before the
@@ -97,11 +98,7 @@ func TestSearchHashsizeMigration(t *testing.T) {
 	}
 	s, err := sqlite.Open(ctx, dir, sqlite.Options{Password: testCost, Logger: testLogger(t)})
 	must(err)
-	must(s.CreateOrganisation(ctx, liaison.Organisation{Code: "USA", Name: "United States", Kind: liaison.Ally}))
-	p := liaison.Principal{Name: "usa", Org: "USA", Roles: []liaison.Role{liaison.RoleAnalyst}}
-	must(s.CreateUser(ctx, &p, ""))
-	c := liaison.Collection{Title: "Shared", Topic: liaison.TopicCyber, Read: []string{"ALL"}, Write: []string{"ALL"}}
-	must(s.CreateCollection(ctx, &c))
+	p, c := storetest.SmallOffice(t, s)
 	mod := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	var cs []liaison.Candidate
 	for i, name := range []string{"Lateral movement tool", "Movement lateral tool", "Exfiltration kit"} {

@@ -1,8 +1,10 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"liaison"
@@ -151,3 +153,45 @@ func IDKeyObjects() (tools []string, cands []liaison.Candidate, err error) {
 
 // IDKeyLink is the link IDKeyObjects makes between tools[2] and tools[3].
 const IDKeyLink = "relationship--f1e2d3c4-b5a6-4978-8695-a4b3c2d1e0f9"
+
+// SmallOffice gives s three organisations (USA and FRA, allies, and JPN, a
+// partner), an analyst of USA and a collection everyone reads and writes,
+// for the stores' own tests.
+func SmallOffice(t testing.TB, s liaison.Store) (liaison.Principal, liaison.Collection) {
+	t.Helper()
+	ctx := context.Background()
+	for _, o := range []liaison.Organisation{
+		{Code: "USA", Name: "United States", Kind: liaison.Ally},
+		{Code: "FRA", Name: "France", Kind: liaison.Ally},
+		{Code: "JPN", Name: "Japan", Kind: liaison.Partner},
+	} {
+		if err := s.CreateOrganisation(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := liaison.Principal{Name: "usa", Org: "USA", Roles: []liaison.Role{liaison.RoleAnalyst}}
+	if err := s.CreateUser(ctx, &p, ""); err != nil {
+		t.Fatal(err)
+	}
+	c := liaison.Collection{Title: "Shared", Topic: liaison.TopicCyber, Read: []string{"ALL"}, Write: []string{"ALL"}}
+	if err := s.CreateCollection(ctx, &c); err != nil {
+		t.Fatal(err)
+	}
+	return p, c
+}
+
+// EndKeys returns the distinct keys of the ends named in ends (each a
+// version's comma-separated ends, "" for none), sorted.
+func EndKeys(ends []string) []int64 {
+	var out []int64
+	for _, e := range ends {
+		if e == "" {
+			continue
+		}
+		for _, id := range strings.Split(e, ",") {
+			out = append(out, stix.IDKey(id))
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
