@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"liaison"
 	"liaison/core"
@@ -54,12 +55,23 @@ type groupWriter struct {
 	// groups and grouped count transactions and the calls they carried,
 	// for tests, the benchmark's log and metrics (GroupCommits).
 	groups, grouped atomic.Int64
+	// busy is the time, in nanoseconds, spent running groups
+	// (GroupWriterBusy).
+	busy atomic.Int64
 }
 
 // GroupCommits returns how many transactions the group writer has
 // committed and how many AddObjects calls they carried, for metrics.
 func (s *Store) GroupCommits() (groups, calls int64) {
 	return s.gw.groups.Load(), s.gw.grouped.Load()
+}
+
+// GroupWriterBusy returns the time the group writer has spent writing
+// groups (from taking a group's first call to answering its last), for
+// metrics: its rise over an interval, divided by the interval, is the
+// share of the time the single writer was busy with objects.
+func (s *Store) GroupWriterBusy() time.Duration {
+	return time.Duration(s.gw.busy.Load())
 }
 
 func (s *Store) startGroupWriter() {
@@ -80,7 +92,9 @@ func (s *Store) startGroupWriter() {
 			for r := g.next(&n); r != nil; r = g.next(&n) {
 				group = append(group, r)
 			}
+			start := time.Now()
 			s.runGroup(group)
+			g.busy.Add(int64(time.Since(start)))
 		}
 	}()
 }

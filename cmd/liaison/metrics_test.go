@@ -196,6 +196,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		{metrics.ObjectWrites, map[string]string{"result": "rejected"}, 0, false},
 		{metrics.SQLiteGroupCommits, nil, 1, false},
 		{metrics.SQLiteGroupCommitCalls, nil, 1, false},
+		{metrics.SQLiteGroupWriterBusy, nil, 0, true},
 	}
 	for _, tc := range tests {
 		got := sample(after, tc.name, tc.labels) - sample(before, tc.name, tc.labels)
