@@ -38,7 +38,9 @@ type addReq struct {
 	writer     liaison.Principal
 	collection string
 	objs       []liaison.Candidate
-	done       chan addResult // buffered, answered once
+	// status, when set, makes the status saved with the call's objects.
+	status func(liaison.WriteResult) liaison.Status
+	done   chan addResult // buffered, answered once
 }
 
 type addResult struct {
@@ -217,6 +219,11 @@ func (s *Store) addTogether(ctx context.Context, group []*addReq, more func() *a
 			res, err := w.AddObjects(r.writer, r.collection, r.objs)
 			if err != nil {
 				return err
+			}
+			if r.status != nil {
+				if err := w.SaveStatus(r.status(res)); err != nil {
+					return err
+				}
 			}
 			results = append(results, res)
 			if i == len(group)-1 && more != nil {
