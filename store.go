@@ -206,7 +206,8 @@ type StatusService interface {
 	// rather than two, the second queued behind other writers' objects.
 	// status must depend on its argument alone (it may be called more
 	// than once); an error from SaveStatus fails the call, and nothing is
-	// written.
+	// written. A store that wraps another and changes what AddObjects
+	// does must change this the same way: TAXII adds come through here.
 	AddObjectsWithStatus(ctx context.Context, writer Principal, collection string, objs []Candidate, status func(WriteResult) Status) (WriteResult, error)
 	// Status returns a status. ENOTFOUND unless the reader's organisation
 	// made the request.
