@@ -200,6 +200,15 @@ const MaxRelated = 1000
 type StatusService interface {
 	// SaveStatus stores or replaces a status.
 	SaveStatus(ctx context.Context, s Status) error
+	// AddObjectsWithStatus is AddObjects, then SaveStatus of what status
+	// makes of its result, in the same transaction: the status is stored
+	// exactly when the objects are, and an add request costs one write
+	// rather than two, the second queued behind other writers' objects.
+	// status must depend on its argument alone (it may be called more
+	// than once); an error from SaveStatus fails the call, and nothing is
+	// written. A store that wraps another and changes what AddObjects
+	// does must change this the same way: TAXII adds come through here.
+	AddObjectsWithStatus(ctx context.Context, writer Principal, collection string, objs []Candidate, status func(WriteResult) Status) (WriteResult, error)
 	// Status returns a status. ENOTFOUND unless the reader's organisation
 	// made the request.
 	Status(ctx context.Context, reader Principal, id string) (Status, error)

@@ -381,6 +381,18 @@ func (s *store) Collection(ctx context.Context, reader liaison.Principal, id str
 // a few index rows rather than one a version.
 func (s *store) AddObjects(ctx context.Context, writer liaison.Principal, collection string, objs []liaison.Candidate) (liaison.WriteResult, error) {
 	res, err := s.next.AddObjects(ctx, writer, collection, objs)
+	return s.added(ctx, writer, collection, objs, res, err)
+}
+
+// AddObjectsWithStatus is recorded as AddObjects is: the status it saves
+// is not audited, as SaveStatus's is not.
+func (s *store) AddObjectsWithStatus(ctx context.Context, writer liaison.Principal, collection string, objs []liaison.Candidate, status func(liaison.WriteResult) liaison.Status) (liaison.WriteResult, error) {
+	res, err := s.next.AddObjectsWithStatus(ctx, writer, collection, objs, status)
+	return s.added(ctx, writer, collection, objs, res, err)
+}
+
+// added records the outcome of an AddObjects call and returns it.
+func (s *store) added(ctx context.Context, writer liaison.Principal, collection string, objs []liaison.Candidate, res liaison.WriteResult, err error) (liaison.WriteResult, error) {
 	if err != nil {
 		e := entry(ctx, writer, ActionWrite, "AddObjects", err)
 		e.Collection, e.Detail = collection, strconv.Itoa(len(objs))+" objects refused whole"

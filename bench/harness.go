@@ -139,6 +139,11 @@ type SizeResult struct {
 	// generator together for ingest; the inserting goroutine for raw).
 	IngestObjectsPerCPUS    float64 `json:"ingest_objects_per_cpu_s"`
 	RawInsertObjectsPerCPUS float64 `json:"raw_insert_objects_per_cpu_s"`
+	// IngestWriterBusy is the share of the ingest's wall time that the
+	// store's single writer spent writing (SQLite's group writer; 0 for a
+	// store that does not say): what is left is the writer waiting for
+	// requests to be parsed.
+	IngestWriterBusy float64 `json:"ingest_writer_busy,omitempty"`
 	// GetPage is a page of 1000 read by the reader who sees everything;
 	// the narrow reader's is in Page1000Narrow.
 	GetPageP50Ms float64 `json:"get_page_p50_ms"`
@@ -347,8 +352,10 @@ func (r *run) ingestAndRead(ctx context.Context, rep *Report) (err error) {
 		before := r.stored
 		rss := startRSS()
 		cpu0 := cpuTime()
+		busy0 := writerBusy(s)
 		el, err := r.ingest(ctx, size)
 		cpu := cpuTime() - cpu0
+		res.IngestWriterBusy = (writerBusy(s) - busy0).Seconds() / el.Seconds()
 		res.PeakRSSIngestMB = rss.end()
 		if err != nil {
 			return err
@@ -357,7 +364,7 @@ func (r *run) ingestAndRead(ctx context.Context, rep *Report) (err error) {
 		if cpu > 0 {
 			res.IngestObjectsPerCPUS = float64(r.stored-before) / cpu.Seconds()
 		}
-		r.cfg.Log.Info("ingested", "objects", r.stored, "objects_per_s", int(res.IngestObjectsPerS))
+		r.cfg.Log.Info("ingested", "objects", r.stored, "objects_per_s", int(res.IngestObjectsPerS), "writer_busy", fmt.Sprintf("%.2f", res.IngestWriterBusy))
 		if r.cfg.Keep {
 			if err := r.saveKept(); err != nil {
 				return err
@@ -388,6 +395,15 @@ func (r *run) ingestAndRead(ctx context.Context, rep *Report) (err error) {
 		rep.AvgBytes = int(r.bytes / int64(r.stored-r.preamble))
 	}
 	return nil
+}
+
+// writerBusy is the time the store's single writer has spent writing, if
+// it says (sqlite.Store.GroupWriterBusy), else 0.
+func writerBusy(s liaison.Store) time.Duration {
+	if b, ok := s.(interface{ GroupWriterBusy() time.Duration }); ok {
+		return b.GroupWriterBusy()
+	}
+	return 0
 }
 
 // postPreamble posts the preamble (marking-definitions, the producer)

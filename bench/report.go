@@ -60,13 +60,17 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 			s.Concurrent.RequestsPerS, s.Concurrent.P99Ms, s.PageGrowth, s.PeakRSSIngestMB, s.PeakRSSServingMB)
 	}
 	b.WriteString(rep.searchMarkdown())
-	b.WriteString("\nPer CPU-second of the benchmark process (a loaded machine inflates wall time, not these):\n\n| objects | ingest obj/cpu-s | raw insert obj/cpu-s | efficiency |\n|---:|---:|---:|---:|\n")
+	b.WriteString("\nPer CPU-second of the benchmark process (a loaded machine inflates wall time, not these), and the share of the ingest's wall time the store's writer was busy:\n\n| objects | ingest obj/cpu-s | raw insert obj/cpu-s | efficiency | writer busy |\n|---:|---:|---:|---:|---:|\n")
 	for _, s := range rep.Sizes {
 		eff := 0.0
 		if s.RawInsertObjectsPerCPUS > 0 {
 			eff = s.IngestObjectsPerCPUS / s.RawInsertObjectsPerCPUS
 		}
-		fmt.Fprintf(&b, "| %s | %.0f | %.0f | %.2f |\n", SizeName(s.Objects), s.IngestObjectsPerCPUS, s.RawInsertObjectsPerCPUS, eff)
+		busy := "n/a"
+		if s.IngestWriterBusy > 0 {
+			busy = fmt.Sprintf("%.2f", s.IngestWriterBusy)
+		}
+		fmt.Fprintf(&b, "| %s | %.0f | %.0f | %.2f | %s |\n", SizeName(s.Objects), s.IngestObjectsPerCPUS, s.RawInsertObjectsPerCPUS, eff, busy)
 	}
 	b.WriteString("\nPages, as server time from a client on the same machine (the graph is of a technique with " + fmt.Sprint(HubLinks) + " relationships):\n\n| objects | list page p50/p99 ms (wide) | list page p50/p99 ms (narrow) | object page with who may read it p50/p99 ms (wide) | (narrow) | graph p50/p99 ms (wide) | graph p50/p99 ms (narrow) |\n|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range rep.Sizes {

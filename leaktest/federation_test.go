@@ -95,6 +95,16 @@ func (m sharingMutant) AddObjects(ctx context.Context, writer liaison.Principal,
 	return m.FedStore.AddObjects(ctx, writer, coll, objs)
 }
 
+// AddObjectsWithStatus is the mutant's AddObjects, then the status saved
+// as the TAXII server asks, so that TAXII adds meet the mutation too.
+func (m sharingMutant) AddObjectsWithStatus(ctx context.Context, writer liaison.Principal, coll string, objs []liaison.Candidate, status func(liaison.WriteResult) liaison.Status) (liaison.WriteResult, error) {
+	res, err := m.AddObjects(ctx, writer, coll, objs)
+	if err != nil {
+		return res, err
+	}
+	return res, m.FedStore.SaveStatus(ctx, status(res))
+}
+
 // TestFederationMutantsAreCaught: an office that widens on arrival, one
 // that drops the source's audience, one that ignores the change feed and
 // one that ignores ACS further sharing are each found leaking.

@@ -79,6 +79,16 @@ func (m importMutant) AddObjects(ctx context.Context, p liaison.Principal, coll 
 	return res, err
 }
 
+// AddObjectsWithStatus is the mutant's AddObjects, then the status saved
+// as the TAXII server asks, so that TAXII adds meet the mutation too.
+func (m importMutant) AddObjectsWithStatus(ctx context.Context, writer liaison.Principal, coll string, objs []liaison.Candidate, status func(liaison.WriteResult) liaison.Status) (liaison.WriteResult, error) {
+	res, err := m.AddObjects(ctx, writer, coll, objs)
+	if err != nil {
+		return res, err
+	}
+	return res, m.Store.SaveStatus(ctx, status(res))
+}
+
 // Directory makes JPN an ally when the pages ask.
 func (m importMutant) Directory(ctx context.Context) (*liaison.Directory, error) {
 	d, err := m.Store.Directory(ctx)

@@ -165,3 +165,13 @@ func (m mutant) AddObjects(ctx context.Context, writer liaison.Principal, coll s
 	}
 	return m.Store.AddObjects(ctx, writer, coll, objs)
 }
+
+// AddObjectsWithStatus is the mutant's AddObjects, then the status saved
+// as the TAXII server asks, so that TAXII adds meet the mutation too.
+func (m mutant) AddObjectsWithStatus(ctx context.Context, writer liaison.Principal, coll string, objs []liaison.Candidate, status func(liaison.WriteResult) liaison.Status) (liaison.WriteResult, error) {
+	res, err := m.AddObjects(ctx, writer, coll, objs)
+	if err != nil {
+		return res, err
+	}
+	return res, m.Store.SaveStatus(ctx, status(res))
+}

@@ -7,6 +7,7 @@ package metrics
 
 import (
 	"net/http"
+	"time"
 
 	"liaison/internal/route"
 
@@ -24,6 +25,7 @@ const (
 	AudienceRecompute      = "liaison_audience_recompute_duration_seconds"
 	SQLiteGroupCommits     = "liaison_sqlite_group_commits_total"
 	SQLiteGroupCommitCalls = "liaison_sqlite_group_commit_calls_total"
+	SQLiteGroupWriterBusy  = "liaison_sqlite_group_writer_busy_seconds_total"
 )
 
 // Label values.
@@ -133,6 +135,9 @@ type GroupCommitter interface {
 	// GroupCommits returns the transactions committed by the group
 	// writer, and the AddObjects calls they carried.
 	GroupCommits() (groups, calls int64)
+	// GroupWriterBusy returns the time the group writer has spent
+	// writing groups.
+	GroupWriterBusy() time.Duration
 }
 
 // WatchGroupCommits exports g's counters. Call it once per registry.
@@ -146,5 +151,9 @@ func (m *Metrics) WatchGroupCommits(g GroupCommitter) {
 			Name: SQLiteGroupCommitCalls,
 			Help: "AddObjects calls carried by the SQLite store's group commits; divided by " + SQLiteGroupCommits + ", the mean group size.",
 		}, func() float64 { _, calls := g.GroupCommits(); return float64(calls) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: SQLiteGroupWriterBusy,
+			Help: "Seconds the SQLite store's single writer has spent writing group commits; its rate is the writer's utilisation (1: always busy).",
+		}, func() float64 { return g.GroupWriterBusy().Seconds() }),
 	)
 }

@@ -182,4 +182,8 @@ func TestStoreCounts(t *testing.T) {
 	if f := family(t, m, SQLiteGroupCommitCalls); f == nil || f.GetMetric()[0].GetCounter().GetValue() != float64(calls) || calls < 2 {
 		t.Errorf("%s: %v, want %d (≥ 2)", SQLiteGroupCommitCalls, f, calls)
 	}
+	busy := raw.GroupWriterBusy()
+	if f := family(t, m, SQLiteGroupWriterBusy); f == nil || f.GetMetric()[0].GetCounter().GetValue() != busy.Seconds() || busy <= 0 {
+		t.Errorf("%s: %v, want %v (> 0)", SQLiteGroupWriterBusy, f, busy.Seconds())
+	}
 }

@@ -303,6 +303,13 @@ func (s *store) Activity(ctx context.Context, reader liaison.Principal, q liaiso
 
 // StatusService
 
+func (s *store) AddObjectsWithStatus(ctx context.Context, writer liaison.Principal, collection string, objs []liaison.Candidate, status func(liaison.WriteResult) liaison.Status) (res liaison.WriteResult, err error) {
+	defer s.observe("AddObjectsWithStatus", time.Now(), &err)
+	res, err = s.next.AddObjectsWithStatus(ctx, writer, collection, objs, status)
+	s.m.countWrites(res)
+	return res, err
+}
+
 func (s *store) SaveStatus(ctx context.Context, st liaison.Status) (err error) {
 	defer s.observe("SaveStatus", time.Now(), &err)
 	return s.next.SaveStatus(ctx, st)

@@ -89,7 +89,17 @@ func (s *Store) Settle(ctx context.Context) error {
 // core.Office.AddObjects); new versions go in with COPY. Enough new
 // versions start a background ANALYZE.
 func (s *Store) AddObjects(ctx context.Context, writer liaison.Principal, collection string, objs []liaison.Candidate) (liaison.WriteResult, error) {
-	res, err := s.Office.AddObjects(ctx, writer, collection, objs)
+	return s.counted(s.Office.AddObjects(ctx, writer, collection, objs))
+}
+
+// AddObjectsWithStatus is AddObjects with its status in the same
+// transaction (see liaison.StatusService).
+func (s *Store) AddObjectsWithStatus(ctx context.Context, writer liaison.Principal, collection string, objs []liaison.Candidate, status func(liaison.WriteResult) liaison.Status) (liaison.WriteResult, error) {
+	return s.counted(s.Office.AddObjectsWithStatus(ctx, writer, collection, objs, status))
+}
+
+// counted counts the new versions of a write towards the next ANALYZE.
+func (s *Store) counted(res liaison.WriteResult, err error) (liaison.WriteResult, error) {
 	if err != nil {
 		return res, err
 	}

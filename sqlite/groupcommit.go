@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"liaison"
 	"liaison/core"
@@ -37,7 +38,9 @@ type addReq struct {
 	writer     liaison.Principal
 	collection string
 	objs       []liaison.Candidate
-	done       chan addResult // buffered, answered once
+	// status, when set, makes the status saved with the call's objects.
+	status func(liaison.WriteResult) liaison.Status
+	done   chan addResult // buffered, answered once
 }
 
 type addResult struct {
@@ -54,12 +57,23 @@ type groupWriter struct {
 	// groups and grouped count transactions and the calls they carried,
 	// for tests, the benchmark's log and metrics (GroupCommits).
 	groups, grouped atomic.Int64
+	// busy is the time, in nanoseconds, spent running groups
+	// (GroupWriterBusy).
+	busy atomic.Int64
 }
 
 // GroupCommits returns how many transactions the group writer has
 // committed and how many AddObjects calls they carried, for metrics.
 func (s *Store) GroupCommits() (groups, calls int64) {
 	return s.gw.groups.Load(), s.gw.grouped.Load()
+}
+
+// GroupWriterBusy returns the time the group writer has spent writing
+// groups (from taking a group's first call to answering its last), for
+// metrics: its rise over an interval, divided by the interval, is the
+// share of the time the single writer was busy with objects.
+func (s *Store) GroupWriterBusy() time.Duration {
+	return time.Duration(s.gw.busy.Load())
 }
 
 func (s *Store) startGroupWriter() {
@@ -80,7 +94,9 @@ func (s *Store) startGroupWriter() {
 			for r := g.next(&n); r != nil; r = g.next(&n) {
 				group = append(group, r)
 			}
+			start := time.Now()
 			s.runGroup(group)
+			g.busy.Add(int64(time.Since(start)))
 		}
 	}()
 }
@@ -203,6 +219,11 @@ func (s *Store) addTogether(ctx context.Context, group []*addReq, more func() *a
 			res, err := w.AddObjects(r.writer, r.collection, r.objs)
 			if err != nil {
 				return err
+			}
+			if r.status != nil {
+				if err := w.SaveStatus(r.status(res)); err != nil {
+					return err
+				}
 			}
 			results = append(results, res)
 			if i == len(group)-1 && more != nil {

@@ -278,3 +278,56 @@ func TestGroupTakesCallsThatArriveWhileItRuns(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupSavesEachCallsStatus: the calls of a group save their statuses
+// in the group's transaction, each made from its own call's result; a call
+// whose status cannot be stored fails alone, writing neither its objects
+// nor its status, and the others keep theirs.
+func TestGroupSavesEachCallsStatus(t *testing.T) {
+	ctx := context.Background()
+	s, users, coll := groupWorld(t)
+	withStatus := func(r *addReq, id string) *addReq {
+		r.status = func(res liaison.WriteResult) liaison.Status {
+			st := liaison.Status{ID: id, Org: "USA", Collection: coll, Complete: true}
+			for _, a := range res.Accepted {
+				st.Successes = append(st.Successes, liaison.StatusDetail{ID: a.ID})
+			}
+			return st
+		}
+		return r
+	}
+	calls := []*addReq{
+		withStatus(req(ctx, users["USA"], coll, groupBatch(0, 5)), "status-a"),
+		withStatus(req(ctx, users["USA"], coll, groupBatch(100, 5)), ""), // no id: EINVALID
+		withStatus(req(ctx, users["USA"], coll, groupBatch(200, 3)), "status-c"),
+	}
+	before := s.gw.groups.Load()
+	s.runGroup(calls)
+	if got := s.gw.groups.Load() - before; got != 1 {
+		t.Errorf("transactions counted: %d, want 1", got)
+	}
+	for i, want := range []struct {
+		code      string
+		status    string
+		successes int
+	}{{"", "status-a", 4}, {liaison.EINVALID, "", 0}, {"", "status-c", 2}} {
+		out := <-calls[i].done
+		if liaison.ErrorCode(out.err) != want.code && !(want.code == "" && out.err == nil) {
+			t.Errorf("call %d: err %v, want %q", i, out.err, want.code)
+		}
+		if want.status == "" {
+			continue
+		}
+		st, err := s.Status(ctx, users["USA"], want.status)
+		if err != nil || len(st.Successes) != want.successes || st.Successes[0].ID != calls[i].objs[0].ID {
+			t.Errorf("call %d: status %+v, %v; want %d successes from %s", i, st, err, want.successes, calls[i].objs[0].ID)
+		}
+	}
+	page, err := s.Objects(ctx, users["USA"], coll, liaison.ObjectQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Versions) != 6 {
+		t.Errorf("stored %d objects, want 6 (the failed call's none)", len(page.Versions))
+	}
+}

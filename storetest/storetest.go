@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) liaison.Sto
 		{"Collections", testCollections},
 		{"UpdateCollection", testUpdateCollection},
 		{"Statuses", testStatuses},
+		{"StatusWithObjects", testStatusWithObjects},
 		{"AddObjectsAccess", testAddObjectsAccess},
 		{"AddObjectsVersions", testAddObjectsVersions},
 		{"AddObjectsMarkings", testAddObjectsMarkings},

@@ -253,6 +253,49 @@ func testStatuses(t *testing.T, open Opener) {
 	}
 }
 
+// testStatusWithObjects: AddObjectsWithStatus stores the status that its
+// function makes of the write's result with the objects, in one
+// transaction: a status that cannot be stored leaves no object either,
+// and a write that fails leaves no status.
+func testStatusWithObjects(t *testing.T, open Opener) {
+	w := newWorld(t, open)
+	ctx := w.ctx
+	usa := w.user["USA"]
+	status := func(id string) func(liaison.WriteResult) liaison.Status {
+		return func(res liaison.WriteResult) liaison.Status {
+			st := liaison.Status{ID: id, Org: "USA", Collection: w.shared, RequestTimestamp: start, Complete: true}
+			for _, a := range res.Accepted {
+				st.Successes = append(st.Successes, liaison.StatusDetail{ID: a.ID, Version: ts(a.Version)})
+			}
+			return st
+		}
+	}
+	const okID, badID, refusedID = "2f0f4f8e-4d1e-4a4e-9a55-0c3b1b9e7a01", "", "2f0f4f8e-4d1e-4a4e-9a55-0c3b1b9e7a02"
+	res, err := w.s.AddObjectsWithStatus(ctx, usa, w.shared, []liaison.Candidate{sdo(oid("indicator", 1), day(0))}, status(okID))
+	w.must(err)
+	if len(res.Accepted) != 1 || res.Accepted[0].Present {
+		t.Fatalf("result %+v", res)
+	}
+	got, err := w.s.Status(ctx, usa, okID)
+	w.must(err)
+	if len(got.Successes) != 1 || got.Successes[0].ID != oid("indicator", 1) || got.Successes[0].Version != ts(day(0)) {
+		t.Errorf("status saved with the objects: %+v", got)
+	}
+
+	// A status that cannot be stored (no id) fails the call, and its
+	// objects are not written.
+	_, err = w.s.AddObjectsWithStatus(ctx, usa, w.shared, []liaison.Candidate{sdo(oid("indicator", 2), day(0))}, status(badID))
+	wantCode(t, err, liaison.EINVALID)
+	if w.sees("USA", w.shared, oid("indicator", 2)) {
+		t.Error("the objects of a call whose status failed were written")
+	}
+	// A write refused whole saves no status.
+	_, err = w.s.AddObjectsWithStatus(ctx, w.user["JPN"], w.nato, []liaison.Candidate{sdo(oid("indicator", 3), day(0))}, status(refusedID))
+	wantCode(t, err, liaison.ENOTFOUND)
+	_, err = w.s.Status(ctx, w.user["JPN"], refusedID)
+	wantCode(t, err, liaison.ENOTFOUND)
+}
+
 // testPasswords: a password can be replaced; the credential stamp changes
 // with it and only with a change of credentials.
 func testPasswords(t *testing.T, open Opener) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 
 	"liaison"
@@ -39,18 +40,6 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request, p liaison.Pr
 	if err != nil {
 		return err
 	}
-	var res liaison.WriteResult
-	for start := 0; start < len(cands); start += writeChunk {
-		chunk := cands[start:min(start+writeChunk, len(cands))]
-		wr, err := s.store.AddObjects(r.Context(), p, c.ID, chunk)
-		if err != nil {
-			return fmt.Errorf("taxii: add objects: %w", err)
-		}
-		res.Accepted = append(res.Accepted, wr.Accepted...)
-		res.Rejected = append(res.Rejected, wr.Rejected...)
-	}
-	failures = append(failures, res.Rejected...)
-
 	st := liaison.Status{
 		ID:               newUUID(),
 		Org:              p.Org,
@@ -58,8 +47,59 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request, p liaison.Pr
 		RequestTimestamp: started,
 		Complete:         true,
 	}
-	sort.SliceStable(res.Accepted, func(i, j int) bool { return res.Accepted[i].Index < res.Accepted[j].Index })
-	for _, a := range res.Accepted {
+	// The status is saved in the transaction of the last chunk's objects:
+	// saved on its own, after them, it would wait for the single writer
+	// behind other requests' objects, and this request's client with it.
+	var res liaison.WriteResult
+	if len(cands) == 0 {
+		st = withDetails(st, res, failures)
+		if err := s.store.SaveStatus(r.Context(), st); err != nil {
+			return fmt.Errorf("taxii: save status: %w", err)
+		}
+	}
+	for start := 0; start < len(cands); start += writeChunk {
+		chunk := cands[start:min(start+writeChunk, len(cands))]
+		if start+len(chunk) < len(cands) {
+			wr, err := s.store.AddObjects(r.Context(), p, c.ID, chunk)
+			if err != nil {
+				return fmt.Errorf("taxii: add objects: %w", err)
+			}
+			res = joinResults(res, wr)
+			continue
+		}
+		before := res
+		wr, err := s.store.AddObjectsWithStatus(r.Context(), p, c.ID, chunk, func(wr liaison.WriteResult) liaison.Status {
+			return withDetails(st, joinResults(before, wr), failures)
+		})
+		if err != nil {
+			return fmt.Errorf("taxii: add objects: %w", err)
+		}
+		res = joinResults(res, wr)
+	}
+	st = withDetails(st, res, failures)
+	s.cfg.Logger.Info("taxii: add objects", "user", p.Name, "org", p.Org, "collection", c.ID, "status", st.ID,
+		"successes", len(st.Successes), "failures", len(st.Failures))
+	s.writeJSON(w, http.StatusAccepted, statusResource(st))
+	return nil
+}
+
+// joinResults returns the results of two writes of one request, a's then
+// b's, in new slices.
+func joinResults(a, b liaison.WriteResult) liaison.WriteResult {
+	return liaison.WriteResult{
+		Accepted: append(slices.Clip(a.Accepted), b.Accepted...),
+		Rejected: append(slices.Clip(a.Rejected), b.Rejected...),
+	}
+}
+
+// withDetails returns st with a success for each object res accepted and
+// a failure for each it rejected or the envelope's decoding did
+// (decoded), in the order of the envelope.
+func withDetails(st liaison.Status, res liaison.WriteResult, decoded []liaison.Rejection) liaison.Status {
+	accepted := slices.Clone(res.Accepted)
+	sort.SliceStable(accepted, func(i, j int) bool { return accepted[i].Index < accepted[j].Index })
+	st.Successes = make([]liaison.StatusDetail, 0, len(accepted))
+	for _, a := range accepted {
 		d := liaison.StatusDetail{ID: a.ID, Version: formatVersion(a.Version)}
 		switch {
 		case a.Conflict != "":
@@ -69,7 +109,9 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request, p liaison.Pr
 		}
 		st.Successes = append(st.Successes, d)
 	}
+	failures := append(slices.Clip(decoded), res.Rejected...)
 	sort.SliceStable(failures, func(i, j int) bool { return failures[i].Index < failures[j].Index })
+	st.Failures = nil
 	for _, f := range failures {
 		d := liaison.StatusDetail{ID: f.ID, Message: f.Message}
 		if !f.Version.IsZero() {
@@ -77,13 +119,7 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request, p liaison.Pr
 		}
 		st.Failures = append(st.Failures, d)
 	}
-	if err := s.store.SaveStatus(r.Context(), st); err != nil {
-		return fmt.Errorf("taxii: save status: %w", err)
-	}
-	s.cfg.Logger.Info("taxii: add objects", "user", p.Name, "org", p.Org, "collection", c.ID, "status", st.ID,
-		"successes", len(st.Successes), "failures", len(st.Failures))
-	s.writeJSON(w, http.StatusAccepted, statusResource(st))
-	return nil
+	return st
 }
 
 // readEnvelope decodes every object of an envelope. Objects that fail to

@@ -70,6 +70,9 @@ type world struct {
 type worldOptions struct {
 	cfg         taxii.Config
 	maxFailures int
+	// wrap, when set, makes the store the TAXII server is given from the
+	// world's own.
+	wrap func(*sqlite.Store) liaison.Store
 }
 
 func newWorld(t testing.TB, o worldOptions) *world {
@@ -146,7 +149,11 @@ func newWorld(t testing.TB, o worldOptions) *world {
 	if cfg.Title == "" {
 		cfg.Title = "Liaison Office Tokyo"
 	}
-	w.taxii = taxii.NewServer(st, a, cfg)
+	var served liaison.Store = st
+	if o.wrap != nil {
+		served = o.wrap(st)
+	}
+	w.taxii = taxii.NewServer(served, a, cfg)
 	mux := http.NewServeMux()
 	mux.Handle(taxii.Prefix, w.taxii)
 	w.srv = httptest.NewServer(mux)

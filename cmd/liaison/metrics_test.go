@@ -189,13 +189,14 @@ func TestMetricsEndpoint(t *testing.T) {
 		{metrics.HTTPRequestDuration, route("GET "+taxiiAPIRoot+"collections/{collection}/objects/{$}", "200"), 1, false},
 		{metrics.StoreOperationDuration, op("Proposal", "not_found"), 2, false},
 		{metrics.StoreOperationDuration, op("Organisations", "ok"), 1, false},
-		{metrics.StoreOperationDuration, op("AddObjects", "ok"), 1, false},
+		{metrics.StoreOperationDuration, op("AddObjectsWithStatus", "ok"), 1, false},
 		{metrics.StoreOperationDuration, op("Objects", "ok"), 1, false},
-		{metrics.StoreOperationDuration, op("SaveStatus", "ok"), 1, true},
+		{metrics.StoreOperationDuration, op("SaveStatus", "ok"), 0, false}, // saved with the objects
 		{metrics.ObjectWrites, map[string]string{"result": "written"}, 1, false},
 		{metrics.ObjectWrites, map[string]string{"result": "rejected"}, 0, false},
 		{metrics.SQLiteGroupCommits, nil, 1, false},
 		{metrics.SQLiteGroupCommitCalls, nil, 1, false},
+		{metrics.SQLiteGroupWriterBusy, nil, 0, true},
 	}
 	for _, tc := range tests {
 		got := sample(after, tc.name, tc.labels) - sample(before, tc.name, tc.labels)
