@@ -364,7 +364,11 @@ func (r *run) ingestAndRead(ctx context.Context, rep *Report) (err error) {
 		if cpu > 0 {
 			res.IngestObjectsPerCPUS = float64(r.stored-before) / cpu.Seconds()
 		}
-		r.cfg.Log.Info("ingested", "objects", r.stored, "objects_per_s", int(res.IngestObjectsPerS), "writer_busy", fmt.Sprintf("%.2f", res.IngestWriterBusy))
+		attrs := []any{"objects", r.stored, "objects_per_s", int(res.IngestObjectsPerS)}
+		if res.IngestWriterBusy > 0 { // only SQLite's single writer says
+			attrs = append(attrs, "writer_busy", fmt.Sprintf("%.2f", res.IngestWriterBusy))
+		}
+		r.cfg.Log.Info("ingested", attrs...)
 		if r.cfg.Keep {
 			if err := r.saveKept(); err != nil {
 				return err
