@@ -5,11 +5,11 @@ package core
 // else it tests: a plan that walks a collection instead costs the size of
 // the collection per call, which at 1M objects turns ingest quadratic.
 // So the collection and the audience are tested in the select list, not
-// in WHERE, where SQLite (whose versions_key is the id and version alone)
-// would be free to walk (collection, audience) instead. Each seeks the
-// ids by their keys (IDKey, which is what the stores index) and tests the
-// ids themselves too, binding both lists. IDQueries lists them for the
-// stores' plan tests.
+// in WHERE, where SQLite (whose versions_key is the id's key and the
+// version alone) would be free to walk (collection, audience) instead.
+// Each seeks the ids by their keys (IDKey, which is what the stores index)
+// and tests the ids themselves too, binding both lists. IDQueries lists
+// them for the stores' plan tests.
 const (
 	// byIDs selects the versions v of a list of ids: it binds their keys,
 	// then the ids (idArgs).

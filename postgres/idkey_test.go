@@ -39,6 +39,7 @@ func TestIDKeyMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = conn.Exec(ctx, `ALTER TABLE versions DROP COLUMN idk;
+		CREATE UNIQUE INDEX versions_key ON versions (id, collection, version_us, originator) INCLUDE (audience_id, spec_version, date_added_us);
 		CREATE TABLE ends_by_id (end_id text NOT NULL, rel_vid bigint NOT NULL, PRIMARY KEY (end_id, rel_vid));
 		INSERT INTO ends_by_id SELECT DISTINCT e, vid FROM versions, unnest(string_to_array(ends, ',')) e WHERE ends <> '';
 		DROP TABLE ends;
@@ -95,6 +96,12 @@ func TestIDKeyMigration(t *testing.T) {
 	}
 	if !fenced {
 		t.Error("the new ends table has no fence trigger for the replicas")
+	}
+
+	// A writer that does not set the key (one from before the migration)
+	// is refused.
+	if _, err := conn.Exec(ctx, `INSERT INTO versions (collection, id, version_us, date_added_us, type, spec_version, originator, label_id, audience_id, raw) SELECT collection, 'tool--11111111-2222-4333-8444-555555555555', version_us, date_added_us + 1, type, spec_version, originator, label_id, audience_id, raw FROM versions ORDER BY vid LIMIT 1`); err == nil {
+		t.Error("a version written without its key was stored, want it refused")
 	}
 
 	for _, id := range tools {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"liaison"
@@ -41,6 +42,7 @@ func TestIDKeyMigration(t *testing.T) {
 	db, err := sql.Open("sqlite", path)
 	must(err)
 	_, err = db.Exec(`DROP INDEX versions_key;
+		DROP TRIGGER versions_idk_set;
 		ALTER TABLE versions DROP COLUMN idk;
 		CREATE INDEX versions_key ON versions (id, version_us, date_added_us);
 		CREATE TABLE ends_by_id (end_id TEXT NOT NULL, rel_vid INTEGER NOT NULL, PRIMARY KEY (end_id, rel_vid)) WITHOUT ROWID;
@@ -91,6 +93,12 @@ func TestIDKeyMigration(t *testing.T) {
 	rows.Close()
 	if want := storetest.EndKeys(ends); !slices.Equal(got, want) {
 		t.Errorf("end keys after the migration %v, want %v", got, want)
+	}
+
+	// A writer that does not set the key (one from before the migration)
+	// is refused.
+	if _, err := db.Exec(`INSERT INTO versions (collection, id, version_us, date_added_us, type, spec_version, originator, label_id, audience_id, raw) SELECT collection, 'tool--11111111-2222-4333-8444-555555555555', version_us, date_added_us + 1, type, spec_version, originator, label_id, audience_id, raw FROM versions ORDER BY vid LIMIT 1`); err == nil || !strings.Contains(err.Error(), "idk is not set") {
+		t.Errorf("a version written without its key: %v, want it refused", err)
 	}
 
 	for _, id := range tools {

@@ -136,7 +136,7 @@ func NameUUID(ns [16]byte, name string) string {
 // also tests the id itself.
 //
 // The SQLite and PostgreSQL migrations that filled the key for stored
-// versions compute the same function in SQL (TestIDKeyMatchesSQL in
+// versions compute the same function in SQL (TestIDKeyMigration in
 // each store).
 func IDKey(id string) int64 {
 	if len(id) < 36 {

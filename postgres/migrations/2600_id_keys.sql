@@ -14,6 +14,14 @@ UPDATE versions SET idk = k.key FROM (
 		THEN ('x' || substr(k.u, 1, 8) || substr(k.u, 10, 4) || substr(k.u, 15, 4))::bit(64)::bigint ELSE 0 END AS key
 	FROM (SELECT vid, right(id, 36) AS u FROM versions) k
 ) k WHERE versions.vid = k.vid AND k.key <> 0;
+-- No default: a writer that does not know the key (a binary from before
+-- this migration) fails rather than storing versions that no lookup by
+-- key would find, whose links rule 9 would then not narrow.
+ALTER TABLE versions ALTER COLUMN idk DROP DEFAULT;
+-- The core's probes by id test the key beside the id; with it in the
+-- index they stay index-only scans.
+DROP INDEX versions_key;
+CREATE UNIQUE INDEX versions_key ON versions (id, collection, version_us, originator) INCLUDE (audience_id, spec_version, date_added_us, idk);
 
 CREATE TABLE ends_by_key (
 	end_k   bigint NOT NULL,
