@@ -11,6 +11,7 @@ import (
 
 	"liaison"
 	"liaison/internal/objquery"
+	"liaison/stix"
 )
 
 // relatedCursorPrefix starts a RelatedAfter cursor: the collection and the
@@ -54,6 +55,11 @@ func (o *Office) RelatedAfter(ctx context.Context, reader liaison.Principal, id,
 		limit = 100
 	}
 	limit = min(limit, liaison.MaxRelated)
+	if _, _, ok := stix.SplitID(id); !ok {
+		// No stored object has such an id, and the test of a link's ends
+		// (a LIKE, which in SQLite ignores case) must only ever see one.
+		return nil, "", nil
+	}
 	var fromColl string
 	var fromAdded int64
 	if after != "" {
