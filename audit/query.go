@@ -12,6 +12,7 @@ import (
 
 	"liaison"
 	"liaison/core"
+	"liaison/stix"
 )
 
 // Filter selects entries. Empty fields select everything.
@@ -160,7 +161,7 @@ func readLeaves(tx core.Tx, q string, args []any) ([]leaf, error) {
 // deleted since (audit_gone, which a trigger on versions fills).
 func instancesOf(tx core.Tx, id string) ([]Instance, error) {
 	rows, err := tx.Query(`SELECT collection, date_added_us, version_us FROM versions WHERE idk = ? AND id = ?
-		UNION SELECT collection, date_added_us, version_us FROM audit_gone WHERE id = ?`, core.IDKey(id), id, id)
+		UNION SELECT collection, date_added_us, version_us FROM audit_gone WHERE id = ?`, stix.IDKey(id), id, id)
 	if err != nil {
 		return nil, fmt.Errorf("audit: read the instances of %s: %w", id, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"liaison"
 	"liaison/core"
 	"liaison/sqlite"
+	"liaison/stix"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, as the store uses
 )
@@ -193,7 +194,7 @@ func (r *sqliteRaw) Insert(ctx context.Context, rows []Row) error {
 		if len(Labels[row.Label].Refs) == 0 {
 			def = liaison.TLPAmberID
 		}
-		res, err := ins.ExecContext(ctx, CollectionID, row.ID, core.IDKey(row.ID), row.Version, date, row.Type, "2.1", WriterOrg, def,
+		res, err := ins.ExecContext(ctx, CollectionID, row.ID, stix.IDKey(row.ID), row.Version, date, row.Type, "2.1", WriterOrg, def,
 			r.labelIDs[row.Label], r.audIDs[row.Label], strings.Join(row.Ends, ","), "", row.Raw)
 		if err != nil {
 			return fmt.Errorf("bench: raw insert %s: %w", row.ID, err)
@@ -207,7 +208,7 @@ func (r *sqliteRaw) Insert(ctx context.Context, rows []Row) error {
 		}
 		if len(row.Ends) > 0 {
 			for _, e := range row.Ends {
-				if _, err := insEnd.ExecContext(ctx, core.IDKey(e), vid); err != nil {
+				if _, err := insEnd.ExecContext(ctx, stix.IDKey(e), vid); err != nil {
 					return fmt.Errorf("bench: raw insert end: %w", err)
 				}
 			}

@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"liaison"
-	"liaison/core"
+	"liaison/stix"
 )
 
 // PostgreSQL returns the PostgreSQL engine on the database at url. Each
@@ -151,14 +151,14 @@ func (r *pgRaw) Insert(ctx context.Context, rows []Row) error {
 		if len(Labels[row.Label].Refs) == 0 {
 			def = liaison.TLPAmberID
 		}
-		vrows[i] = []any{vids[i], CollectionID, row.ID, core.IDKey(row.ID), row.Version, date, row.Type, "2.1", WriterOrg, def,
+		vrows[i] = []any{vids[i], CollectionID, row.ID, stix.IDKey(row.ID), row.Version, date, row.Type, "2.1", WriterOrg, def,
 			r.labelIDs[row.Label], r.audIDs[row.Label], strings.Join(row.Ends, ","), "", row.Raw}
 		if hasWords(row.Search) {
 			drows = append(drows, []any{vids[i], row.Search.Name, row.Search.Keys, row.Search.Body})
 		}
 		seen := map[int64]bool{}
 		for _, e := range row.Ends {
-			if k := core.IDKey(e); !seen[k] {
+			if k := stix.IDKey(e); !seen[k] {
 				seen[k] = true
 				erows = append(erows, []any{k, vids[i]})
 			}

@@ -1,5 +1,7 @@
 package core
 
+import "liaison/stix"
+
 // The write path's lookups of versions by object id. Each binds a list of
 // ids and must seek them one by one in the store's index of ids, whatever
 // else it tests: a plan that walks a collection instead costs the size of
@@ -7,7 +9,7 @@ package core
 // So the collection and the audience are tested in the select list, not
 // in WHERE, where SQLite (whose versions_key is the id's key and the
 // version alone) would be free to walk (collection, audience) instead.
-// Each seeks the ids by their keys (IDKey, which is what the stores index)
+// Each seeks the ids by their keys (stix.IDKey, which the stores index)
 // and tests the ids themselves too, binding both lists. IDQueries lists
 // them for the stores' plan tests.
 const (
@@ -43,4 +45,4 @@ var IDQueries = map[string]struct {
 }
 
 // idArgs binds a list of ids for byIDs: their keys, then the ids.
-func idArgs(ids []string) []any { return []any{Int64s(IDKeys(ids)), Strings(ids)} }
+func idArgs(ids []string) []any { return []any{Int64s(stix.IDKeys(ids)), Strings(ids)} }

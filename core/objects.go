@@ -14,6 +14,7 @@ import (
 
 	"liaison"
 	"liaison/internal/objquery"
+	"liaison/stix"
 )
 
 // AddObjects writes candidates into a collection as writer, in one
@@ -368,7 +369,7 @@ func (w *Write) insertVersions(rows []VersionRow) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	for i := range rows {
 		r := &rows[i]
-		args := []any{r.Collection, r.ID, IDKey(r.ID), r.Version, r.DateAdded, r.Type, r.SpecVersion, r.Originator, r.DefaultMarking, r.LabelID, r.AudienceID, r.Ends, r.GranularRefs, r.Raw, shadowFlag(r.Shadow)}
+		args := []any{r.Collection, r.ID, stix.IDKey(r.ID), r.Version, r.DateAdded, r.Type, r.SpecVersion, r.Originator, r.DefaultMarking, r.LabelID, r.AudienceID, r.Ends, r.GranularRefs, r.Raw, shadowFlag(r.Shadow)}
 		// Every vid is wanted: a relationship's for its ends, and every
 		// version's for its search document. An engine that reports the
 		// rowid of an insert gives it at no cost.

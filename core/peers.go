@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"liaison"
+	"liaison/stix"
 )
 
 // Federation (ARCHITECTURE.md, "Federation"): the serving side (grants,
@@ -754,7 +755,7 @@ func (w *Write) carriedInstances(local, id string, version int64, peer string) (
 		out = append(out, r)
 		return err
 	}, `SELECT v.vid, v.ends, l.originator, l.markings FROM versions v JOIN labels l ON l.id = v.label_id
-		WHERE v.idk = ? AND v.id = ? AND v.collection = ? AND v.version_us = ? AND l.via = ?`, IDKey(id), id, local, version, peer)
+		WHERE v.idk = ? AND v.id = ? AND v.collection = ? AND v.version_us = ? AND l.via = ?`, stix.IDKey(id), id, local, version, peer)
 	return out, err
 }
 

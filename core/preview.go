@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"liaison"
+	"liaison/stix"
 )
 
 // The effect preview (ARCHITECTURE.md, "The effect preview"): what a
@@ -467,7 +468,7 @@ func (p *preview) shadows(after int64) (int64, int, error) {
 			e, err := scanProw(rs)
 			all = append(all, e)
 			return err
-		}, `SELECT `+prowCols+` FROM versions WHERE idk = ? AND id = ? AND collection = ? AND version_us = ? ORDER BY date_added_us`, IDKey(r.id), r.id, r.coll, r.version)
+		}, `SELECT `+prowCols+` FROM versions WHERE idk = ? AND id = ? AND collection = ? AND version_us = ? ORDER BY date_added_us`, stix.IDKey(r.id), r.id, r.coll, r.version)
 		if err != nil {
 			return after, 0, fmt.Errorf("instances: %w", err)
 		}

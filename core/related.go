@@ -121,7 +121,7 @@ func (o *Office) RelatedAfter(ctx context.Context, reader liaison.Principal, id,
 func relatedQuery(org, collection, id string, f objquery.Filter, limit int) (string, []any) {
 	var a coreSQL
 	readable := func(alias string) string { a.Arg(org); return readableBy(alias) }
-	a.Arg(IDKey(id))
+	a.Arg(stix.IDKey(id))
 	where := f.Where(&a, collection, func() string { return readable("v") }, readable)
 	// ends holds keys, which two ids may share: the link's own ends say
 	// whether it names id.

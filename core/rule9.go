@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"liaison"
+	"liaison/stix"
 )
 
 // Rule 9: a relationship or sighting is readable only by those who can
@@ -78,7 +79,7 @@ func (w *Write) relsNaming(ids []string) ([]int64, error) {
 			}
 			vids = append(vids, v)
 			return nil
-		}, `SELECT rel_vid FROM ends WHERE end_k IN (SELECT value FROM json_each(?))`, Int64s(IDKeys(part)))
+		}, `SELECT rel_vid FROM ends WHERE end_k IN (SELECT value FROM json_each(?))`, Int64s(stix.IDKeys(part)))
 	})
 	return vids, err
 }

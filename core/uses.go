@@ -10,6 +10,7 @@ import (
 
 	"liaison"
 	"liaison/internal/objquery"
+	"liaison/stix"
 )
 
 var useTypeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,249}$`)
@@ -90,7 +91,7 @@ func (o *Office) CountUses(ctx context.Context, reader liaison.Principal, q liai
 		f := objquery.Filter{Last: true, Types: []string{"relationship"}}
 		var a coreSQL
 		readable := func(alias string) string { a.Arg(reader.Org); return readableBy(alias) }
-		ends := a.In("end_k", IDKeys(q.Targets))
+		ends := a.In("end_k", stix.IDKeys(q.Targets))
 		var like []string
 		for _, t := range q.SourceTypes {
 			like = append(like, `v.ends LIKE `+a.Arg(t+"--%"))

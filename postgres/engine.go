@@ -12,6 +12,7 @@ import (
 
 	"liaison"
 	"liaison/core"
+	"liaison/stix"
 )
 
 // engine is the store as the core sees it: transactions on the pool, the
@@ -101,7 +102,7 @@ func (e engine) InsertVersions(t core.Tx, rows []core.VersionRow) error {
 	for i := range rows {
 		r := &rows[i]
 		r.VID = ids[i]
-		src[i] = []any{r.VID, r.Collection, r.ID, core.IDKey(r.ID), r.Version, r.DateAdded, r.Type, r.SpecVersion, r.Originator, r.DefaultMarking,
+		src[i] = []any{r.VID, r.Collection, r.ID, stix.IDKey(r.ID), r.Version, r.DateAdded, r.Type, r.SpecVersion, r.Originator, r.DefaultMarking,
 			r.LabelID, r.AudienceID, r.Ends, r.GranularRefs, r.Raw, shadow(r.Shadow)}
 	}
 	if _, err := tx.tx.CopyFrom(tx.ctx, pgx.Identifier{"versions"},

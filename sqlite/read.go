@@ -9,6 +9,7 @@ import (
 	"liaison"
 	"liaison/core"
 	"liaison/internal/objquery"
+	"liaison/stix"
 )
 
 // Page sizes of Objects, shared by every store.
@@ -70,7 +71,7 @@ func (f filter) source(collection, org string) (string, []any) {
 	}
 	where, args := f.where(collection, org) // which tests the ids too
 	return `FROM (SELECT DISTINCT value AS k FROM json_each(?)) j CROSS JOIN versions v INDEXED BY versions_key ON v.idk = j.k WHERE ` + where,
-		append([]any{jsonArray(core.IDKeys(f.IDs))}, args...)
+		append([]any{jsonArray(stix.IDKeys(f.IDs))}, args...)
 }
 
 // pages reads pages of objects for the core.
